@@ -1,2 +1,459 @@
-def main() -> None:
-    """Placeholder until the CLI lands."""
+"""The command line: parse options, call the library, render the result, pick the exit code.
+
+Exit codes: 0 ok · 1 ``check`` found something (``--exit-zero`` turns that off) · 2 usage error
+· 3 runtime error (a :class:`~sheetsync.errors.SheetsyncError`, message on stderr).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from sheetsync import __version__, rules
+from sheetsync import sync as pipeline
+from sheetsync.config import Settings, load_settings
+from sheetsync.errors import SheetsyncError
+from sheetsync.models import Finding, Severity, SyncResult
+
+EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR = 1, 2, 3
+F = TypeVar("F", bound=Callable[..., Any])
+
+GROUPS: tuple[tuple[str, tuple[Severity, ...]], ...] = (
+    ("Today", (Severity.OVERDUE, Severity.DUE)),
+    ("Coming up", (Severity.SOON,)),
+    ("Data problems", (Severity.DATA,)),
+    ("Worth knowing", (Severity.INFO,)),
+)
+SEVERITY_STYLE = {
+    Severity.OVERDUE: "bold red",
+    Severity.DUE: "yellow",
+    Severity.SOON: "cyan",
+    Severity.INFO: "dim",
+    Severity.DATA: "magenta",
+}
+
+
+def _console(stderr: bool = False) -> Console:
+    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "120"))
+    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    """Print an error for the user and exit."""
+    _console(stderr=True).print(f"[bold red]Error:[/] {message}", markup=True, highlight=False)
+    sys.exit(code)
+
+
+# ---------------------------------------------------------------------- shared options
+
+
+def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date: use YYYY-MM-DD.") from None
+
+
+def judged_options(func: F) -> F:
+    """Options shared by commands that judge a tracker."""
+    options = [
+        click.argument("source", required=False),
+        click.option(
+            "--today",
+            callback=_parse_today,
+            metavar="YYYY-MM-DD",
+            help="Judge dates as of this day (default: today).",
+        ),
+        click.option("--worksheet", help="The contacts tab (default: found automatically)."),
+        click.option(
+            "--header-row",
+            type=click.IntRange(min=1),
+            help="The header's row number (default: found automatically).",
+        ),
+        click.option("--select", multiple=True, metavar="RULE", help="Run only these rules."),
+        click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules."),
+        click.option(
+            "--day-first/--month-first",
+            default=None,
+            help="How to read typed dates like 3/10/2026 (default: month first).",
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            help="sheetsync.toml to use (default: $SHEETSYNC_CONFIG, ./sheetsync.toml).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _settings(config_path: str | None, **overrides: Any) -> Settings:
+    settings = load_settings(config_path)
+    for key in ("select", "ignore"):
+        ids = overrides.get(key) or ()
+        unknown = [r for r in ids if r not in rules.RULES]
+        if unknown:
+            raise click.BadParameter(
+                f"no rule '{unknown[0]}'; see `sheetsync rules`.", param_hint=f"--{key}"
+            )
+        overrides[key] = tuple(ids) or None
+    return settings.with_overrides(**overrides)
+
+
+def _source(source: str | None, settings: Settings) -> str:
+    chosen = source or settings.source
+    if not chosen:
+        raise click.UsageError(
+            "Say which tracker: `sheetsync check tracker.xlsx`, or set `source` in sheetsync.toml."
+        )
+    if settings.path and not source and not Path(chosen).is_absolute() and ":" not in chosen:
+        chosen = str(settings.path.parent / chosen)  # relative to the config file
+    return chosen
+
+
+def _today(given: dt.date | None, settings: Settings) -> dt.date:
+    if given:
+        return given
+    zone = ZoneInfo(settings.timezone) if settings.timezone else None
+    return dt.datetime.now(zone).date()
+
+
+def _run(action: Callable[[], int]) -> NoReturn:
+    try:
+        code = action()
+    except SheetsyncError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("Interrupted.", 130)
+    sys.exit(code)
+
+
+# ---------------------------------------------------------------------- commands
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sheetsync")
+@click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+def cli(verbose: int) -> None:
+    """Keep an informational-interview tracker honest.
+
+    Checks a tracker (.xlsx or Google Sheets) for what to do today — thank-yous owed, follow-ups
+    due, interviews to prepare, people going stale, bad data — and writes status columns back
+    into the same sheet without touching anything you typed.
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@judged_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+def check(
+    source: str | None,
+    today: dt.date | None,
+    worksheet: str | None,
+    header_row: int | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    day_first: bool | None,
+    config_path: str | None,
+    fmt: str,
+    exit_zero: bool,
+) -> None:
+    """Check a tracker and list what to do (writes nothing)."""
+
+    def action() -> int:
+        settings = _settings(
+            config_path,
+            worksheet=worksheet,
+            header_row=header_row,
+            select=select,
+            ignore=ignore,
+            day_first=day_first,
+        )
+        src = _source(source, settings)
+        checked = pipeline.check(
+            pipeline.open_backend(src, settings), settings, _today(today, settings)
+        )
+        if fmt == "json":
+            click.echo(json.dumps(check_json(checked), ensure_ascii=False, indent=2))
+        else:
+            render_check(checked, _console())
+        return EXIT_FINDINGS if checked.report.findings and not exit_zero else 0
+
+    _run(action)
+
+
+def check_json(checked: pipeline.Checked) -> dict[str, Any]:
+    """The public JSON object of ``check --format json`` (see DESIGN.md)."""
+    lay = checked.layout
+    return {
+        "source": checked.source,
+        "worksheet": lay.worksheet,
+        "header_row": lay.header_row,
+        "today": checked.today.isoformat(),
+        "columns": lay.column_names(),
+        "unmapped": list(lay.unmapped),
+        "findings": [f.to_json() for f in checked.report.findings],
+        "skipped_rules": {r: missing for r, missing in checked.report.skipped.items()},
+        "warnings": list(lay.warnings),
+    }
+
+
+def render_check(checked: pipeline.Checked, console: Console) -> None:
+    """The human view: what to do today, coming up, data problems, notes."""
+    lay = checked.layout
+    contacts = len(checked.tracker.df)
+    console.print(
+        f"[bold]{checked.source}[/] › {lay.worksheet} · header on row {lay.header_row} · "
+        f"{contacts} contacts · as of {checked.today:%a %d %b %Y}"
+    )
+    findings = checked.report.findings
+    for title, severities in GROUPS:
+        group = [f for f in findings if f.severity in severities]
+        if group:
+            console.print(_table(title, group))
+    if not findings:
+        console.print("[green]Nothing to do today: every row is up to date.[/]")
+    _render_notes(checked, console)
+
+
+def _table(title: str, findings: Sequence[Finding]) -> Table:
+    table = Table(
+        title=f"{title} ({len(findings)})",
+        title_justify="left",
+        title_style="bold",
+        show_edge=False,
+        pad_edge=False,
+        expand=False,
+    )
+    table.add_column("Row", justify="right", style="dim", no_wrap=True)
+    table.add_column("Contact", no_wrap=True, max_width=24)
+    table.add_column("What to do", overflow="fold")
+    table.add_column("Due", no_wrap=True)
+    table.add_column("Rule", style="dim", no_wrap=True)
+    for f in findings:
+        due = f"{f.due:%a %d %b}" if f.due else ""
+        style = SEVERITY_STYLE[f.severity]
+        when = f"[{style}]{due}{' (overdue)' if f.severity is Severity.OVERDUE else ''}[/]"
+        table.add_row(str(f.row), f.contact, f.message, when, f.rule)
+    return table
+
+
+def _render_notes(checked: pipeline.Checked, console: Console) -> None:
+    lay = checked.layout
+    for warning in lay.warnings:
+        console.print(f"[yellow]Note:[/] {warning}")
+    for rule_id, missing in checked.report.skipped.items():
+        console.print(f"[dim]Skipped {rule_id}: the sheet has no {' / '.join(missing)} column.[/]")
+    if lay.unmapped:
+        console.print(f"[dim]Columns sheetsync does not use: {', '.join(lay.unmapped)}[/]")
+
+
+@cli.command()
+@judged_options
+@click.option("--dry-run", is_flag=True, help="Show which cells would change; write nothing.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the synced workbook here instead of changing the source (.xlsx).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def sync(
+    source: str | None,
+    today: dt.date | None,
+    worksheet: str | None,
+    header_row: int | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    day_first: bool | None,
+    config_path: str | None,
+    dry_run: bool,
+    output: str | None,
+    fmt: str,
+) -> None:
+    """Check a tracker and write status columns back into it."""
+
+    def action() -> int:
+        settings = _settings(
+            config_path,
+            worksheet=worksheet,
+            header_row=header_row,
+            select=select,
+            ignore=ignore,
+            day_first=day_first,
+        )
+        src = _source(source, settings)
+        backend = pipeline.open_backend(src, settings, output=output)
+        result = pipeline.sync(backend, settings, _today(today, settings), dry_run=dry_run)
+        if fmt == "json":
+            click.echo(json.dumps(sync_json(result), ensure_ascii=False, indent=2))
+        else:
+            render_sync(result, _console())
+        return 0
+
+    _run(action)
+
+
+def sync_json(result: SyncResult) -> dict[str, Any]:
+    """Machine-readable summary of a sync."""
+    return {
+        "source": result.source,
+        "worksheet": result.worksheet,
+        "rows_read": result.rows_read,
+        "findings_by_rule": result.findings_by_rule,
+        "cells_changed": len(result.plan.changes),
+        "columns_added": list(result.plan.new_columns),
+        "written": result.written,
+        "dry_run": result.dry_run,
+        "backup": result.backup,
+        "output": result.output,
+        "changes": [
+            {"cell": c.ref, "old": _plain(c.old), "new": _plain(c.new)} for c in result.plan.changes
+        ]
+        if result.dry_run
+        else [],
+    }
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return None if value is None else value if isinstance(value, int | float | bool) else str(value)
+
+
+def render_sync(result: SyncResult, console: Console) -> None:
+    """Run summary, and the plan itself on a dry run."""
+    plan = result.plan
+    if result.dry_run:
+        _render_plan(result, console)
+    by_rule = ", ".join(f"{r} {n}" for r, n in result.findings_by_rule.items()) or "none"
+    console.print(
+        f"[bold]{result.source}[/] › {result.worksheet}: {result.rows_read} contacts "
+        f"read; findings: {by_rule}"
+    )
+    if plan.new_columns:
+        verb = "would add" if result.dry_run else "added"
+        console.print(f"Columns {verb}: {', '.join(plan.new_columns)}")
+    if result.dry_run:
+        console.print(f"Dry run: {len(plan.changes)} cells would change; nothing was written.")
+    elif not result.written:
+        console.print("Nothing to change: the sheet is up to date (file not rewritten).")
+    else:
+        where = result.output or result.source
+        console.print(f"[green]Wrote {len(plan.changes)} cells[/] to {where}.")
+        if result.backup:
+            console.print(f"Previous version kept at {result.backup}")
+
+
+def _render_plan(result: SyncResult, console: Console) -> None:
+    if result.plan.is_empty:
+        return
+    table = Table(title="Planned changes", title_justify="left", show_edge=False)
+    for name in ("Cell", "Now", "Would become"):
+        table.add_column(name, overflow="fold")
+    for c in result.plan.changes:
+        table.add_row(c.ref, _shown(c.old), _shown(c.new))
+    console.print(table)
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "[dim](empty)[/]"
+    return str(_plain(value)).replace("[", r"\[")
+
+
+@cli.command("rules")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rules_cmd(fmt: str) -> None:
+    """List every rule: its id, what it flags, the columns it needs, its parameters."""
+    if fmt == "json":
+        listed = [
+            {
+                "id": r.id,
+                "summary": r.summary,
+                "needs": list(r.needs),
+                "needs_any": list(r.needs_any),
+                "params": dict(r.params),
+                "status_label": r.label,
+            }
+            for r in rules.RULES.values()
+        ]
+        click.echo(json.dumps(listed, indent=2))
+        return
+    table = Table(show_edge=False, show_lines=True)
+    for name in ("Rule", "What it flags", "Needs", "Parameters (default)"):
+        table.add_column(name, overflow="fold")
+    for r in rules.RULES.values():
+        needs = ", ".join(r.needs)
+        if r.needs_any:
+            needs = f"{needs} + one of {'/'.join(r.needs_any)}".lstrip(" +")
+        params = "\n".join(f"{k} = {v}" for k, v in r.params.items()) or "—"
+        table.add_row(r.id, r.summary, needs or "—", params)
+    _console().print(table)
+    click.echo(
+        "Set parameters in sheetsync.toml, e.g. [rules.stale-contact] days = 120; "
+        "choose rules with --select/--ignore or rules.select/rules.ignore."
+    )
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: str, force: bool) -> None:
+    """Create a fresh tracker workbook with every column sheetsync understands."""
+    from sheetsync.init import create_tracker
+
+    def action() -> int:
+        create_tracker(Path(path), overwrite=force)
+        click.echo(f"Created {path}: fill in the Contacts tab, then run `sheetsync sync {path}`.")
+        return 0
+
+    _run(action)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(args=argv, prog_name="sheetsync", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        fail("Aborted.", 130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    sys.exit(0)

@@ -48,7 +48,9 @@ FIELDS: tuple[Field, ...] = (
     Field("promises", Kind.TEXT, "Promised", "What you said you would do for them"),
     Field("questions", Kind.TEXT, "Questions", "Questions to ask this person"),
     Field("notes", Kind.TEXT, "Notes", "What you learned"),
-    Field("snooze", Kind.DATE_OR_FLAG, "Snooze until", "sheetsync stays quiet on this row until then"),
+    Field(
+        "snooze", Kind.DATE_OR_FLAG, "Snooze until", "sheetsync stays quiet on this row until then"
+    ),
 )
 
 FIELD_IDS: tuple[str, ...] = tuple(f.id for f in FIELDS)

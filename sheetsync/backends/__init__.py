@@ -1,0 +1,42 @@
+"""Where trackers live. Each backend reads a :class:`~sheetsync.grid.Grid` and applies a
+:class:`~sheetsync.models.Plan` in one write (none when the plan is empty).
+
+* :mod:`~sheetsync.backends.xlsx` — .xlsx/.xlsm files, written by patching the package;
+* :mod:`~sheetsync.backends.gsheets` — Google Sheets through gspread;
+* :mod:`~sheetsync.backends.memory` — an in-memory grid, the seam tests and library users swap in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sheetsync.grid import Grid
+from sheetsync.models import Plan
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What an apply did."""
+
+    written: bool
+    backup: str | None = None
+    output: str | None = None
+    cells: int = 0
+
+
+class Backend(Protocol):
+    """A tracker's storage: one read, one write."""
+
+    @property
+    def name(self) -> str:
+        """How the source is shown to the user."""
+        ...
+
+    def read(self) -> Grid:
+        """Read every tab's values."""
+        ...
+
+    def apply(self, plan: Plan) -> Applied:
+        """Write the plan's cells; write nothing when it is empty."""
+        ...

@@ -1,0 +1,41 @@
+"""An in-memory backend: a grid you hold in Python, for tests and library use."""
+
+from __future__ import annotations
+
+import copy
+
+from sheetsync.backends import Applied
+from sheetsync.grid import Grid
+from sheetsync.models import Plan
+
+
+class MemoryBackend:
+    """Holds a :class:`Grid`; ``apply`` writes the plan's cells into it and counts writes."""
+
+    def __init__(self, grid: Grid) -> None:
+        self.grid = grid
+        self.writes = 0
+
+    @property
+    def name(self) -> str:
+        """The grid's source label."""
+        return self.grid.source
+
+    def read(self) -> Grid:
+        """A deep copy, so the caller cannot change the stored grid by accident."""
+        return copy.deepcopy(self.grid)
+
+    def apply(self, plan: Plan) -> Applied:
+        """Set each changed cell, growing rows as needed."""
+        if plan.is_empty:
+            return Applied(written=False)
+        tab = self.grid.tab(plan.worksheet)
+        assert tab is not None
+        for change in plan.changes:
+            while len(tab.rows) < change.row:
+                tab.rows.append([])
+            cells = tab.rows[change.row - 1]
+            cells.extend([None] * (change.col - len(cells)))
+            cells[change.col - 1] = change.new
+        self.writes += 1
+        return Applied(written=True, cells=len(plan.changes))

@@ -1,0 +1,1614 @@
+"""Write a few cells into an .xlsx workbook by patching its OOXML package.
+
+An openpyxl load + save wipes every formula's cached value and drops charts, images,
+controls and more (see PITFALLS.md). This module never round-trips a model: it copies every
+zip entry as it was (same name, order, timestamp and compression type) and rewrites only the
+parts that must change:
+
+* :func:`patch_cells` rewrites one worksheet part, streaming it: the XML is split at
+  ``<row>`` boundaries by scanning bytes, untouched rows are copied verbatim and only the rows
+  that receive writes are parsed (lxml) and re-serialised. ``xl/styles.xml`` changes only when
+  a style that does not exist yet is needed. Overwriting a formula cell also drops that cell
+  from ``xl/calcChain.xml`` (Excel reports a corrupt file otherwise).
+* :func:`put_sheet` adds (or replaces) one worksheet part plus its entries in
+  ``xl/workbook.xml``, the workbook's relationships and ``[Content_Types].xml``.
+
+Everything here is a pure function of ``bytes``: no file I/O, no printing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import io
+import logging
+import math
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Literal
+from urllib.parse import unquote
+
+from lxml import etree
+
+from sheetsync.errors import SourceError, WriteRefused
+
+__all__ = [
+    "CellStyle",
+    "CellWrite",
+    "PackageInfo",
+    "SheetRef",
+    "changed_parts",
+    "error_cells",
+    "inspect_package",
+    "patch_cells",
+    "put_sheet",
+]
+
+log = logging.getLogger("sheetsync")
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+_RT_OFFICE_DOC = _REL_NS + "/officeDocument"
+_RT_STYLES = _REL_NS + "/styles"
+_RT_CALC_CHAIN = _REL_NS + "/calcChain"
+_RT_TABLE = _REL_NS + "/table"
+_SHEET_KINDS = {
+    _REL_NS + "/worksheet": "worksheet",
+    _REL_NS + "/chartsheet": "chartsheet",
+    _REL_NS + "/dialogsheet": "dialogsheet",
+    "http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet": "macrosheet",
+    "http://schemas.microsoft.com/office/2006/relationships/xlIntlMacrosheet": "macrosheet",
+}
+_RT_WORKSHEET = _REL_NS + "/worksheet"
+_CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+
+MAX_ROW = 1_048_576
+MAX_COL = 16_384
+MAX_TEXT = 32_767
+DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
+DEFAULT_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0"
+_HEX6 = re.compile(r"[0-9A-Fa-f]{6}")
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_OOXML_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+_BAD_SHEET_NAME = re.compile(r"[:\\/?*\[\]]")
+
+# Worksheet children that come after <sheetData> (CT_Worksheet sequence).
+_AFTER_SHEET_DATA = {
+    "sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter",
+    "sortState", "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr",
+    "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions", "pageMargins",
+    "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches",
+    "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF",
+    "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts",
+    "extLst",
+}  # fmt: skip
+# CT_Stylesheet sequence.
+_STYLE_ORDER = (
+    "numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles",
+    "dxfs", "tableStyles", "colors", "extLst",
+)  # fmt: skip
+# Built-in number formats whose display does not depend on the locale.
+_BUILTIN_FORMATS = {
+    "General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
+    "0.00E+00": 11, "@": 49,
+}  # fmt: skip
+_FEATURES = (
+    ("xl/charts/chart", "charts"),
+    ("xl/chartsheets/", "chart sheets"),
+    ("xl/media/", "images"),
+    ("xl/drawings/drawing", "drawings and shapes"),
+    ("xl/diagrams/", "SmartArt"),
+    ("xl/pivottables/", "pivot tables"),
+    ("xl/vbaproject.bin", "VBA macros"),
+    ("xl/macrosheets/", "Excel 4 macro sheets"),
+    ("xl/externallinks/", "external links"),
+    ("xl/ctrlprops/", "form controls"),
+    ("xl/activex/", "form controls"),
+    ("xl/slicers/", "slicers"),
+    ("xl/timelines/", "timelines"),
+    ("xl/threadedcomments/", "threaded comments"),
+    ("xl/comments", "comments"),
+    ("xl/tables/", "tables"),
+    ("xl/connections.xml", "data connections"),
+    ("xl/querytables/", "query tables"),
+    ("xl/richdata/", "in-cell pictures"),
+    ("xl/embeddings/", "embedded objects"),
+    ("xl/model/", "data model"),
+    ("customxml/", "custom XML"),
+)
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False)
+
+
+# --------------------------------------------------------------------------- public types
+
+
+@dataclass(frozen=True)
+class CellStyle:
+    """What a managed cell looks like. Hashable; colours are ``"RRGGBB"`` hex strings."""
+
+    bold: bool = False
+    fill: str | None = None
+    font_color: str | None = None
+    number_format: str | None = None
+    wrap: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("fill", "font_color"):
+            colour = getattr(self, name)
+            if colour is None:
+                continue
+            if not isinstance(colour, str) or not _HEX6.fullmatch(colour):
+                raise ValueError(f"CellStyle.{name} must be 'RRGGBB' hex, got {colour!r}")
+            object.__setattr__(self, name, colour.upper())
+        if self.number_format is not None and not self.number_format.strip():
+            raise ValueError("CellStyle.number_format must not be blank; use None")
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """One managed cell: its value (``None`` removes the cell) and optional style.
+
+    Text is always written as literal text (an inline string), never as a formula. An empty
+    string with no style removes the cell too; with a style it leaves a styled blank cell.
+    Dates (and naive datetimes) become serial numbers with a date number format.
+    """
+
+    value: str | dt.date | float | int | None
+    style: CellStyle | None = None
+
+
+@dataclass(frozen=True)
+class SheetRef:
+    """One tab of the workbook, as listed in ``xl/workbook.xml``."""
+
+    name: str
+    part: str  # zip entry name, e.g. "xl/worksheets/sheet1.xml" ("" when the target is missing)
+    state: str  # "visible", "hidden" or "veryHidden"
+    sheet_id: int
+    r_id: str
+    kind: str = "worksheet"  # or "chartsheet", "dialogsheet", "macrosheet"
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    """What is inside an .xlsx package (informational; patching keeps all of it)."""
+
+    sheets: tuple[SheetRef, ...]
+    date1904: bool
+    parts: tuple[str, ...]
+    has_vba: bool
+    features: tuple[str, ...]  # what a model round-trip (openpyxl save) could lose
+
+    def sheet(self, name: str) -> SheetRef:
+        """The tab called ``name`` (exact match first, then case-insensitive, like Excel)."""
+        return _match_sheet(self.sheets, name)
+
+
+# --------------------------------------------------------------------------- public functions
+
+
+def inspect_package(data: bytes) -> PackageInfo:
+    """Read the workbook's tabs, date epoch, parts and notable features.
+
+    Raises :class:`SourceError` (saying what to do) when ``data`` is not an .xlsx package
+    sheetsync can write into: not a zip, password protected, a .xls/.xlsb/.ods file, …
+    """
+    pkg = _Package(data)
+    book = _read_workbook(pkg)
+    return PackageInfo(
+        sheets=book.sheets,
+        date1904=book.date1904,
+        parts=tuple(pkg.names),
+        has_vba=_has_vba(pkg),
+        features=_features(pkg),
+    )
+
+
+def error_cells(data: bytes, sheet_name: str) -> dict[tuple[int, int], str]:
+    """Cells holding an error value (``t="e"``), as ``{(row, col): "#REF!"}``, 1-based.
+
+    python-calamine reads error cells as empty; the reader overlays these so that a broken
+    formula is reported rather than mistaken for a blank.
+    """
+    pkg = _Package(data)
+    sheet = _worksheet(_read_workbook(pkg), sheet_name)
+    xml = pkg.read(sheet.part)
+    if not _MAYBE_ERROR.search(xml):
+        return {}
+    layout = _scan_sheet(xml)
+    if layout is None:
+        return _errors_in_rows(_sheet_rows(_parse_sheet(xml, sheet.part)))
+    return _errors_streamed(xml, layout)
+
+
+def patch_cells(
+    data: bytes,
+    sheet_name: str,
+    cells: Mapping[tuple[int, int], CellWrite],
+    *,
+    column_widths: Mapping[int, float] = MappingProxyType({}),
+) -> bytes:
+    """Write ``cells`` (``{(row, col): CellWrite}``, 1-based) into one worksheet.
+
+    Returns the new package. Only that sheet's part changes, plus ``xl/styles.xml`` when a
+    new style is needed and ``xl/calcChain.xml`` when a formula cell is overwritten; every
+    other entry is copied unchanged. ``column_widths`` (``{col: width}``) sets a width only for
+    columns no existing ``<col>`` covers. Nothing to do returns ``data`` itself.
+    """
+    if not cells and not column_widths:
+        return data
+    _check_coordinates(cells, column_widths)
+    pkg = _Package(data)
+    book = _read_workbook(pkg)
+    sheet = _worksheet(book, sheet_name)
+    styles = _StyleBook(pkg, book)
+    by_row = _resolve_writes(cells, book.date1904, styles)
+    _refuse_table_headers(pkg, sheet, cells)
+    xml = pkg.read(sheet.part)
+    new_xml, formulas = _patch_sheet_xml(xml, sheet.part, by_row, column_widths)
+    edit = _Edit()
+    if new_xml != xml:
+        edit.replace[sheet.part] = new_xml
+    styles.save_into(edit)
+    if formulas:
+        _drop_from_calc_chain(pkg, book, sheet.sheet_id, formulas, edit)
+    if edit.empty():
+        return data
+    log.debug("patched %d cell(s) in %s; parts changed: %s", len(cells), sheet.part, edit)
+    return _rebuild(pkg, edit)
+
+
+def put_sheet(data: bytes, sheet_name: str, sheet_xml: bytes) -> bytes:
+    """Add a worksheet called ``sheet_name`` with the given part XML, or replace its part.
+
+    A new tab gets a new part, a unique ``sheetId`` and ``rId``, and entries in
+    ``xl/workbook.xml``, its relationships and ``[Content_Types].xml``; it goes last. An
+    existing worksheet of that name keeps its place and id and only its part is replaced
+    (refused when that tab has relationships — drawings, comments, links — that the new XML
+    would orphan).
+    """
+    _check_sheet_name(sheet_name)
+    _check_sheet_xml(sheet_xml)
+    pkg = _Package(data)
+    book = _read_workbook(pkg)
+    existing = _find_sheet(book.sheets, sheet_name)
+    edit = _Edit()
+    if existing is None:
+        _add_sheet(pkg, book, sheet_name, sheet_xml, edit)
+    else:
+        _replace_sheet(pkg, existing, sheet_xml, edit)
+    return _rebuild(pkg, edit)
+
+
+def changed_parts(before: bytes, after: bytes) -> set[str]:
+    """Names of zip entries whose content differs, plus entries added or removed."""
+    old, new = _Package(before), _Package(after)
+    names = set(old.names) | set(new.names)
+    return {
+        name
+        for name in names
+        if name not in old.index or name not in new.index or old.read(name) != new.read(name)
+    }
+
+
+# --------------------------------------------------------------------------- the package
+
+
+class _Package:
+    """A zip opened from bytes, with checks and case-insensitive part lookup."""
+
+    def __init__(self, data: bytes) -> None:
+        _refuse_non_zip(data)
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
+            raise SourceError(
+                f"The workbook is damaged or not an .xlsx file ({exc}). Open it in Excel or "
+                "LibreOffice, save it as an Excel Workbook (.xlsx) and try again."
+            ) from exc
+        self.infos = self.zip.infolist()
+        self.names = [info.filename for info in self.infos]
+        self.index = {info.filename: info for info in self.infos}
+        if len(self.index) != len(self.names):
+            raise SourceError(
+                "The workbook's zip package lists the same part twice, so it is ambiguous "
+                "which one Excel uses. Open it in Excel, save it again and retry."
+            )
+        self.folded = {name.lower(): name for name in self.names}
+        _refuse_other_formats(self)
+
+    def find(self, name: str) -> str | None:
+        """The actual entry name for a part name (case-insensitive, like OPC)."""
+        if name in self.index:
+            return name
+        return self.folded.get(name.lower())
+
+    def read(self, name: str) -> bytes:
+        """The decompressed bytes of one entry."""
+        try:
+            return self.zip.read(self.index[name])
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
+            raise SourceError(
+                f"Cannot read part {name!r} of the workbook ({exc}). Open it in Excel, save "
+                "it as an Excel Workbook (.xlsx) and try again."
+            ) from exc
+
+
+def _refuse_non_zip(data: bytes) -> None:
+    if data.startswith(_CFB_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            raise SourceError(
+                "The workbook is password protected (encrypted), so sheetsync cannot read or "
+                "write it. Remove the password in Excel (File > Info > Protect Workbook > "
+                "Encrypt with Password, clear it) or point sheetsync at an unprotected copy."
+            )
+        raise SourceError(
+            "This is an old binary Excel file (.xls), not an .xlsx workbook. Open it in "
+            "Excel or LibreOffice, save it as an Excel Workbook (.xlsx) and use that file."
+        )
+    if not data.startswith(b"PK"):
+        raise SourceError(
+            "The file is not an .xlsx workbook (it is not a zip package). Check the path, or "
+            "save the tracker from Excel or LibreOffice as an Excel Workbook (.xlsx)."
+        )
+
+
+def _refuse_other_formats(pkg: _Package) -> None:
+    if pkg.find("xl/workbook.bin") is not None:
+        raise SourceError(
+            "This is a binary workbook (.xlsb). Save it from Excel as an Excel Workbook "
+            "(.xlsx) and point sheetsync at that file."
+        )
+    if pkg.find("mimetype") is not None and pkg.find("content.xml") is not None:
+        raise SourceError(
+            "This is an OpenDocument spreadsheet (.ods). Save it from LibreOffice as an "
+            "Excel 2007-365 (.xlsx) workbook and point sheetsync at that file."
+        )
+
+
+@dataclass
+class _Edit:
+    """Pending changes to a package: replaced, added and removed entries."""
+
+    replace: dict[str, bytes] = field(default_factory=dict)
+    add: dict[str, bytes] = field(default_factory=dict)
+    remove: set[str] = field(default_factory=set)
+
+    def empty(self) -> bool:
+        return not (self.replace or self.add or self.remove)
+
+    def __str__(self) -> str:
+        return ", ".join(sorted({*self.replace, *self.add, *self.remove}))
+
+
+def _rebuild(pkg: _Package, edit: _Edit) -> bytes:
+    """Write a new zip: same entries in the same order, edited ones swapped in."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", allowZip64=True) as new:
+        if pkg.zip.comment:
+            new.comment = pkg.zip.comment
+        for info in pkg.infos:
+            if info.filename in edit.remove:
+                continue
+            content = edit.replace.get(info.filename)
+            new.writestr(_clone_info(info), pkg.read(info.filename) if content is None else content)
+        for name, content in edit.add.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            new.writestr(info, content)
+    return out.getvalue()
+
+
+def _clone_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    clone = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    clone.compress_type = info.compress_type
+    clone.external_attr = info.external_attr
+    clone.create_system = info.create_system
+    clone.comment = info.comment
+    return clone
+
+
+def _parse(xml: bytes, part: str) -> etree._Element:
+    try:
+        return etree.fromstring(xml, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise SourceError(
+            f"Part {part!r} of the workbook is not well-formed XML ({exc}). Open the file in "
+            "Excel, let it repair the workbook, save it and try again."
+        ) from exc
+
+
+def _serialize(root: etree._Element) -> bytes:
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return out
+
+
+def _q(ns: str, local: str) -> str:
+    return f"{{{ns}}}{local}"
+
+
+def _w(local: str) -> str:
+    return f"{{{MAIN_NS}}}{local}"
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+# --------------------------------------------------------------------------- relationships
+
+
+@dataclass(frozen=True)
+class _Rel:
+    id: str
+    type: str
+    target: str  # resolved entry name ("" when external or missing)
+
+
+def _rels_name(part: str) -> str:
+    folder, base = posixpath.split(part)
+    return posixpath.join(folder, "_rels", base + ".rels")
+
+
+def _resolve_target(pkg: _Package, source: str, target: str) -> str:
+    target = unquote(target)
+    if target.startswith("/"):
+        path = target.lstrip("/")
+    else:
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+    return pkg.find(path) or ""
+
+
+def _read_rels(pkg: _Package, part: str) -> list[_Rel]:
+    name = pkg.find(_rels_name(part))
+    if name is None:
+        return []
+    root = _parse(pkg.read(name), name)
+    rels = []
+    for rel in root.iter(_q(_PKG_REL_NS, "Relationship")):
+        external = rel.get("TargetMode") == "External"
+        target = "" if external else _resolve_target(pkg, part, rel.get("Target", ""))
+        rels.append(_Rel(rel.get("Id", ""), rel.get("Type", ""), target))
+    return rels
+
+
+def _workbook_part(pkg: _Package) -> str:
+    for rel in _read_rels(pkg, ""):
+        if rel.type.startswith(_STRICT_REL_NS):
+            raise SourceError(
+                "The workbook is saved as 'Strict Open XML Spreadsheet', which sheetsync "
+                "cannot write into. Save it from Excel as 'Excel Workbook (.xlsx)'."
+            )
+        if rel.type == _RT_OFFICE_DOC and rel.target:
+            return rel.target
+    fallback = pkg.find("xl/workbook.xml")
+    if fallback is None:
+        raise SourceError(
+            "The package has no workbook part (xl/workbook.xml), so it is not a usable .xlsx "
+            "file. Open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)."
+        )
+    return fallback
+
+
+# --------------------------------------------------------------------------- the workbook
+
+
+@dataclass(frozen=True)
+class _Book:
+    part: str
+    sheets: tuple[SheetRef, ...]
+    date1904: bool
+    rels: tuple[_Rel, ...]
+
+
+def _read_workbook(pkg: _Package) -> _Book:
+    part = _workbook_part(pkg)
+    root = _parse(pkg.read(part), part)
+    if root.tag == _q(_STRICT_MAIN_NS, "workbook"):
+        raise SourceError(
+            "The workbook is saved as 'Strict Open XML Spreadsheet', which sheetsync cannot "
+            "write into. Save it from Excel as 'Excel Workbook (.xlsx)'."
+        )
+    if root.tag != _w("workbook"):
+        raise SourceError(f"{part!r} is not a SpreadsheetML workbook; save the file as .xlsx.")
+    rels = tuple(_read_rels(pkg, part))
+    by_id = {rel.id: rel for rel in rels}
+    sheets = tuple(_sheet_ref(el, by_id) for el in root.iter(_w("sheet")))
+    pr = root.find(_w("workbookPr"))
+    date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+    return _Book(part, sheets, date1904, rels)
+
+
+def _sheet_ref(el: etree._Element, rels: Mapping[str, _Rel]) -> SheetRef:
+    r_id = el.get(_q(_REL_NS, "id"), "")
+    rel = rels.get(r_id)
+    try:
+        sheet_id = int(el.get("sheetId", "0"))
+    except ValueError:
+        sheet_id = 0
+    return SheetRef(
+        name=el.get("name", ""),
+        part=rel.target if rel else "",
+        state=el.get("state", "visible"),
+        sheet_id=sheet_id,
+        r_id=r_id,
+        kind=_SHEET_KINDS.get(rel.type, "unknown") if rel else "unknown",
+    )
+
+
+def _find_sheet(sheets: Iterable[SheetRef], name: str) -> SheetRef | None:
+    sheets = tuple(sheets)
+    for sheet in sheets:
+        if sheet.name == name:
+            return sheet
+    folded = name.casefold()
+    return next((s for s in sheets if s.name.casefold() == folded), None)
+
+
+def _match_sheet(sheets: tuple[SheetRef, ...], name: str) -> SheetRef:
+    sheet = _find_sheet(sheets, name)
+    if sheet is None:
+        names = ", ".join(repr(s.name) for s in sheets) or "none"
+        raise SourceError(
+            f"The workbook has no tab named {name!r} (tabs: {names}). Check the sheet name in "
+            "sheetsync.toml or rename the tab."
+        )
+    return sheet
+
+
+def _worksheet(book: _Book, name: str) -> SheetRef:
+    sheet = _match_sheet(book.sheets, name)
+    if sheet.kind != "worksheet":
+        raise SourceError(
+            f"Tab {sheet.name!r} is a {sheet.kind}, not a worksheet with cells; point "
+            "sheetsync at a regular worksheet."
+        )
+    if not sheet.part:
+        raise SourceError(
+            f"Tab {sheet.name!r} is listed in the workbook but its part is missing. Open the "
+            "file in Excel, let it repair the workbook, save it and try again."
+        )
+    return sheet
+
+
+def _has_vba(pkg: _Package) -> bool:
+    if pkg.find("xl/vbaProject.bin") is not None:
+        return True
+    ct = pkg.find("[Content_Types].xml")
+    return ct is not None and b"macroEnabled" in pkg.read(ct)
+
+
+def _features(pkg: _Package) -> tuple[str, ...]:
+    found: list[str] = []
+    for name in pkg.folded:
+        for prefix, word in _FEATURES:
+            if name.startswith(prefix) and word not in found:
+                found.append(word)
+    order = [word for _, word in _FEATURES]
+    return tuple(sorted(found, key=order.index))
+
+
+# --------------------------------------------------------------------------- cell values
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """A write, resolved to XML: what kind of content, its text and its style index."""
+
+    kind: Literal["delete", "str", "num", "bool", "blank"]
+    text: str = ""
+    s: int | None = None
+
+
+def _check_coordinates(
+    cells: Mapping[tuple[int, int], CellWrite], widths: Mapping[int, float]
+) -> None:
+    for row, col in cells:
+        if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
+            raise ValueError(f"cell ({row}, {col}) is outside the sheet (1-based row, col)")
+    for col, width in widths.items():
+        if not 1 <= col <= MAX_COL:
+            raise ValueError(f"column {col} is outside the sheet")
+        if not (isinstance(width, int | float) and 0 < width <= 255):
+            raise ValueError(f"column width must be in (0, 255], got {width!r}")
+
+
+def _resolve_writes(
+    cells: Mapping[tuple[int, int], CellWrite], date1904: bool, styles: _StyleBook
+) -> dict[int, dict[int, _Cell]]:
+    by_row: dict[int, dict[int, _Cell]] = {}
+    for (row, col), write in cells.items():
+        by_row.setdefault(row, {})[col] = _resolve(write, date1904, styles)
+    return by_row
+
+
+def _resolve(write: CellWrite, date1904: bool, styles: _StyleBook) -> _Cell:
+    value, style = write.value, write.style
+    if isinstance(value, dt.date):
+        fmt = DEFAULT_DATETIME_FORMAT if isinstance(value, dt.datetime) else DEFAULT_DATE_FORMAT
+        style = style or CellStyle()
+        if style.number_format is None:
+            style = replace(style, number_format=fmt)
+        return _Cell("num", _number_text(excel_serial(value, date1904)), styles.xf_id(style))
+    s = None if style is None else styles.xf_id(style)
+    if value is None or (value == "" and style is None):
+        return _Cell("delete")
+    if isinstance(value, bool):
+        return _Cell("bool", "1" if value else "0", s)
+    if isinstance(value, int | float):
+        return _Cell("num", _number_text(value), s)
+    if isinstance(value, str):
+        text = clean_text(value)
+        return _Cell("str", text, s) if text else _Cell("blank", "", s)
+    raise TypeError(f"cannot write a {type(value).__name__} into a cell: {value!r}")
+
+
+def clean_text(value: str) -> str:
+    """Text as it can be stored: XML-illegal characters removed, capped at 32,767 characters
+    (counted in UTF-16 units, as Excel does). No other change: "=1+1" stays literal."""
+    text = _ILLEGAL_XML.sub("", value)
+    if len(text) > MAX_TEXT // 2:
+        units = 0
+        for i, ch in enumerate(text):
+            units += 2 if ord(ch) > 0xFFFF else 1
+            if units > MAX_TEXT:
+                return text[:i]
+    return text
+
+
+def _ooxml_escape(text: str) -> str:
+    """Protect literal ``_xHHHH_`` sequences, which Excel would decode as characters."""
+    return _OOXML_ESCAPE.sub(r"_x005F_\1", text)
+
+
+def _number_text(value: float) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not math.isfinite(value):
+        raise ValueError(f"cannot write {value!r} into a cell: not a finite number")
+    return repr(float(value)) if not float(value).is_integer() else str(int(value))
+
+
+def excel_serial(value: dt.date, date1904: bool = False) -> float:
+    """The Excel serial number of a date or naive datetime in the workbook's epoch."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        raise ValueError(f"cannot write a timezone-aware datetime ({value}); make it naive")
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if date1904:
+        days = (day - dt.date(1904, 1, 1)).days
+    else:
+        days = (day - dt.date(1899, 12, 31)).days
+        days += 1 if days >= 60 else 0  # Excel's phantom 1900-02-29
+    if days < (0 if date1904 else 1):
+        raise ValueError(f"{value} is before the workbook's first date")
+    if not isinstance(value, dt.datetime):
+        return days
+    seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+    return days + seconds / 86400
+
+
+def col_letters(col: int) -> str:
+    """1 -> "A", 28 -> "AB"."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _parse_ref(ref: str) -> tuple[int, int] | None:
+    match = _CELL_REF.fullmatch(ref.strip())
+    if match is None:
+        return None
+    return int(match.group(2)), _col_number(match.group(1))
+
+
+def _ref(row: int, col: int) -> str:
+    return f"{col_letters(col)}{row}"
+
+
+# --------------------------------------------------------------------------- styles
+
+
+def _elem_key(el: etree._Element) -> tuple[object, ...]:
+    """An order-insensitive, comparable fingerprint of an element and its children."""
+    children = sorted((_elem_key(child) for child in el if isinstance(child.tag, str)), key=repr)
+    return (_local(el.tag), tuple(sorted(el.attrib.items())), (el.text or "").strip(), children)
+
+
+class _StyleBook:
+    """xl/styles.xml, loaded on first need; finds or appends the xf for a CellStyle."""
+
+    def __init__(self, pkg: _Package, book: _Book) -> None:
+        self._pkg, self._book = pkg, book
+        self._root: etree._Element | None = None
+        self._part = ""
+        self._created = False
+        self._changed = False
+        self._cache: dict[CellStyle, int] = {}
+
+    def xf_id(self, style: CellStyle) -> int:
+        """Index into cellXfs of an xf that looks like ``style`` (added if none exists)."""
+        if style not in self._cache:
+            self._cache[style] = self._find_or_add_xf(style)
+        return self._cache[style]
+
+    def save_into(self, edit: _Edit) -> None:
+        """Record styles.xml (and, if it was created, its rel and content type) in ``edit``."""
+        if self._root is None or not self._changed:
+            return
+        content = _serialize(self._root)
+        if not self._created:
+            edit.replace[self._part] = content
+            return
+        edit.add[self._part] = content
+        rel_target = posixpath.relpath(self._part, posixpath.dirname(self._book.part))
+        _add_relationship(self._pkg, self._book.part, _RT_STYLES, rel_target, edit)
+        _add_override(self._pkg, self._part, _CT_STYLES, edit)
+
+    # -- loading
+
+    def _load(self) -> etree._Element:
+        if self._root is not None:
+            return self._root
+        rel = next((r for r in self._book.rels if r.type == _RT_STYLES), None)
+        if rel is not None and rel.target:
+            self._part = rel.target
+            self._root = _parse(self._pkg.read(rel.target), rel.target)
+        else:
+            self._part = posixpath.join(posixpath.dirname(self._book.part), "styles.xml")
+            if self._pkg.find(self._part) is not None:
+                raise SourceError(
+                    "The workbook has a styles part that is not linked to it. Open the file "
+                    "in Excel, save it again and retry."
+                )
+            self._root = etree.fromstring(f'<styleSheet xmlns="{MAIN_NS}"/>'.encode())
+            self._created = True
+            for local in ("fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles"):
+                self._section(local)
+        if self._root.tag != _w("styleSheet"):
+            raise SourceError(f"{self._part!r} is not a SpreadsheetML stylesheet.")
+        return self._root
+
+    def _section(self, local: str) -> etree._Element:
+        """The child list (fonts, fills, …), created with Excel's defaults when absent."""
+        root = self._load()
+        found = root.find(_w(local))
+        if found is not None:
+            return found
+        section = etree.SubElement(root, _w(local))
+        later = [c for c in root if _local(c.tag) in _STYLE_ORDER[_STYLE_ORDER.index(local) + 1 :]]
+        if later:
+            later[0].addprevious(section)
+        fill_defaults = _DEFAULT_SECTIONS.get(local)
+        if fill_defaults is not None:
+            fill_defaults(section)
+        self._changed = True
+        return section
+
+    # -- finding or adding
+
+    def _find_or_add(self, section: etree._Element, desired: etree._Element) -> int:
+        """Index of an item equal to ``desired`` (its last child); drop ``desired`` if found."""
+        items = [c for c in section if c.tag == desired.tag]
+        key = _elem_key(desired)
+        for i, item in enumerate(items[:-1]):
+            if _elem_key(item) == key:
+                section.remove(desired)
+                return i
+        section.set("count", str(len(items)))
+        self._changed = True
+        return len(items) - 1
+
+    def _find_or_add_xf(self, style: CellStyle) -> int:
+        num_fmt = self._num_fmt_id(style.number_format)
+        font = self._font_id(style)
+        fill = self._fill_id(style.fill)
+        self._section("borders")
+        self._section("cellStyleXfs")
+        xfs = self._section("cellXfs")
+        xf = etree.SubElement(xfs, _w("xf"))
+        for name, value in (("numFmtId", num_fmt), ("fontId", font), ("fillId", fill)):
+            xf.set(name, str(value))
+        xf.set("borderId", "0")
+        xf.set("xfId", "0")
+        for name, used in (("NumberFormat", num_fmt), ("Font", font), ("Fill", fill)):
+            if used:
+                xf.set(f"apply{name}", "1")
+        if style.wrap:
+            xf.set("applyAlignment", "1")
+            etree.SubElement(xf, _w("alignment")).set("wrapText", "1")
+        return self._find_or_add(xfs, xf)
+
+    def _num_fmt_id(self, code: str | None) -> int:
+        if code is None:
+            return 0
+        if code in _BUILTIN_FORMATS:
+            return _BUILTIN_FORMATS[code]
+        root = self._load()
+        fmts = root.find(_w("numFmts"))
+        existing = [] if fmts is None else list(fmts.iter(_w("numFmt")))
+        for fmt in existing:
+            if fmt.get("formatCode") == code:
+                return int(fmt.get("numFmtId", "0"))
+        fmts = self._section("numFmts")
+        ids = [int(f.get("numFmtId", "0")) for f in existing if f.get("numFmtId", "").isdigit()]
+        new_id = max([163, *ids]) + 1
+        el = etree.SubElement(fmts, _w("numFmt"))
+        el.set("numFmtId", str(new_id))
+        el.set("formatCode", code)
+        fmts.set("count", str(len(existing) + 1))
+        self._changed = True
+        return new_id
+
+    def _font_id(self, style: CellStyle) -> int:
+        if not style.bold and style.font_color is None:
+            return 0
+        fonts = self._section("fonts")
+        base = fonts.find(_w("font"))
+        font = etree.SubElement(fonts, _w("font"))
+        if style.bold:
+            etree.SubElement(font, _w("b"))
+        for child in [] if base is None else base:
+            local = _local(child.tag)
+            if local == "color" and style.font_color is not None:
+                self._font_color(font, style.font_color)
+            elif local and not (local == "b" and style.bold):
+                etree.SubElement(font, child.tag, dict(child.attrib))
+        if style.font_color is not None and font.find(_w("color")) is None:
+            self._font_color(font, style.font_color)
+        return self._find_or_add(fonts, font)
+
+    @staticmethod
+    def _font_color(font: etree._Element, colour: str) -> None:
+        etree.SubElement(font, _w("color")).set("rgb", "FF" + colour)
+
+    def _fill_id(self, colour: str | None) -> int:
+        if colour is None:
+            return 0
+        fills = self._section("fills")
+        fill = etree.SubElement(fills, _w("fill"))
+        pattern = etree.SubElement(fill, _w("patternFill"))
+        pattern.set("patternType", "solid")
+        etree.SubElement(pattern, _w("fgColor")).set("rgb", "FF" + colour)
+        etree.SubElement(pattern, _w("bgColor")).set("indexed", "64")
+        return self._find_or_add(fills, fill)
+
+
+def _default_fonts(section: etree._Element) -> None:
+    font = etree.SubElement(section, _w("font"))
+    etree.SubElement(font, _w("sz")).set("val", "11")
+    etree.SubElement(font, _w("name")).set("val", "Calibri")
+    section.set("count", "1")
+
+
+def _default_fills(section: etree._Element) -> None:
+    for pattern in ("none", "gray125"):
+        fill = etree.SubElement(section, _w("fill"))
+        etree.SubElement(fill, _w("patternFill")).set("patternType", pattern)
+    section.set("count", "2")
+
+
+def _default_borders(section: etree._Element) -> None:
+    border = etree.SubElement(section, _w("border"))
+    for side in ("left", "right", "top", "bottom", "diagonal"):
+        etree.SubElement(border, _w(side))
+    section.set("count", "1")
+
+
+def _default_xfs(section: etree._Element) -> None:
+    xf = etree.SubElement(section, _w("xf"))
+    for name in ("numFmtId", "fontId", "fillId", "borderId"):
+        xf.set(name, "0")
+    if _local(section.tag) == "cellXfs":
+        xf.set("xfId", "0")
+    section.set("count", "1")
+
+
+def _default_cell_styles(section: etree._Element) -> None:
+    style = etree.SubElement(section, _w("cellStyle"))
+    style.set("name", "Normal")
+    style.set("xfId", "0")
+    style.set("builtinId", "0")
+    section.set("count", "1")
+
+
+_DEFAULT_SECTIONS = {
+    "fonts": _default_fonts,
+    "fills": _default_fills,
+    "borders": _default_borders,
+    "cellStyleXfs": _default_xfs,
+    "cellXfs": _default_xfs,
+    "cellStyles": _default_cell_styles,
+}
+
+
+# --------------------------------------------------------------------------- sheet scanning
+
+
+def _start_tag(name: bytes) -> re.Pattern[bytes]:
+    return re.compile(
+        rb"<((?:[A-Za-z_][\w.\-]*:)?)" + name + rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)"
+        rb"\s*(/?)>"
+    )
+
+
+_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml\s[^?]*\?>)?\s*")
+_ROOT_TAG = _start_tag(rb"worksheet")
+_SHEET_DATA_TAG = _start_tag(rb"sheetData")
+_ROW_TAG = _start_tag(rb"row")
+_XMLNS_ATTR = re.compile(rb"(xmlns(?::[A-Za-z_][\w.\-]*)?)\s*=\s*(\"[^\"]*\"|'[^']*')")
+_R_ATTR = re.compile(rb"\sr\s*=\s*[\"']([0-9]+)[\"']")
+_ENCODING = re.compile(rb"encoding\s*=\s*[\"']([^\"']+)[\"']")
+_MAYBE_ERROR = re.compile(rb"\st\s*=\s*[\"']e[\"']")
+
+
+@dataclass
+class _Layout:
+    """Byte offsets of a worksheet part, found without parsing it."""
+
+    wrap_open: bytes  # a wrapper start tag carrying the root's namespace declarations
+    root_end: int  # end of the root start tag
+    sd_start: int  # start of <sheetData…>
+    sd_open_end: int  # end of the sheetData start tag
+    sd_close: int  # start of </sheetData> (== sd_open_end when self-closing)
+    sd_prefix: bytes
+    sd_empty: bool  # <sheetData/>
+    row_nums: list[int] = field(default_factory=list)
+    row_starts: list[int] = field(default_factory=list)
+    row_tag_ends: list[int] = field(default_factory=list)
+    row_closed: list[bool] = field(default_factory=list)  # self-closing <row/>
+    row_prefixes: list[bytes] = field(default_factory=list)
+
+
+def _scan_sheet(xml: bytes) -> _Layout | None:
+    """Locate the root, <sheetData> and every <row> by scanning bytes.
+
+    Returns None whenever anything is unusual (another encoding, comments, CDATA, a row
+    without ``r``, rows out of order, namespace tricks): the caller then parses the whole
+    sheet instead. Correctness first, speed when it is safe.
+    """
+    prolog = _PROLOG.match(xml)
+    assert prolog is not None  # the pattern can match the empty string
+    encoding = _ENCODING.search(prolog.group())
+    if encoding and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
+        return None
+    root = _ROOT_TAG.match(xml, prolog.end())
+    if root is None or xml.find(b"<!", root.end()) >= 0 or xml.find(b"<?", root.end()) >= 0:
+        return None
+    decls = list(_XMLNS_ATTR.finditer(root.group(2)))
+    main = {_prefix_of(m.group(1)) for m in decls if m.group(2)[1:-1] == MAIN_NS.encode()}
+    sd = _SHEET_DATA_TAG.search(xml, root.end())
+    if root.group(1) not in main or sd is None or sd.group(1) not in main:
+        return None
+    layout = _Layout(
+        wrap_open=b"<w " + b" ".join(m.group() for m in decls) + b">",
+        root_end=root.end(),
+        sd_start=sd.start(),
+        sd_open_end=sd.end(),
+        sd_close=sd.end(),
+        sd_prefix=sd.group(1),
+        sd_empty=bool(sd.group(3)),
+    )
+    if not layout.sd_empty:
+        close = re.compile(rb"</" + re.escape(sd.group(1)) + rb"sheetData\s*>").search(
+            xml, sd.end()
+        )
+        if close is None:
+            return None
+        layout.sd_close = close.start()
+    return layout if _scan_rows(xml, layout, main) else None
+
+
+def _prefix_of(xmlns_attr: bytes) -> bytes:
+    """b"xmlns" -> b"", b"xmlns:x" -> b"x:" (the prefix as it appears in a tag)."""
+    _, colon, prefix = xmlns_attr.partition(b":")
+    return prefix + colon
+
+
+def _scan_rows(xml: bytes, layout: _Layout, main: set[bytes]) -> bool:
+    last = 0
+    for m in _ROW_TAG.finditer(xml, layout.sd_open_end, layout.sd_close):
+        attrs = m.group(2)
+        r = _R_ATTR.search(attrs)
+        if r is None or m.group(1) not in main or b"xmlns" in attrs:
+            return False
+        num = int(r.group(1))
+        if num <= last:
+            return False
+        last = num
+        layout.row_nums.append(num)
+        layout.row_starts.append(m.start())
+        layout.row_tag_ends.append(m.end())
+        layout.row_closed.append(bool(m.group(3)))
+        layout.row_prefixes.append(m.group(1))
+    return True
+
+
+def _row_end(xml: bytes, layout: _Layout, i: int) -> int:
+    if layout.row_closed[i]:
+        return layout.row_tag_ends[i]
+    close = re.compile(rb"</" + re.escape(layout.row_prefixes[i]) + rb"row\s*>")
+    match = close.search(xml, layout.row_tag_ends[i], layout.sd_close)
+    if match is None:
+        raise SourceError("A row of the sheet is not closed; open the file in Excel and save it.")
+    return match.end()
+
+
+def _parse_fragment(layout: _Layout, fragment: bytes) -> etree._Element:
+    try:
+        return etree.fromstring(layout.wrap_open + fragment + b"</w>", _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise SourceError(
+            f"The sheet's XML is not well-formed ({exc}). Open the file in Excel, let it "
+            "repair the workbook, save it and try again."
+        ) from exc
+
+
+def _inner(wrapper: etree._Element) -> bytes:
+    """The serialised children of a wrapper element, without the wrapper's own tags."""
+    if len(wrapper) == 0 and not wrapper.text:
+        return b""
+    out: bytes = etree.tostring(wrapper, encoding="UTF-8", xml_declaration=False)
+    return out[out.index(b">") + 1 : out.rindex(b"</")]
+
+
+def _parse_sheet(xml: bytes, part: str) -> etree._Element:
+    root = _parse(xml, part)
+    if root.tag == _q(_STRICT_MAIN_NS, "worksheet"):
+        raise SourceError(
+            "The workbook is saved as 'Strict Open XML Spreadsheet', which sheetsync cannot "
+            "write into. Save it from Excel as 'Excel Workbook (.xlsx)'."
+        )
+    if root.tag != _w("worksheet"):
+        raise SourceError(f"{part!r} is not a worksheet; point sheetsync at a regular tab.")
+    return root
+
+
+def _sheet_rows(root: etree._Element) -> list[tuple[int, etree._Element]]:
+    """Every row with its number (implicit numbers made explicit)."""
+    rows: list[tuple[int, etree._Element]] = []
+    sheet_data = root.find(_w("sheetData"))
+    num = 0
+    for row in [] if sheet_data is None else sheet_data.iterchildren(_w("row")):
+        r = row.get("r")
+        num = int(r) if r and r.isdigit() else num + 1
+        row.set("r", str(num))
+        rows.append((num, row))
+    return rows
+
+
+# --------------------------------------------------------------------------- error cells
+
+
+def _row_cells(row: etree._Element, row_num: int) -> list[tuple[int, etree._Element]]:
+    """The row's cells with their column numbers; missing ``r`` attributes are filled in."""
+    cells: list[tuple[int, etree._Element]] = []
+    col = 0
+    for cell in row.iterchildren(_w("c")):
+        ref = _parse_ref(cell.get("r", ""))
+        col = ref[1] if ref else col + 1
+        if ref is None:
+            cell.set("r", _ref(row_num, col))
+        cells.append((col, cell))
+    return cells
+
+
+def _errors_in_rows(rows: Iterable[tuple[int, etree._Element]]) -> dict[tuple[int, int], str]:
+    found: dict[tuple[int, int], str] = {}
+    for num, row in rows:
+        for col, cell in _row_cells(row, num):
+            if cell.get("t") == "e":
+                found[(num, col)] = (cell.findtext(_w("v")) or "").strip() or "#N/A"
+    return found
+
+
+def _errors_streamed(xml: bytes, layout: _Layout) -> dict[tuple[int, int], str]:
+    rows: set[int] = set()
+    for match in _MAYBE_ERROR.finditer(xml, layout.sd_open_end, layout.sd_close):
+        i = bisect.bisect_right(layout.row_starts, match.start()) - 1
+        if i >= 0:
+            rows.add(i)
+    found: dict[tuple[int, int], str] = {}
+    for i in sorted(rows):
+        wrapper = _parse_fragment(layout, xml[layout.row_starts[i] : _row_end(xml, layout, i)])
+        found.update(_errors_in_rows([(layout.row_nums[i], wrapper[0])]))
+    return found
+
+
+# --------------------------------------------------------------------------- rewriting rows
+
+
+def _rewrite_row(row: etree._Element, row_num: int, writes: Mapping[int, _Cell]) -> list[str]:
+    """Apply ``writes`` ({col: cell}) to a row element; return refs of overwritten formulas."""
+    by_col = dict(_row_cells(row, row_num))
+    formulas: list[str] = []
+    for col in sorted(writes):
+        write, old = writes[col], by_col.get(col)
+        ref = _ref(row_num, col)
+        if old is not None:
+            if _guard_formula(old, ref):
+                formulas.append(ref)
+            if write.kind == "delete":
+                _remove_cell(old)
+                del by_col[col]
+                continue
+            _clear_cell(old, keep_style=write.s is None)
+        elif write.kind == "delete":
+            continue
+        else:
+            old = by_col[col] = _new_cell(row, ref, by_col, col)
+        _fill_cell(old, write)
+    _update_spans(row, by_col)
+    return formulas
+
+
+def _guard_formula(cell: etree._Element, ref: str) -> bool:
+    """True if the cell holds a formula; refuse to break a formula other cells depend on."""
+    formula = cell.find(_w("f"))
+    if formula is None:
+        return False
+    span = formula.get("ref", "")
+    kind = formula.get("t", "normal")
+    first, _, last = span.partition(":")
+    if kind in ("shared", "array") and last and last != first:
+        raise WriteRefused(
+            f"Cell {ref} anchors a {kind} formula that also fills {span}; overwriting it would "
+            "break those cells. Move the formula out of sheetsync's managed columns, or "
+            "convert it to ordinary formulas, and run again."
+        )
+    return True
+
+
+def _remove_cell(cell: etree._Element) -> None:
+    parent = cell.getparent()
+    if parent is not None:
+        parent.remove(cell)
+
+
+def _clear_cell(cell: etree._Element, *, keep_style: bool) -> None:
+    style = cell.get("s") if keep_style else None
+    for child in list(cell):
+        cell.remove(child)
+    cell.text = None
+    for name in list(cell.attrib):
+        if name != "r":
+            del cell.attrib[name]
+    if style is not None:
+        cell.set("s", style)
+
+
+def _new_cell(
+    row: etree._Element, ref: str, by_col: Mapping[int, etree._Element], col: int
+) -> etree._Element:
+    cell = etree.SubElement(row, _w("c"))
+    cell.set("r", ref)
+    later = [c for c in sorted(by_col) if c > col]
+    ext = row.find(_w("extLst"))
+    if later:
+        by_col[later[0]].addprevious(cell)
+    elif ext is not None:
+        ext.addprevious(cell)
+    return cell
+
+
+def _fill_cell(cell: etree._Element, write: _Cell) -> None:
+    if write.s is not None:
+        cell.set("s", str(write.s))
+    if write.kind == "str":
+        cell.set("t", "inlineStr")
+        text = etree.SubElement(etree.SubElement(cell, _w("is")), _w("t"))
+        text.set(_q(_XML_NS, "space"), "preserve")
+        text.text = _ooxml_escape(write.text)
+    elif write.kind in ("num", "bool"):
+        if write.kind == "bool":
+            cell.set("t", "b")
+        etree.SubElement(cell, _w("v")).text = write.text
+
+
+def _update_spans(row: etree._Element, by_col: Mapping[int, etree._Element]) -> None:
+    if row.get("spans") is None:
+        return
+    if by_col:
+        row.set("spans", f"{min(by_col)}:{max(by_col)}")
+    else:
+        del row.attrib["spans"]
+
+
+# --------------------------------------------------------------------------- the sheet head
+
+
+def _update_head(
+    root: etree._Element,
+    written: Iterable[tuple[int, int]],
+    widths: Mapping[int, float],
+) -> bool:
+    """Grow <dimension> to cover ``written`` and add <col> widths; True if anything changed."""
+    changed = _grow_dimension(root, written)
+    return _add_col_widths(root, widths) or changed
+
+
+def _grow_dimension(root: etree._Element, written: Iterable[tuple[int, int]]) -> bool:
+    dim = root.find(_w("dimension"))
+    cells = list(written)
+    if dim is None or not cells:
+        return False
+    old = dim.get("ref", "")
+    corners = [_parse_ref(part) for part in old.split(":")]
+    points = [*cells, *(c for c in corners if c is not None)]
+    top, left = min(p[0] for p in points), min(p[1] for p in points)
+    bottom, right = max(p[0] for p in points), max(p[1] for p in points)
+    new = (
+        _ref(top, left)
+        if (top, left) == (bottom, right)
+        else (f"{_ref(top, left)}:{_ref(bottom, right)}")
+    )
+    if new == old:
+        return False
+    dim.set("ref", new)
+    return True
+
+
+def _add_col_widths(root: etree._Element, widths: Mapping[int, float]) -> bool:
+    if not widths:
+        return False
+    cols = root.find(_w("cols"))
+    existing = [] if cols is None else list(cols.iterchildren(_w("col")))
+    spans = [(_int(c.get("min")), _int(c.get("max"))) for c in existing]
+    todo = sorted(c for c in widths if not any(lo <= c <= hi for lo, hi in spans))
+    if not todo:
+        return False
+    if cols is None:
+        cols = etree.SubElement(root, _w("cols"))
+        sheet_data = root.find(_w("sheetData"))
+        if sheet_data is not None:
+            sheet_data.addprevious(cols)
+    for col in todo:
+        el = etree.SubElement(cols, _w("col"))
+        for name, value in (("min", col), ("max", col)):
+            el.set(name, str(value))
+        el.set("width", f"{float(widths[col]):g}")
+        el.set("customWidth", "1")
+        after = [c for c in cols.iterchildren(_w("col")) if _int(c.get("min")) > col]
+        if after:
+            after[0].addprevious(el)
+    return True
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+# --------------------------------------------------------------------------- patching a sheet
+
+
+def _patch_sheet_xml(
+    xml: bytes,
+    part: str,
+    by_row: Mapping[int, Mapping[int, _Cell]],
+    widths: Mapping[int, float],
+) -> tuple[bytes, list[str]]:
+    layout = _scan_sheet(xml)
+    if layout is None:
+        log.debug("sheet %s needs a full parse (unusual XML); patching the tree", part)
+        return _patch_tree(xml, part, by_row, widths)
+    return _patch_streamed(xml, layout, by_row, widths)
+
+
+def _written(by_row: Mapping[int, Mapping[int, _Cell]]) -> list[tuple[int, int]]:
+    return [(r, c) for r, cols in by_row.items() for c, w in cols.items() if w.kind != "delete"]
+
+
+def _patch_tree(
+    xml: bytes,
+    part: str,
+    by_row: Mapping[int, Mapping[int, _Cell]],
+    widths: Mapping[int, float],
+) -> tuple[bytes, list[str]]:
+    root = _parse_sheet(xml, part)
+    sheet_data = root.find(_w("sheetData"))
+    if sheet_data is None:
+        sheet_data = etree.SubElement(root, _w("sheetData"))
+        later = [c for c in root if _local(c.tag) in _AFTER_SHEET_DATA and c is not sheet_data]
+        if later:
+            later[0].addprevious(sheet_data)
+    rows = _sheet_rows(root)
+    nums, elems = [n for n, _ in rows], [e for _, e in rows]
+    formulas: list[str] = []
+    for num in sorted(by_row):
+        i = bisect.bisect_left(nums, num)
+        if i < len(nums) and nums[i] == num:
+            row = elems[i]
+        else:
+            row = _new_row(sheet_data, num, elems[i] if i < len(elems) else None)
+            nums.insert(i, num)
+            elems.insert(i, row)
+        formulas += _rewrite_row(row, num, by_row[num])
+    _update_head(root, _written(by_row), widths)
+    return _serialize(root), formulas
+
+
+def _new_row(parent: etree._Element, num: int, before: etree._Element | None) -> etree._Element:
+    row = etree.SubElement(parent, _w("row"))
+    row.set("r", str(num))
+    if before is not None:
+        before.addprevious(row)
+    return row
+
+
+def _patch_streamed(
+    xml: bytes,
+    layout: _Layout,
+    by_row: Mapping[int, Mapping[int, _Cell]],
+    widths: Mapping[int, float],
+) -> tuple[bytes, list[str]]:
+    head = _patched_head(xml, layout, by_row, widths)
+    pieces = [xml[: layout.root_end], head]
+    body, formulas = _patched_body(xml, layout, by_row)
+    if layout.sd_empty and body:
+        pieces += [b"<" + layout.sd_prefix + b"sheetData>", body]
+        pieces.append(b"</" + layout.sd_prefix + b"sheetData>")
+    else:
+        pieces += [xml[layout.sd_start : layout.sd_open_end], body]
+    pieces.append(xml[layout.sd_close :])
+    return b"".join(pieces), formulas
+
+
+def _patched_head(
+    xml: bytes,
+    layout: _Layout,
+    by_row: Mapping[int, Mapping[int, _Cell]],
+    widths: Mapping[int, float],
+) -> bytes:
+    original = xml[layout.root_end : layout.sd_start]
+    wrapper = _parse_fragment(layout, original)
+    if not _update_head(wrapper, _written(by_row), widths):
+        return original
+    return _inner(wrapper)
+
+
+def _patched_body(
+    xml: bytes, layout: _Layout, by_row: Mapping[int, Mapping[int, _Cell]]
+) -> tuple[bytes, list[str]]:
+    """The content of <sheetData>: untouched rows copied as bytes, the others rewritten."""
+    pieces: list[bytes] = []
+    formulas: list[str] = []
+    pos = layout.sd_open_end
+    for num in sorted(by_row):
+        i = bisect.bisect_left(layout.row_nums, num)
+        if i < len(layout.row_nums) and layout.row_nums[i] == num:
+            start, end = layout.row_starts[i], _row_end(xml, layout, i)
+            wrapper = _parse_fragment(layout, xml[start:end])
+        else:
+            start = end = layout.row_starts[i] if i < len(layout.row_starts) else layout.sd_close
+            wrapper = _parse_fragment(layout, b"")
+            _new_row(wrapper, num, None)
+        formulas += _rewrite_row(wrapper[0], num, by_row[num])
+        pieces += [xml[pos:start], _inner(wrapper)]
+        pos = end
+    pieces.append(xml[pos : layout.sd_close])
+    return b"".join(pieces), formulas
+
+
+# --------------------------------------------------------------------------- tables, calc chain
+
+
+def _refuse_table_headers(
+    pkg: _Package, sheet: SheetRef, cells: Mapping[tuple[int, int], CellWrite]
+) -> None:
+    """Excel tables keep their column names in the table part: their header cells are off
+    limits (writing one would make Excel 'repair' the file)."""
+    for rel in _read_rels(pkg, sheet.part):
+        if rel.type != _RT_TABLE or not rel.target:
+            continue
+        table = _parse(pkg.read(rel.target), rel.target)
+        corners = [_parse_ref(p) for p in table.get("ref", "").split(":")]
+        if len(corners) != 2 or table.get("headerRowCount", "1") == "0":
+            continue
+        first, last = corners
+        if first is None or last is None:
+            continue
+        (top, left), right = first, last[1]
+        for row, col in cells:
+            if row == top and left <= col <= right:
+                raise WriteRefused(
+                    f"Cell {_ref(row, col)} is a header of the Excel table "
+                    f"{table.get('displayName', '')!r}; sheetsync will not rename table "
+                    "columns. Move the managed columns outside the table, or resize the table."
+                )
+
+
+def _drop_from_calc_chain(
+    pkg: _Package, book: _Book, sheet_id: int, refs: Iterable[str], edit: _Edit
+) -> None:
+    """Remove overwritten formula cells from calcChain.xml (or the part, once empty)."""
+    rel = next((r for r in book.rels if r.type == _RT_CALC_CHAIN and r.target), None)
+    if rel is None:
+        return
+    root = _parse(pkg.read(rel.target), rel.target)
+    gone = set(refs)
+    current = "0"
+    removed = 0
+    for entry in list(root.iterchildren(_w("c"))):
+        current = entry.get("i", current)
+        entry.set("i", current)
+        if current == str(sheet_id) and entry.get("r", "").replace("$", "") in gone:
+            root.remove(entry)
+            removed += 1
+    if not removed:
+        return
+    if root.find(_w("c")) is not None:
+        edit.replace[rel.target] = _serialize(root)
+        return
+    edit.remove.add(rel.target)
+    _remove_relationship(pkg, book.part, rel.id, edit)
+    _remove_override(pkg, rel.target, edit)
+
+
+# --------------------------------------------------------------------------- put_sheet
+
+
+def _check_sheet_name(name: str) -> None:
+    problem = None
+    if not name or len(name) > 31:
+        problem = "must be 1 to 31 characters long"
+    elif _BAD_SHEET_NAME.search(name):
+        problem = "must not contain : \\ / ? * [ ]"
+    elif name.startswith("'") or name.endswith("'"):
+        problem = "must not start or end with an apostrophe"
+    elif name.casefold() == "history":
+        problem = "'History' is reserved by Excel"
+    if problem:
+        raise ValueError(f"invalid sheet name {name!r}: {problem}")
+
+
+def _check_sheet_xml(sheet_xml: bytes) -> None:
+    try:
+        root = etree.fromstring(sheet_xml, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"sheet_xml is not well-formed: {exc}") from exc
+    if root.tag != _w("worksheet"):
+        raise ValueError("sheet_xml must be a SpreadsheetML <worksheet>")
+    for el in root.iter():
+        if any(name.startswith("{" + _REL_NS + "}") for name in el.attrib):
+            raise ValueError("sheet_xml must not reference relationships (r:id attributes)")
+
+
+def _replace_sheet(pkg: _Package, sheet: SheetRef, sheet_xml: bytes, edit: _Edit) -> None:
+    if sheet.kind != "worksheet" or not sheet.part:
+        raise SourceError(
+            f"Tab {sheet.name!r} exists but is a {sheet.kind}; rename it or choose another "
+            "name for sheetsync's tab in sheetsync.toml."
+        )
+    if _read_rels(pkg, sheet.part):
+        raise WriteRefused(
+            f"Tab {sheet.name!r} has drawings, comments or links that replacing it would "
+            "orphan. Remove them from that tab (it is managed by sheetsync), or rename it."
+        )
+    edit.replace[sheet.part] = sheet_xml
+
+
+def _add_sheet(pkg: _Package, book: _Book, name: str, sheet_xml: bytes, edit: _Edit) -> None:
+    root = _parse(pkg.read(book.part), book.part)
+    protection = root.find(_w("workbookProtection"))
+    if protection is not None and protection.get("lockStructure", "0") in ("1", "true"):
+        raise WriteRefused(
+            "The workbook's structure is protected, so sheetsync cannot add its tab. "
+            "Unprotect the structure in Excel (Review > Protect Workbook) or add a tab named "
+            f"{name!r} yourself."
+        )
+    part = _free_part_name(pkg, "xl/worksheets/sheet{}.xml")
+    target = posixpath.relpath(part, posixpath.dirname(book.part))
+    r_id = _add_relationship(pkg, book.part, _RT_WORKSHEET, target, edit)
+    sheets = root.find(_w("sheets"))
+    if sheets is None:
+        raise SourceError(f"{book.part!r} lists no sheets; save the file from Excel again.")
+    el = etree.SubElement(sheets, _w("sheet"))
+    el.set("name", name)
+    el.set("sheetId", str(max([0, *(s.sheet_id for s in book.sheets)]) + 1))
+    el.set(_q(_REL_NS, "id"), r_id)
+    edit.replace[book.part] = _serialize(root)
+    edit.add[part] = sheet_xml
+    _add_override(pkg, part, _CT_WORKSHEET, edit)
+
+
+def _free_part_name(pkg: _Package, pattern: str) -> str:
+    n = 1
+    while pkg.find(pattern.format(n)) is not None:
+        n += 1
+    return pattern.format(n)
+
+
+def _current(pkg: _Package, name: str, edit: _Edit) -> etree._Element | None:
+    """A part as already edited (or as stored), parsed; None when absent."""
+    if name in edit.replace or name in edit.add:
+        return _parse(edit.replace.get(name) or edit.add[name], name)
+    stored = pkg.find(name)
+    return None if stored is None else _parse(pkg.read(stored), stored)
+
+
+def _store(pkg: _Package, name: str, root: etree._Element, edit: _Edit) -> None:
+    stored = pkg.find(name)
+    if stored is None:
+        edit.add[name] = _serialize(root)
+    else:
+        edit.replace[stored] = _serialize(root)
+
+
+def _add_relationship(pkg: _Package, source: str, rel_type: str, target: str, edit: _Edit) -> str:
+    name = _rels_name(source)
+    root = _current(pkg, name, edit)
+    if root is None:
+        root = etree.fromstring(f'<Relationships xmlns="{_PKG_REL_NS}"/>'.encode())
+    ids = {rel.get("Id") for rel in root}
+    n = len(ids) + 1
+    while f"rId{n}" in ids:
+        n += 1
+    rel = etree.SubElement(root, _q(_PKG_REL_NS, "Relationship"))
+    rel.set("Id", f"rId{n}")
+    rel.set("Type", rel_type)
+    rel.set("Target", target)
+    _store(pkg, name, root, edit)
+    return f"rId{n}"
+
+
+def _remove_relationship(pkg: _Package, source: str, r_id: str, edit: _Edit) -> None:
+    name = _rels_name(source)
+    root = _current(pkg, name, edit)
+    if root is None:
+        return
+    for rel in list(root):
+        if rel.get("Id") == r_id:
+            root.remove(rel)
+    _store(pkg, name, root, edit)
+
+
+def _add_override(pkg: _Package, part: str, content_type: str, edit: _Edit) -> None:
+    root = _content_types(pkg, edit)
+    el = etree.SubElement(root, _q(_CT_NS, "Override"))
+    el.set("PartName", "/" + part)
+    el.set("ContentType", content_type)
+    _store(pkg, "[Content_Types].xml", root, edit)
+
+
+def _remove_override(pkg: _Package, part: str, edit: _Edit) -> None:
+    root = _content_types(pkg, edit)
+    for el in list(root.iterchildren(_q(_CT_NS, "Override"))):
+        if el.get("PartName", "").lstrip("/").lower() == part.lower():
+            root.remove(el)
+    _store(pkg, "[Content_Types].xml", root, edit)
+
+
+def _content_types(pkg: _Package, edit: _Edit) -> etree._Element:
+    root = _current(pkg, "[Content_Types].xml", edit)
+    if root is None:
+        raise SourceError(
+            "The package has no [Content_Types].xml, so it is not a valid .xlsx file. Open it "
+            "in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)."
+        )
+    return root

@@ -1,0 +1,234 @@
+"""``sheetsync.toml`` → frozen :class:`Settings`.
+
+Found through ``--config``, then ``$SHEETSYNC_CONFIG``, then ``./sheetsync.toml``; with none of
+them, the defaults apply. Unknown keys and wrong types are errors that name the file and key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sheetsync.errors import ConfigError
+from sheetsync.fields import FIELD_IDS
+
+CONFIG_ENV = "SHEETSYNC_CONFIG"
+DEFAULT_NAME = "sheetsync.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run can be told, with the defaults a new user gets."""
+
+    source: str | None = None
+    worksheet: str | None = None
+    header_row: int | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
+    day_first: bool = False
+    country: str | None = "US"
+    subdivision: str | None = None
+    timezone: str | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    rule_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    backups: int = 3
+    backup_dir: str | None = None
+    ok_status: str = "OK"
+    path: Path | None = None
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with the given fields replaced (None values are ignored)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_TOP_KEYS: dict[str, type | tuple[type, ...]] = {
+    "source": str,
+    "worksheet": str,
+    "header_row": int,
+    "day_first": bool,
+    "country": str,
+    "subdivision": str,
+    "timezone": str,
+    "columns": dict,
+    "rules": dict,
+    "sync": dict,
+}
+_SYNC_KEYS: dict[str, type | tuple[type, ...]] = {
+    "backups": int,
+    "backup_dir": str,
+    "ok_status": str,
+}
+
+
+def find_config(explicit: str | Path | None) -> Path | None:
+    """The config file to use: ``--config``, ``$SHEETSYNC_CONFIG``, or ``./sheetsync.toml``."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"Config file {path} does not exist. Check the --config path.")
+        return path
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        path = Path(env)
+        if not path.is_file():
+            raise ConfigError(
+                f"${CONFIG_ENV} points at {path}, which does not exist. Fix or unset it."
+            )
+        return path
+    local = Path(DEFAULT_NAME)
+    return local if local.is_file() else None
+
+
+def load_settings(explicit: str | Path | None = None) -> Settings:
+    """Read and validate the config file, or return the defaults when there is none."""
+    path = find_config(explicit)
+    if path is None:
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}. Fix the line it names.") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read config file {path}: {exc}") from exc
+    return parse_settings(data, path)
+
+
+def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
+    """Validate a parsed TOML document into :class:`Settings`."""
+    _check_keys(data, _TOP_KEYS, path, prefix="")
+    sync = data.get("sync", {})
+    _check_keys(sync, _SYNC_KEYS, path, prefix="sync.")
+    rules = _parse_rules(data.get("rules", {}), path)
+    settings = Settings(
+        source=data.get("source"),
+        worksheet=data.get("worksheet"),
+        header_row=_positive(data.get("header_row"), "header_row", path),
+        columns=_parse_columns(data.get("columns", {}), path),
+        day_first=data.get("day_first", False),
+        country=_country(data.get("country", "US")),
+        subdivision=data.get("subdivision") or None,
+        timezone=_timezone(data.get("timezone"), path),
+        select=rules[0],
+        ignore=rules[1],
+        rule_params=rules[2],
+        backups=_non_negative(sync.get("backups", 3), "sync.backups", path),
+        backup_dir=sync.get("backup_dir"),
+        ok_status=sync.get("ok_status", "OK"),
+        path=path,
+    )
+    _check_country(settings, path)
+    return settings
+
+
+def _check_keys(
+    table: Mapping[str, Any], schema: Mapping[str, type | tuple[type, ...]], path: Path, prefix: str
+) -> None:
+    for key, value in table.items():
+        if key not in schema:
+            known = ", ".join(sorted(schema))
+            raise ConfigError(f"{path}: unknown key '{prefix}{key}'. Known keys: {known}.")
+        expected = schema[key]
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            name = expected.__name__ if isinstance(expected, type) else "value"
+            raise ConfigError(
+                f"{path}: '{prefix}{key}' must be a {_type_word(name)}, not {value!r}."
+            )
+
+
+def _type_word(name: str) -> str:
+    return {"str": "string", "int": "whole number", "bool": "true/false", "dict": "table"}.get(
+        name, name
+    )
+
+
+def _parse_columns(table: Mapping[str, Any], path: Path) -> dict[str, str]:
+    columns: dict[str, str] = {}
+    for key, value in table.items():
+        if key not in FIELD_IDS:
+            raise ConfigError(
+                f"{path}: [columns] key '{key}' is not a field sheetsync knows. "
+                f"Use one of: {', '.join(FIELD_IDS)}."
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{path}: columns.{key} must be the header text of a column.")
+        columns[key] = value
+    return columns
+
+
+def _parse_rules(
+    table: Mapping[str, Any], path: Path
+) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, dict[str, Any]]]:
+    from sheetsync.rules import validate_params  # rules do not import config: no cycle
+
+    select = _rule_list(table.get("select", []), "rules.select", path)
+    ignore = _rule_list(table.get("ignore", []), "rules.ignore", path)
+    params: dict[str, dict[str, Any]] = {}
+    for key, value in table.items():
+        if key in ("select", "ignore"):
+            continue
+        if not isinstance(value, dict):
+            raise ConfigError(
+                f"{path}: 'rules.{key}' must be a table such as [rules.{key}], or use "
+                "rules.select / rules.ignore."
+            )
+        params[key] = validate_params(key, value, where=f"{path}: [rules.{key}]")
+    return select, ignore, params
+
+
+def _rule_list(value: Any, key: str, path: Path) -> tuple[str, ...]:
+    from sheetsync.rules import RULES
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: '{key}' must be a list of rule ids, like [\"stale-contact\"].")
+    for rule_id in value:
+        if rule_id not in RULES:
+            raise ConfigError(
+                f"{path}: '{key}' names unknown rule '{rule_id}'. See `sheetsync rules`."
+            )
+    return tuple(value)
+
+
+def _positive(value: Any, key: str, path: Path) -> int | None:
+    if value is not None and value < 1:
+        raise ConfigError(f"{path}: '{key}' must be 1 or more, not {value}.")
+    return value if value is None else int(value)
+
+
+def _non_negative(value: Any, key: str, path: Path) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{path}: '{key}' must be a whole number, 0 or more, not {value!r}.")
+    return value
+
+
+def _country(value: str) -> str | None:
+    return None if value.strip().lower() in ("", "none") else value.strip().upper()
+
+
+def _check_country(settings: Settings, path: Path) -> None:
+    if settings.country is None:
+        return
+    import holidays
+
+    if settings.country not in holidays.list_supported_countries():
+        raise ConfigError(
+            f"{path}: country '{settings.country}' is not a country code the holidays "
+            'package knows. Use a two-letter code such as "US" or "GB", or "none".'
+        )
+
+
+def _timezone(value: str | None, path: Path) -> str | None:
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"{path}: timezone '{value}' is not a known time zone. "
+            'Use an IANA name such as "America/Los_Angeles".'
+        ) from exc
+    return value

@@ -1,0 +1,175 @@
+"""Reading the dates people type into trackers, strictly.
+
+A date cell may hold a real date, a spreadsheet serial number, or text in one of many
+formats. Text is matched against an ordered list of strict formats — ISO first, then month
+names, then numeric dates in the configured day/month order — and never guessed: a value
+that only reads in the other order, has no year, or is a placeholder ("TBD", "next week")
+is an explicit outcome that becomes a finding naming the cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+
+from sheetsync.grid import clean_text
+
+EPOCH_1900 = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, with Lotus's 1900-02-29
+EPOCH_1904 = dt.date(1904, 1, 1)
+# Serials outside these years are not dates anyone in a tracker meant.
+MIN_YEAR, MAX_YEAR = 1950, 2100
+
+
+class Outcome(Enum):
+    """What reading one value gave."""
+
+    DATE = "date"
+    EMPTY = "empty"
+    PLACEHOLDER = "placeholder"  # TBD, next week, ?
+    NO_YEAR = "no-year"  # "Mar 10"
+    OTHER_ORDER = "other-order"  # "31/03/2026" when dates are read month first
+    NOT_A_DATE = "not-a-date"  # "31/02/2026", "soonish", 5
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The result of reading one value as a date."""
+
+    outcome: Outcome
+    date: dt.date | None = None
+
+
+EMPTY_WORDS = frozenset({"-", "--", "—", "–", "n/a", "na", "none", "no", "not yet", "never", "x"})
+PLACEHOLDERS = re.compile(
+    r"^(tbd|tba|tbc|t\.b\.d\.?|\?+|soon|asap|later|pending|someday|next (week|month)|"
+    r"this (week|month)|to be (scheduled|determined|confirmed)|scheduling|waiting|pending reply|"
+    r"(mon|tues|wednes|thurs|fri|satur|sun)day\??)$",
+    re.I,
+)
+_ISO = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+)
+_NAMED = (
+    "%b %d %Y",
+    "%B %d %Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %b %y",
+    "%b %d %y",
+    "%Y %b %d",
+    "%Y %B %d",
+)
+_MONTH_FIRST = ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y")
+_DAY_FIRST = ("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d-%m-%y", "%d.%m.%Y", "%d.%m.%y")
+_NO_YEAR = re.compile(r"^(\d{1,2}[/.-]\d{1,2}|[a-z]{3,9}\.? \d{1,2}|\d{1,2} [a-z]{3,9}\.?)$", re.I)
+_WEEKDAY = re.compile(r"^(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+", re.I)
+_ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.I)
+_TIME_TAIL = re.compile(r"[ ,]+(at\s+)?\d{1,2}(:\d\d\s*(am|pm)?|\s*(am|pm))$", re.I)
+
+
+def from_serial(serial: float, date1904: bool = False) -> dt.date | None:
+    """A spreadsheet serial number as a date, or None when it is not a plausible date."""
+    epoch = EPOCH_1904 if date1904 else EPOCH_1900
+    try:
+        day = epoch + dt.timedelta(days=int(serial))
+    except (OverflowError, ValueError):
+        return None
+    return day if MIN_YEAR <= day.year <= MAX_YEAR else None
+
+
+def to_serial(day: dt.date, date1904: bool = False) -> int:
+    """A date as a spreadsheet serial number."""
+    return (day - (EPOCH_1904 if date1904 else EPOCH_1900)).days
+
+
+def read_value(value: object, *, day_first: bool = False, date1904: bool = False) -> Reading:
+    """Read one cell value as a date."""
+    if value is None:
+        return Reading(Outcome.EMPTY)
+    if isinstance(value, dt.datetime):
+        return _plausible(value.date())
+    if isinstance(value, dt.date):
+        return _plausible(value)
+    if isinstance(value, bool):
+        return Reading(Outcome.NOT_A_DATE)
+    if isinstance(value, int | float):
+        day = from_serial(value, date1904) if value == value else None  # NaN check
+        return Reading(Outcome.DATE, day) if day else Reading(Outcome.NOT_A_DATE)
+    if isinstance(value, str):
+        return read_text(value, day_first=day_first)
+    return Reading(Outcome.NOT_A_DATE)
+
+
+def _plausible(day: dt.date) -> Reading:
+    ok = MIN_YEAR <= day.year <= MAX_YEAR
+    return Reading(Outcome.DATE, day) if ok else Reading(Outcome.NOT_A_DATE)
+
+
+@lru_cache(maxsize=65536)
+def read_text(text: str, *, day_first: bool = False) -> Reading:
+    """Read typed text as a date with strict formats (cached: columns repeat values)."""
+    cleaned = clean_text(text)
+    lowered = cleaned.lower()
+    if not cleaned or lowered in EMPTY_WORDS:
+        return Reading(Outcome.EMPTY)
+    if PLACEHOLDERS.match(lowered):
+        return Reading(Outcome.PLACEHOLDER)
+    normal = _normalise(cleaned)
+    if re.fullmatch(r"\d{4,6}(\.\d+)?", normal):  # a serial typed as text
+        day = from_serial(float(normal))
+        return Reading(Outcome.DATE, day) if day else Reading(Outcome.NOT_A_DATE)
+    primary, other = (_DAY_FIRST, _MONTH_FIRST) if day_first else (_MONTH_FIRST, _DAY_FIRST)
+    for formats in (_ISO, _NAMED, primary):
+        day = _try(normal, formats)
+        if day:
+            return _plausible(day)
+    if _try(normal, other):
+        return Reading(Outcome.OTHER_ORDER)
+    if _NO_YEAR.match(normal):
+        return Reading(Outcome.NO_YEAR)
+    return Reading(Outcome.NOT_A_DATE)
+
+
+def _normalise(text: str) -> str:
+    text = _WEEKDAY.sub("", text)
+    text = _ORDINAL.sub(r"\1", text)
+    text = text.replace(",", " ").replace("Sept", "Sep").replace("sept", "sep")
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"(?<=[A-Za-z])\.(?= )", "", text)  # "Mar. 10" → "Mar 10"
+    return _TIME_TAIL.sub("", text) if not re.search(r"\d{4}-\d", text) else text
+
+
+def _try(text: str, formats: tuple[str, ...]) -> dt.date | None:
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def describe(outcome: Outcome, day_first: bool) -> str:
+    """What is wrong with a value and how to fix it, for a finding's message."""
+    order = "day/month/year" if day_first else "month/day/year"
+    other = "day_first = false" if day_first else "day_first = true"
+    return {
+        Outcome.PLACEHOLDER: "is a placeholder, not a date: put the date in once it is set",
+        Outcome.NO_YEAR: "has no year: write the full date, e.g. 2026-03-10",
+        Outcome.OTHER_ORDER: (
+            f"only reads as a date in the other day/month order; sheetsync reads {order}. "
+            f"Write it as YYYY-MM-DD, or set {other} in sheetsync.toml"
+        ),
+        Outcome.NOT_A_DATE: "is not a date sheetsync can read: write it as YYYY-MM-DD",
+    }.get(outcome, "")

@@ -1,0 +1,447 @@
+"""The typed frame: one pandas DataFrame of contacts, indexed by the sheet row number.
+
+Columns are canonical field ids (see :mod:`sheetsync.fields`), typed by our own schema:
+
+* text fields: pandas ``string`` (``<NA>`` when empty);
+* date fields: ``datetime64`` at midnight (``NaT`` when empty or unreadable);
+* date-or-flag fields (``response``, ``thank_you``, ``snooze``): a tri-state ``boolean``
+  column (yes / no / unknown) plus ``<field>_date``; a date means yes;
+* ``cadence``: ``cadence_days`` (float);
+* ``name`` always (joined from first + last when split), ``contact`` (a label for messages),
+  ``key`` (email, else name + organisation) and ``last_contact`` (derived from the latest
+  dated interaction when the sheet has no such column or the cell is empty).
+
+A value that cannot be read is kept as typed and reported as a :class:`CellProblem`; it never
+stops the run and never becomes a silent ``NaT``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sheetsync.dates import Outcome, describe, read_value
+from sheetsync.fields import BY_ID, Kind
+from sheetsync.grid import CellError, CellValue, Grid, Tab, cell_ref, clean_text, is_blank
+from sheetsync.layout import Layout
+
+IDENTITY = ("name", "first_name", "last_name", "email", "organization", "linkedin")
+INTERACTIONS = (
+    "outreach_date",
+    "response_date",
+    "follow_up_date",
+    "interview_date",
+    "thank_you_date",
+)
+YES_WORDS = frozenset(
+    [
+        "yes",
+        "y",
+        "yep",
+        "yeah",
+        "true",
+        "1",
+        "sent",
+        "done",
+        "replied",
+        "responded",
+        "received",
+        "ok",
+        "thanked",
+        "emailed",
+        "wrote",
+        "✓",
+        "✔",
+        "☑",
+        "x",
+        "declined",
+        "accepted",
+        "answered",
+    ]
+)
+NO_WORDS = frozenset(
+    [
+        "no",
+        "n",
+        "nope",
+        "false",
+        "0",
+        "not-yet",
+        "none",
+        "pending",
+        "waiting",
+        "ghosted",
+        "tbd",
+        "no-reply",
+        "no-response",
+        "not-sent",
+        "unsent",
+        "☐",
+        "-",
+        "—",
+        "n/a",
+        "na",
+    ]
+)
+SECTION_WORDS = re.compile(
+    r"\b(list|contacts|section|peers?|alumni|faculty|industry|academia|friends|family|"
+    r"colleagues|mentors|group|tier|round|wave|batch|priority|targets|companies|other)\b",
+    re.I,
+)
+EXAMPLE = re.compile(r"^\s*(example|e\.g\.|ex:|ex\.|sample)\b", re.I)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """A cell sheetsync could not read as its field's type."""
+
+    row: int
+    col: int
+    field: str
+    header: str
+    value: str
+    outcome: str  # an Outcome value, "error" for #REF!-style cells, or "cadence"
+    hint: str
+
+    @property
+    def ref(self) -> str:
+        """A1 reference of the cell."""
+        return cell_ref(self.row, self.col)
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """The typed contacts, the layout they were read with, and what could not be read."""
+
+    df: pd.DataFrame
+    layout: Layout
+    problems: tuple[CellProblem, ...] = ()
+    skipped: dict[int, str] = field(default_factory=dict)  # row → section/example/blank
+    source: str = ""
+
+    def has(self, field_id: str) -> bool:
+        """True when the sheet has a column for the field (derived fields count)."""
+        return self.layout.has(field_id) or field_id in self.df.columns
+
+
+# ---------------------------------------------------------------- body rows
+
+
+def _body(tab: Tab, layout: Layout) -> pd.DataFrame:
+    """Raw cell values below the header, one column per mapped field, index = sheet row."""
+    start = layout.header_row
+    rows = tab.rows[start:]
+    data = {f: [r[c - 1] if c <= len(r) else None for r in rows] for f, c in layout.columns.items()}
+    index = pd.RangeIndex(start + 1, start + 1 + len(rows), name="row")
+    return pd.DataFrame(data, index=index, dtype=object)
+
+
+def _nonblank(raw: pd.DataFrame) -> pd.DataFrame:
+    def col_mask(s: pd.Series) -> pd.Series:
+        as_text = s.map(lambda v: v.strip() if isinstance(v, str) else v)
+        return as_text.notna() & (as_text != "")
+
+    return raw.apply(col_mask) if len(raw.columns) else pd.DataFrame(index=raw.index)
+
+
+def _classify(tab: Tab, raw: pd.DataFrame, filled: pd.DataFrame) -> dict[int, str]:
+    """Rows that are not contacts: blank rows, section headings and example rows."""
+    skipped: dict[int, str] = {}
+    count = filled.sum(axis=1) if len(filled.columns) else pd.Series(0, index=raw.index)
+    has_identity = filled[[c for c in IDENTITY if c in filled]].any(axis=1)
+    for row in count.index[count == 0]:
+        skipped[int(row)] = "blank"
+    for row in count.index[_examples(raw) & (count > 0)]:
+        skipped[int(row)] = "example"
+    for row in count.index[count == 1]:
+        if int(row) not in skipped and _is_section(tab, int(row)):
+            skipped[int(row)] = "section"
+    for row in count.index[(count == 1) & ~has_identity]:
+        skipped.setdefault(int(row), "blank")  # one stray value and nobody to attach it to
+    return skipped
+
+
+def _examples(raw: pd.DataFrame) -> pd.Series:
+    """Rows whose name (or first identity cell) starts with "Example", "e.g." or "Sample"."""
+    found = pd.Series(False, index=raw.index)
+    for f in [c for c in IDENTITY if c in raw]:
+        text = raw[f].map(lambda v: v if isinstance(v, str) else "")
+        found |= text.str.match(EXAMPLE.pattern, case=False)
+    return found
+
+
+def _is_section(tab: Tab, row: int) -> bool:
+    """A lone heading such as "Peers List" (merged across, ends in ':', or a group word)."""
+    values = [v for v in tab.row_values(row) if not is_blank(v)]
+    if len(values) != 1 or not isinstance(values[0], str):
+        return False
+    text = clean_text(values[0])
+    merged = any(m.first_row <= row <= m.last_row and m.last_col > m.first_col for m in tab.merged)
+    heading = text.endswith(":") or (text.isupper() and len(text) > 3)
+    return merged or heading or bool(SECTION_WORDS.search(text))
+
+
+# ---------------------------------------------------------------- typing columns
+
+
+def _rows(data: pd.Series | pd.DataFrame) -> list[int]:
+    """The sheet row numbers of a body column, as plain ints."""
+    return [int(r) for r in data.index.tolist()]
+
+
+def _text(raw: pd.Series) -> pd.Series:
+    def one(v: object) -> object:
+        if v is None or isinstance(v, CellError):
+            return None
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        text = clean_text(v.isoformat() if isinstance(v, dt.date) else str(v))
+        return text or None
+
+    return raw.map(one).astype("string")
+
+
+def _dates(
+    raw: pd.Series, field_id: str, layout: Layout, *, day_first: bool, date1904: bool
+) -> tuple[pd.Series, list[CellProblem]]:
+    readings = raw.map(lambda v: read_value(v, day_first=day_first, date1904=date1904))
+    days = readings.map(lambda r: r.date)
+    problems = [
+        _problem(row, field_id, layout, value, r.outcome.value, describe(r.outcome, day_first))
+        for row, value, r in zip(_rows(raw), raw.tolist(), readings.tolist(), strict=True)
+        if r.outcome not in (Outcome.DATE, Outcome.EMPTY) and not isinstance(value, CellError)
+    ]
+    return pd.to_datetime(days, errors="coerce").astype("datetime64[ns]"), problems
+
+
+def _flag(value: object) -> object:
+    """yes / no / unknown for a date-or-flag cell that is not a date."""
+    if value is None or isinstance(value, CellError):
+        return pd.NA
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value) if value in (0, 1) else pd.NA
+    text = clean_text(str(value)).lower().replace(" ", "-").rstrip(".!")
+    if not text:
+        return pd.NA
+    first = text.split("-")[0]
+    if text in NO_WORDS or first in ("no", "not", "nope"):
+        return False
+    if text in YES_WORDS or first in YES_WORDS:
+        return True
+    return True  # other words ("said call me in May") record that something happened
+
+
+def _date_or_flag(
+    raw: pd.Series, field_id: str, layout: Layout, *, day_first: bool, date1904: bool
+) -> tuple[pd.Series, pd.Series, list[CellProblem]]:
+    readings = raw.map(lambda v: _read_flag_cell(v, day_first=day_first, date1904=date1904))
+    days = pd.to_datetime(readings.map(lambda r: r[0]), errors="coerce").astype("datetime64[ns]")
+    flags = readings.map(lambda r: r[1]).astype("boolean")
+    problems = [
+        _problem(row, field_id, layout, value, r[2].value, describe(r[2], day_first))
+        for row, value, r in zip(_rows(raw), raw.tolist(), readings.tolist(), strict=True)
+        if r[2] is not None
+    ]
+    return flags, days, problems
+
+
+def _read_flag_cell(
+    value: object, *, day_first: bool, date1904: bool
+) -> tuple[dt.date | None, object, Outcome | None]:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value not in (0, 1):
+        reading = read_value(value, date1904=date1904)
+        return (reading.date, True, None) if reading.date else (None, pd.NA, Outcome.NOT_A_DATE)
+    if isinstance(value, dt.date | str):
+        reading = read_value(value, day_first=day_first, date1904=date1904)
+        if reading.outcome is Outcome.DATE:
+            return reading.date, True, None
+        if reading.outcome in (Outcome.OTHER_ORDER, Outcome.NO_YEAR):
+            return None, True, reading.outcome  # clearly meant a date: it happened
+    return None, _flag(value), None
+
+
+_UNITS = {"day": 1, "week": 7, "month": 30.4, "year": 365, "quarter": 91}
+_CADENCE_WORDS = {
+    "weekly": 7,
+    "biweekly": 14,
+    "fortnightly": 14,
+    "monthly": 30.4,
+    "quarterly": 91,
+    "yearly": 365,
+    "annually": 365,
+    "annual": 365,
+}
+
+
+def parse_cadence(value: object) -> float | None:
+    """Days between touches from 30, "30 days", "every 2 weeks", "quarterly"; None if unreadable."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if value > 0 else None
+    text = clean_text(str(value)).lower().removeprefix("every").strip()
+    if text in _CADENCE_WORDS:
+        return float(_CADENCE_WORDS[text])
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)?\s*(day|week|month|year|quarter)s?", text)
+    if match:
+        return float(match.group(1) or 1) * _UNITS[match.group(2)]
+    match = re.fullmatch(r"\d+(?:\.\d+)?", text)
+    return float(text) if match and float(text) > 0 else None
+
+
+def _cadence(raw: pd.Series, layout: Layout) -> tuple[pd.Series, list[CellProblem]]:
+    days = raw.map(lambda v: None if is_blank(v) or isinstance(v, CellError) else parse_cadence(v))
+    bad = raw.map(lambda v: not is_blank(v) and not isinstance(v, CellError)) & days.isna()
+    hint = "is not a duration: write e.g. 90, 6 weeks, 3 months or quarterly"
+    problems = [
+        _problem(int(r), "cadence", layout, raw[r], "cadence", hint) for r in bad.index[bad]
+    ]
+    return days.astype("float64"), problems
+
+
+def _problem(
+    row: int, field_id: str, layout: Layout, value: object, outcome: str, hint: str
+) -> CellProblem:
+    col = layout.columns[field_id]
+    shown = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return CellProblem(row, col, field_id, layout.headers[col], shown, outcome, hint)
+
+
+def _errors(raw: pd.DataFrame, layout: Layout) -> list[CellProblem]:
+    hint = "shows a formula error: fix the formula or type the value"
+    return [
+        _problem(row, str(f), layout, v, "error", hint)
+        for f in raw.columns
+        for row, v in zip(_rows(raw), raw[f].tolist(), strict=True)
+        if isinstance(v, CellError)
+    ]
+
+
+# ---------------------------------------------------------------- names, keys, derived
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(ch for ch in text if not unicodedata.combining(ch)).split())
+
+
+def _names(df: pd.DataFrame) -> pd.Series:
+    name = column(df, "name", "string")
+    if "first_name" in df or "last_name" in df:
+        first = df.get("first_name", pd.Series("", index=df.index)).fillna("")
+        last = df.get("last_name", pd.Series("", index=df.index)).fillna("")
+        joined = (first + " " + last).str.strip()
+        joined = joined.mask(joined == "")
+        name = name.fillna(joined)
+    return name.astype("string")
+
+
+def _contact(df: pd.DataFrame) -> pd.Series:
+    label = df["name"]
+    for f in ("email", "organization"):
+        if f in df:
+            label = label.fillna(df[f])
+    rows = pd.Series([f"row {r}" for r in df.index], index=df.index, dtype="string")
+    return label.fillna(rows).astype("string")
+
+
+def _keys(df: pd.DataFrame) -> pd.Series:
+    email = df["email"].str.lower().str.strip() if "email" in df else None
+    valid = email.where(email.str.match(EMAIL.pattern).fillna(False)) if email is not None else None
+    org = df["organization"].fillna("") if "organization" in df else ""
+    name_key = df["name"].fillna("").map(_fold) + "|" + pd.Series(org, index=df.index).map(_fold)
+    name_key = name_key.where(df["name"].notna())
+    key = valid.fillna(name_key) if valid is not None else name_key
+    return key.astype("string")
+
+
+def _derive_last_contact(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    dated = [c for c in INTERACTIONS if c in df]
+    latest = (
+        df[dated].max(axis=1).astype("datetime64[ns]")
+        if dated
+        else pd.Series(pd.NaT, index=df.index)
+    )
+    if "last_contact" not in df:
+        return latest, pd.Series(True, index=df.index)
+    derived = df["last_contact"].isna() & latest.notna()
+    return df["last_contact"].fillna(latest), derived
+
+
+# ---------------------------------------------------------------- the frame
+
+
+def build(grid: Grid, layout: Layout, *, day_first: bool = False) -> Tracker:
+    """Type the contacts tab of ``grid`` into a :class:`Tracker` according to ``layout``."""
+    tab = grid.tab(layout.worksheet)
+    assert tab is not None, "layout.discover picked a tab that exists"
+    raw = _body(tab, layout)
+    skipped = _classify(tab, raw, _nonblank(raw))
+    raw = raw.drop(index=list(skipped))
+    df, problems = _typed(raw, layout, day_first=day_first, date1904=grid.date1904)
+    return Tracker(
+        df, layout, tuple(sorted(problems, key=lambda p: (p.row, p.col))), skipped, grid.source
+    )
+
+
+def _typed(
+    raw: pd.DataFrame, layout: Layout, *, day_first: bool, date1904: bool
+) -> tuple[pd.DataFrame, list[CellProblem]]:
+    out: dict[str, pd.Series] = {}
+    problems = _errors(raw, layout)
+    for field_id in raw.columns:
+        kind = BY_ID[field_id].kind
+        col = raw[field_id]
+        if kind is Kind.TEXT:
+            out[field_id] = _text(col)
+        elif kind is Kind.DATE:
+            out[field_id], found = _dates(
+                col, field_id, layout, day_first=day_first, date1904=date1904
+            )
+            problems += found
+        elif kind is Kind.DATE_OR_FLAG:
+            out[field_id], out[f"{field_id}_date"], found = _date_or_flag(
+                col, field_id, layout, day_first=day_first, date1904=date1904
+            )
+            out[f"{field_id}_text"] = _text(col)
+            problems += found
+        else:
+            out["cadence_days"], found = _cadence(col, layout)
+            problems += found
+    df = pd.DataFrame(out, index=raw.index)
+    return _derived(df), problems
+
+
+def _derived(df: pd.DataFrame) -> pd.DataFrame:
+    df["name"] = _names(df)
+    df["contact"] = _contact(df)
+    df["key"] = _keys(df)
+    df["last_contact"], df["last_contact_derived"] = _derive_last_contact(df)
+    return df
+
+
+def empty_series(df: pd.DataFrame, dtype: str = "string") -> pd.Series:
+    """An all-missing column shaped like ``df`` (for optional fields a rule may read)."""
+    return pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=df.index, dtype=dtype)
+
+
+def column(df: pd.DataFrame, name: str, dtype: str) -> pd.Series:
+    """``df[name]`` when present, else an all-missing column of ``dtype``."""
+    return df[name] if name in df else empty_series(df, dtype)
+
+
+def rows_of(values: Sequence[CellValue]) -> list[CellValue]:
+    """A copy of one row's values (helper for tests and backends)."""
+    return list(values)
+
+
+def as_dates(s: pd.Series) -> np.ndarray:
+    """A datetime64 column as ``datetime64[D]`` (NaT kept), for business-day arithmetic."""
+    return s.to_numpy(dtype="datetime64[D]")

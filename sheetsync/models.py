@@ -1,0 +1,104 @@
+"""The records that flow between pipeline steps: findings, cell changes, plans, results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sheetsync.grid import CellValue, cell_ref
+
+
+class Severity(StrEnum):
+    """How urgent a finding is, most urgent first."""
+
+    OVERDUE = "overdue"  # past its due date
+    DUE = "due"  # due today (or within its grace period)
+    SOON = "soon"  # coming up in the next few days
+    INFO = "info"  # worth knowing, no deadline
+    DATA = "data"  # a problem with the tracker's data
+
+    @property
+    def rank(self) -> int:
+        """0 for the most urgent."""
+        return list(Severity).index(self)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing to do (or fix) for one row of the tracker."""
+
+    row: int
+    contact: str
+    rule: str
+    severity: Severity
+    message: str
+    due: dt.date | None = None
+
+    def sort_key(self) -> tuple[int, dt.date, int, str]:
+        """Most urgent first, then earliest due, then sheet order."""
+        return (self.severity.rank, self.due or dt.date.max, self.row, self.rule)
+
+    def to_json(self) -> dict[str, object]:
+        """The public JSON shape (see DESIGN.md)."""
+        return {
+            "row": self.row,
+            "contact": self.contact,
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "due": self.due.isoformat() if self.due else None,
+        }
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One managed cell that must change: where, from what, to what, and how it looks."""
+
+    row: int
+    col: int
+    old: CellValue
+    new: CellValue
+    style: str | None = None  # a managed style name: "header", "overdue", "due", …
+    key: str = ""  # the contact key of the row, so a backend can re-find a moved row
+
+    @property
+    def ref(self) -> str:
+        """A1 reference of the cell."""
+        return cell_ref(self.row, self.col)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every managed cell that differs from what the sheet holds now, for one tab."""
+
+    worksheet: str
+    changes: tuple[CellChange, ...]
+    new_columns: tuple[str, ...] = ()  # managed headers this plan adds
+    column_of: dict[str, int] = field(default_factory=dict)  # managed header → column
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing needs writing."""
+        return not self.changes
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a sync did: rows read, findings, cells changed and where the backup went."""
+
+    source: str
+    worksheet: str
+    rows_read: int
+    findings: tuple[Finding, ...]
+    plan: Plan
+    written: bool
+    dry_run: bool
+    backup: str | None = None
+    output: str | None = None
+
+    @property
+    def findings_by_rule(self) -> dict[str, int]:
+        """Count of findings per rule id, most frequent first."""
+        return dict(Counter(f.rule for f in self.findings).most_common())

@@ -1,0 +1,83 @@
+"""Desired managed cells vs what the sheet holds now → only the cells that differ.
+
+A plan never touches a cell outside sheetsync's managed columns. Its changes carry each row's
+contact key, so a backend whose sheet may have moved under it (Google) can re-find the row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import pandas as pd
+
+from sheetsync.frame import Tracker
+from sheetsync.grid import CellValue, Tab, clean_text, is_blank
+from sheetsync.layout import Layout
+from sheetsync.models import CellChange, Plan
+from sheetsync.status import MANAGED_COLUMNS, ManagedColumn, RowStatus
+
+
+def managed_positions(tab: Tab, layout: Layout) -> tuple[dict[str, int], list[str]]:
+    """Column of each managed column: where it stands now, else after the user's last column."""
+    found = {clean_text(h).casefold(): c for h, c in layout.managed.items()}
+    columns: dict[str, int] = {}
+    added: list[str] = []
+    taken = frozenset(found.values())
+    next_col = max(tab.last_used_col(skip=taken), max(taken, default=0)) + 1
+    for column in MANAGED_COLUMNS:
+        col = found.get(column.header.casefold())
+        if col is None:
+            col, next_col = next_col, next_col + 1
+            added.append(column.header)
+        columns[column.header] = col
+    return columns, added
+
+
+def _same(current: CellValue, wanted: CellValue) -> bool:
+    if is_blank(current) and wanted is None:
+        return True
+    if isinstance(current, dt.datetime):
+        current = current.date()
+    if isinstance(wanted, dt.date) and isinstance(current, int | float):
+        return False  # a serial where a date cell should be: rewrite it as a date
+    return current == wanted
+
+
+def _key(keys: pd.Series, row: int) -> str:
+    key = keys.get(row) if row in keys.index else None
+    return "" if key is None or pd.isna(key) else str(key)
+
+
+def make_plan(tab: Tab, tracker: Tracker, status_of: Mapping[int, RowStatus]) -> Plan:
+    """Every managed cell (header included) whose value must change."""
+    layout = tracker.layout
+    columns, added = managed_positions(tab, layout)
+    changes: list[CellChange] = []
+    for column in MANAGED_COLUMNS:
+        col = columns[column.header]
+        header = tab.cell(layout.header_row, col)
+        if not _same(header, column.header):
+            changes.append(CellChange(layout.header_row, col, header, column.header, "header"))
+        changes += _column_changes(tab, tracker, status_of, column, col)
+    changes.sort(key=lambda c: (c.row, c.col))
+    return Plan(layout.worksheet, tuple(changes), tuple(added), columns)
+
+
+def _column_changes(
+    tab: Tab,
+    tracker: Tracker,
+    status_of: Mapping[int, RowStatus],
+    column: ManagedColumn,
+    col: int,
+) -> list[CellChange]:
+    keys = tracker.df["key"]
+    out: list[CellChange] = []
+    for row in range(tracker.layout.header_row + 1, tab.height + 1):
+        current = tab.cell(row, col)
+        status = status_of.get(row)
+        wanted = status.value(column) if status else None
+        if not _same(current, wanted):
+            style = status.style if status else None
+            out.append(CellChange(row, col, current, wanted, style, _key(keys, row)))
+    return out

@@ -1,0 +1,263 @@
+"""The rule registry: small pure functions over the typed frame.
+
+A rule is registered with :func:`rule`, takes the :class:`~sheetsync.frame.Tracker` and a
+:class:`Context` (today, holidays, settings — rules never read the clock, the network or the
+file system), and returns :class:`Hits`: which rows it flags, why, and by when. Its keyword-only
+parameters are its config keys (``[rules.<id>]`` in sheetsync.toml), and its ``examples`` are
+run as tests. A rule whose fields the sheet lacks is skipped, and the run says so once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sheetsync.errors import ConfigError
+from sheetsync.frame import Tracker
+from sheetsync.models import Finding, Severity
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may know besides the frame: the day to judge by and the calendar."""
+
+    today: dt.date
+    holidays: tuple[dt.date, ...] = ()
+    day_first: bool = False
+
+    @property
+    def now(self) -> pd.Timestamp:
+        """``today`` as a pandas Timestamp at midnight."""
+        return pd.Timestamp(self.today)
+
+    @property
+    def holiday_array(self) -> np.ndarray:
+        """Holidays as ``datetime64[D]``, the form numpy's business-day functions take."""
+        return np.array(self.holidays, dtype="datetime64[D]")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One documented case of a rule: a row, a day, and what the rule says about it."""
+
+    description: str
+    row: Mapping[str, object]
+    today: str = "2026-03-16"
+    expect: str | None = None  # a Severity value, or None for "not flagged"
+    due: str | None = None
+    extra_rows: tuple[Mapping[str, object], ...] = ()  # rows above it (duplicates, …)
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Hits:
+    """Rows a rule flags: index = sheet row; columns message, due, severity."""
+
+    frame: pd.DataFrame
+
+    @classmethod
+    def of(
+        cls,
+        mask: pd.Series,
+        message: pd.Series | str,
+        *,
+        severity: pd.Series | Severity,
+        due: pd.Series | None = None,
+    ) -> Hits:
+        """Build hits from a boolean mask over the frame and per-row message/due/severity."""
+        rows = mask.index[mask.fillna(False).astype(bool)]
+        out = pd.DataFrame(index=rows)
+        out["message"] = message[rows] if isinstance(message, pd.Series) else message
+        out["due"] = due[rows] if due is not None else pd.NaT
+        sev = severity[rows] if isinstance(severity, pd.Series) else severity.value
+        out["severity"] = sev
+        return cls(out)
+
+    @classmethod
+    def none(cls) -> Hits:
+        """No rows flagged."""
+        return cls(pd.DataFrame(columns=["message", "due", "severity"]))
+
+
+RuleFunc = Callable[..., Hits]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered check."""
+
+    id: str
+    label: str  # the few words the status column uses
+    summary: str  # what it flags, for `sheetsync rules`
+    needs: tuple[str, ...]
+    needs_any: tuple[str, ...]
+    func: RuleFunc
+    params: Mapping[str, Any]
+    examples: tuple[Example, ...]
+
+    def missing(self, tracker: Tracker) -> list[str]:
+        """Fields this rule needs that the sheet lacks."""
+        lack = [f for f in self.needs if not tracker.has(f)]
+        if self.needs_any and not any(tracker.has(f) for f in self.needs_any):
+            lack.append(" or ".join(self.needs_any))
+        return lack
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    rule_id: str,
+    *,
+    label: str,
+    needs: Sequence[str] = (),
+    needs_any: Sequence[str] = (),
+    examples: Iterable[Example] = (),
+) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule function; its docstring's first paragraph is its summary."""
+
+    def register(func: RuleFunc) -> RuleFunc:
+        params = {
+            name: p.default
+            for name, p in inspect.signature(func).parameters.items()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY
+        }
+        summary = " ".join((func.__doc__ or "").strip().split("\n\n")[0].split())
+        RULES[rule_id] = Rule(
+            rule_id, label, summary, tuple(needs), tuple(needs_any), func, params, tuple(examples)
+        )
+        return func
+
+    return register
+
+
+def validate_params(rule_id: str, given: Mapping[str, Any], *, where: str) -> dict[str, Any]:
+    """Check ``[rules.<id>]`` keys and types against the rule's parameters."""
+    if rule_id not in RULES:
+        raise ConfigError(f"{where}: there is no rule '{rule_id}'. See `sheetsync rules`.")
+    defaults = RULES[rule_id].params
+    for key, value in given.items():
+        if key not in defaults:
+            known = ", ".join(defaults) or "none"
+            raise ConfigError(f"{where}: unknown parameter '{key}' (parameters: {known}).")
+        want = type(defaults[key])
+        ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
+        if want is float and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        if not ok:
+            raise ConfigError(f"{where}: '{key}' must be a {want.__name__}, not {value!r}.")
+    return dict(given)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the checks found, and the rules that could not run."""
+
+    findings: tuple[Finding, ...]
+    skipped: Mapping[str, list[str]]  # rule id → missing fields
+
+
+def selected(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Rule]:
+    """The rules to run, in registry order."""
+    return [r for r in RULES.values() if (not select or r.id in select) and r.id not in ignore]
+
+
+def run(
+    tracker: Tracker,
+    ctx: Context,
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Report:
+    """Run the selected rules over the tracker and return sorted findings."""
+    findings: list[Finding] = []
+    skipped: dict[str, list[str]] = {}
+    for r in selected(select, ignore):
+        missing = r.missing(tracker)
+        if missing:
+            skipped[r.id] = missing
+            continue
+        hits = r.func(tracker, ctx, **dict((params or {}).get(r.id, {})))
+        findings.extend(_findings(r.id, hits, tracker))
+    kept = apply_snooze(findings, tracker, ctx)
+    return Report(tuple(sorted(kept, key=Finding.sort_key)), skipped)
+
+
+def _findings(rule_id: str, hits: Hits, tracker: Tracker) -> Iterable[Finding]:
+    contacts = tracker.df["contact"]
+    for row, message, due, severity in hits.frame[["message", "due", "severity"]].itertuples():
+        yield Finding(
+            row=int(row),
+            contact=str(contacts.get(row, f"row {row}")),
+            rule=rule_id,
+            severity=Severity(severity),
+            message=str(message),
+            due=None if pd.isna(due) else pd.Timestamp(due).date(),
+        )
+
+
+def apply_snooze(findings: list[Finding], tracker: Tracker, ctx: Context) -> list[Finding]:
+    """Drop findings on rows the user snoozed ("Snooze until" a date, or rule ids, or "yes")."""
+    if "snooze" not in tracker.df:
+        return findings
+    df = tracker.df
+    until = df["snooze_date"]
+    text = df["snooze_text"].fillna("").str.lower()
+    quiet_all = (until > ctx.now) | (df["snooze"].fillna(False) & until.isna())
+    kept = []
+    for f in findings:
+        if f.severity is Severity.DATA or f.row not in df.index:
+            kept.append(f)
+            continue
+        named = [rid for rid in RULES if rid in text[f.row]]
+        muted = f.rule in named if named else bool(quiet_all[f.row])
+        if not muted:
+            kept.append(f)
+    return kept
+
+
+def make_context(
+    today: dt.date,
+    *,
+    country: str | None = "US",
+    subdivision: str | None = None,
+    day_first: bool = False,
+) -> Context:
+    """A context with the public holidays of ``country`` around ``today``."""
+    days: tuple[dt.date, ...] = ()
+    if country:
+        import holidays
+
+        years = range(today.year - 2, today.year + 2)
+        days = tuple(sorted(holidays.country_holidays(country, subdiv=subdivision, years=years)))
+    return Context(today=today, holidays=days, day_first=day_first)
+
+
+# Importing the theme modules registers their rules, in the order `sheetsync rules` lists them.
+from sheetsync.rules import chase, meeting, after, keeping, data  # noqa: E402, I001
+
+__all__ = [
+    "RULES",
+    "Context",
+    "Example",
+    "Hits",
+    "Report",
+    "Rule",
+    "after",
+    "chase",
+    "data",
+    "keeping",
+    "make_context",
+    "meeting",
+    "rule",
+    "run",
+    "selected",
+    "validate_params",
+]

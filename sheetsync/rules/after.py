@@ -1,0 +1,107 @@
+"""After an interview: thank them, record referrals, keep your promises."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from sheetsync.frame import Tracker
+from sheetsync.models import Severity
+from sheetsync.rules import Context, Example, Hits, rule
+from sheetsync.rules.common import dates, day_words, text, yes
+
+DONE = re.compile(r"^\s*(done|sent|✓|✔|☑|\[x\]|x\b|completed)", re.I)
+
+
+@rule(
+    "thank-you-missing",
+    label="thank-you note",
+    needs=("interview_date", "thank_you"),
+    examples=[
+        Example(
+            "interview yesterday", {"interview_date": "2026-03-15"}, expect="due", due="2026-03-16"
+        ),
+        Example(
+            "interview 5 days ago",
+            {"interview_date": "2026-03-11"},
+            expect="overdue",
+            due="2026-03-12",
+        ),
+        Example("thanked (Y)", {"interview_date": "2026-03-11", "thank_you": "Y"}),
+        Example("thanked (a date)", {"interview_date": "2026-03-11", "thank_you": "3/12/2026"}),
+        Example(
+            "'no' means not yet",
+            {"interview_date": "2026-03-13", "thank_you": "no"},
+            expect="due",
+            due="2026-03-14",
+        ),
+        Example("interview today", {"interview_date": "2026-03-16"}),
+        Example("interview long ago", {"interview_date": "2025-10-01"}),
+    ],
+)
+def thank_you_missing(
+    t: Tracker, ctx: Context, *, due_days: int = 1, overdue_days: int = 3, max_age_days: int = 60
+) -> Hits:
+    """An interview took place and no thank-you is recorded (due the next day).
+
+    Overdue after a few days; interviews older than ``max_age_days`` are left alone.
+    """
+    when = dates(t, "interview_date")
+    age = (ctx.now - when).dt.days
+    mask = (age >= 1) & (age <= max_age_days) & ~yes(t, "thank_you")
+    severity = pd.Series(Severity.DUE.value, index=t.df.index).mask(
+        age > overdue_days, Severity.OVERDUE.value
+    )
+    message = (
+        "Send "
+        + t.df["contact"]
+        + " a personal thank-you for the conversation "
+        + day_words(when, ctx).where(age <= 1, "on " + day_words(when, ctx))
+    )
+    return Hits.of(mask, message, severity=severity, due=when + pd.Timedelta(days=due_days))
+
+
+@rule(
+    "ask-referrals",
+    label="record referrals",
+    needs=("interview_date", "referrals"),
+    examples=[
+        Example(
+            "interview last week, no referrals", {"interview_date": "2026-03-10"}, expect="info"
+        ),
+        Example("referrals recorded", {"interview_date": "2026-03-10", "referrals": "Bo Li"}),
+        Example("'none' is an answer", {"interview_date": "2026-03-10", "referrals": "none"}),
+        Example("interview to come", {"interview_date": "2026-03-20"}),
+    ],
+)
+def ask_referrals(t: Tracker, ctx: Context, *, within_days: int = 30) -> Hits:
+    """A recent interview with no referrals recorded: note whom they suggested (or 'none')."""
+    age = (ctx.now - dates(t, "interview_date")).dt.days
+    mask = (age >= 1) & (age <= within_days) & text(t, "referrals").isna()
+    message = (
+        "Write down whom "
+        + t.df["contact"]
+        + " suggested you talk to next (or 'none'); ask them if you did not"
+    )
+    return Hits.of(mask, message, severity=Severity.INFO)
+
+
+@rule(
+    "promise-open",
+    label="keep a promise",
+    needs=("promises",),
+    examples=[
+        Example(
+            "an article to send", {"promises": "Send her my paper on CRISPR screens"}, expect="due"
+        ),
+        Example("marked done", {"promises": "done: sent the paper"}),
+        Example("nothing promised", {"promises": None}),
+    ],
+)
+def promise_open(t: Tracker, ctx: Context) -> Hits:
+    """Something you promised them is not marked done (start the cell with 'done' when it is)."""
+    promised = text(t, "promises")
+    mask = promised.notna() & ~promised.fillna("").str.match(DONE.pattern, case=False)
+    message = "You promised " + t.df["contact"] + ": " + promised + " — then mark it 'done: …'"
+    return Hits.of(mask, message, severity=Severity.DUE)

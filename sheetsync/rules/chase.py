@@ -1,0 +1,170 @@
+"""Chasing a reply: Dalton's 3B7 rule, in business days.
+
+Three business days without a reply: write to a second person at the same organisation.
+Seven: follow up once with the first person. A reply, an interview on the calendar or a
+recorded follow-up ends the chase; after the follow-up and seven more quiet business days,
+move on. 7B supersedes 3B: a row shows only the latest stage of the same chase.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sheetsync.frame import Tracker
+from sheetsync.models import Severity
+from sheetsync.rules import Context, Example, Hits, rule
+from sheetsync.rules.common import at_org, busday_offset, dates, yes
+
+
+def _there(t: Tracker) -> pd.Series:
+    org = at_org(t)
+    return org.mask(org == "", " at the same organisation")
+
+
+def _waiting(t: Tracker, ctx: Context) -> pd.Series:
+    """Rows whose first outreach has had no reply, no interview and no follow-up."""
+    sent = dates(t, "outreach_date")
+    return (
+        sent.notna()
+        & (sent <= ctx.now)
+        & ~yes(t, "response")
+        & dates(t, "interview_date").isna()
+        & dates(t, "follow_up_date").isna()
+    )
+
+
+@rule(
+    "follow-up-3b",
+    label="write to a 2nd person",
+    needs=("outreach_date", "response"),
+    examples=[
+        Example(
+            "4 business days, no reply",
+            {"outreach_date": "2026-03-10"},
+            expect="due",
+            due="2026-03-13",
+        ),
+        Example("2 business days: too early", {"outreach_date": "2026-03-12"}),
+        Example(
+            "over a weekend: Fri → Wed",
+            {"outreach_date": "2026-03-13"},
+            today="2026-03-18",
+            expect="due",
+            due="2026-03-18",
+        ),
+        Example("they replied", {"outreach_date": "2026-03-10", "response": "yes"}),
+        Example(
+            "a reply date counts as a reply",
+            {"outreach_date": "2026-03-10", "response": "2026-03-11"},
+        ),
+        Example("9 business days: 7B instead", {"outreach_date": "2026-03-03"}),
+        Example(
+            "Thanksgiving is no business day (US)",
+            {"outreach_date": "2026-11-24"},
+            today="2026-11-27",
+        ),
+    ],
+)
+def follow_up_3b(
+    t: Tracker, ctx: Context, *, business_days: int = 3, follow_up_after: int = 7
+) -> Hits:
+    """No reply after 3 business days: reach out to a second person at that organisation.
+
+    Cancelled by a reply, an interview date or a recorded follow-up; superseded by
+    follow-up-7b once that is due.
+    """
+    sent = dates(t, "outreach_date")
+    due = busday_offset(sent, business_days, ctx)
+    later = busday_offset(sent, follow_up_after, ctx)
+    mask = _waiting(t, ctx) & (ctx.now >= due) & (ctx.now < later)
+    message = (
+        "No reply from " + t.df["contact"] + f" after {business_days} business days: "
+        "write to a second person" + _there(t)
+    )
+    return Hits.of(mask, message, severity=Severity.DUE, due=due)
+
+
+@rule(
+    "follow-up-7b",
+    label="follow up once",
+    needs=("outreach_date", "response"),
+    examples=[
+        Example(
+            "9 business days, no reply",
+            {"outreach_date": "2026-03-03"},
+            expect="due",
+            due="2026-03-12",
+        ),
+        Example(
+            "long overdue (sent on Presidents' Day, a holiday)",
+            {"outreach_date": "2026-02-16"},
+            expect="overdue",
+            due="2026-02-26",
+        ),
+        Example(
+            "follow-up already sent",
+            {"outreach_date": "2026-03-03", "follow_up_date": "2026-03-12"},
+        ),
+        Example("replied no", {"outreach_date": "2026-03-03", "response": "declined"}),
+        Example(
+            "interview booked", {"outreach_date": "2026-03-03", "interview_date": "2026-03-20"}
+        ),
+    ],
+)
+def follow_up_7b(
+    t: Tracker, ctx: Context, *, business_days: int = 7, overdue_after: int = 3
+) -> Hits:
+    """No reply after 7 business days: send the person one short, polite follow-up.
+
+    Cancelled by a reply, an interview date or a recorded follow-up date.
+    """
+    due = busday_offset(dates(t, "outreach_date"), business_days, ctx)
+    late = busday_offset(due, overdue_after, ctx)
+    mask = _waiting(t, ctx) & (ctx.now >= due)
+    severity = pd.Series(Severity.DUE.value, index=t.df.index).mask(
+        ctx.now > late, Severity.OVERDUE.value
+    )
+    message = (
+        "No reply from " + t.df["contact"] + f" in {business_days} business days: "
+        "send one short, polite follow-up"
+    )
+    return Hits.of(mask, message, severity=severity, due=due)
+
+
+@rule(
+    "move-on",
+    label="move on",
+    needs=("outreach_date", "response", "follow_up_date"),
+    examples=[
+        Example(
+            "quiet 8 business days after the follow-up",
+            {"outreach_date": "2026-02-16", "follow_up_date": "2026-03-04"},
+            expect="info",
+            due="2026-03-13",
+        ),
+        Example(
+            "follow-up 3 days ago", {"outreach_date": "2026-03-02", "follow_up_date": "2026-03-13"}
+        ),
+        Example(
+            "they answered the follow-up",
+            {
+                "outreach_date": "2026-02-16",
+                "follow_up_date": "2026-03-04",
+                "response": "2026-03-05",
+            },
+        ),
+    ],
+)
+def move_on(t: Tracker, ctx: Context, *, business_days: int = 7) -> Hits:
+    """Still no reply 7 business days after the follow-up: move on to someone else there."""
+    followed = dates(t, "follow_up_date")
+    due = busday_offset(followed, business_days, ctx)
+    mask = followed.notna() & ~yes(t, "response") & dates(t, "interview_date").isna()
+    mask &= ctx.now >= due
+    message = (
+        "No answer to your follow-up with "
+        + t.df["contact"]
+        + ": let it rest and try another person"
+        + at_org(t)
+    )
+    return Hits.of(mask, message, severity=Severity.INFO, due=due)

@@ -1,0 +1,69 @@
+"""Small vectorised helpers the rules share: business days, columns, wording."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sheetsync.frame import Tracker, column
+
+if False:  # pragma: no cover  (typing only; avoids an import cycle at runtime)
+    from sheetsync.rules import Context
+
+
+def dates(t: Tracker, name: str) -> pd.Series:
+    """A date column (``NaT`` where empty, or when the sheet lacks it)."""
+    return column(t.df, name, "datetime64[ns]")
+
+
+def text(t: Tracker, name: str) -> pd.Series:
+    """A text column (``<NA>`` where empty, or when the sheet lacks it)."""
+    return column(t.df, name, "string")
+
+
+def yes(t: Tracker, name: str) -> pd.Series:
+    """True where a yes/no/date field says yes; unknown counts as no."""
+    return column(t.df, name, "boolean").fillna(False).astype(bool)
+
+
+def busday_offset(days: pd.Series, n: int, ctx: Context, roll: str = "forward") -> pd.Series:
+    """``days`` moved by ``n`` business days (weekends and holidays skipped); NaT stays NaT."""
+    out = pd.Series(pd.NaT, index=days.index, dtype="datetime64[ns]")
+    valid = days.notna()
+    if valid.any():
+        start = days[valid].to_numpy(dtype="datetime64[D]")
+        moved = np.busday_offset(start, n, roll=roll, holidays=ctx.holiday_array)  # type: ignore[call-overload]
+        out[valid] = moved.astype("datetime64[ns]")
+    return out
+
+
+def busdays_between(start: pd.Series, end: pd.Timestamp, ctx: Context) -> pd.Series:
+    """Business days from each ``start`` up to ``end`` (NaN where start is missing)."""
+    out = pd.Series(np.nan, index=start.index)
+    valid = start.notna()
+    if valid.any():
+        begin = start[valid].to_numpy(dtype="datetime64[D]")
+        stop = np.datetime64(end.date(), "D")
+        out[valid] = np.busday_count(begin, stop, holidays=ctx.holiday_array)
+    return out
+
+
+def day_words(days: pd.Series, ctx: Context) -> pd.Series:
+    """'today', 'tomorrow', 'yesterday' or 'Wed 18 Mar' for each date."""
+    delta = (days - ctx.now).dt.days
+    named: pd.Series = days.dt.strftime("%a %d %b").astype("string")
+    named = named.mask(delta == 0, "today").mask(delta == 1, "tomorrow")
+    named = named.mask(delta == -1, "yesterday")
+    return named
+
+
+def at_org(t: Tracker) -> pd.Series:
+    """' at <organisation>' where known, else ''."""
+    org = text(t, "organization")
+    return (" at " + org).fillna("")
+
+
+def days_ago(days: pd.Series, ctx: Context) -> pd.Series:
+    """Whole days from each date to today."""
+    delta: pd.Series = (ctx.now - days).dt.days
+    return delta

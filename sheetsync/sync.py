@@ -1,0 +1,116 @@
+"""The pipeline, step by step: read → layout → frame → check → status → plan → apply.
+
+Each step is a function of the one before; ``check`` stops after findings, ``sync`` goes on to
+write (or, with ``dry_run``, stops after the plan).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sheetsync import frame, layout, rules
+from sheetsync.backends import Backend
+from sheetsync.config import Settings
+from sheetsync.errors import SourceError
+from sheetsync.frame import Tracker
+from sheetsync.grid import Grid, Tab
+from sheetsync.layout import Layout
+from sheetsync.models import Plan, SyncResult
+from sheetsync.plan import make_plan
+from sheetsync.status import statuses
+
+log = logging.getLogger("sheetsync")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Everything ``check`` learned about a tracker."""
+
+    source: str
+    grid: Grid
+    layout: Layout
+    tracker: Tracker
+    report: rules.Report
+    today: dt.date
+
+    @property
+    def tab(self) -> Tab:
+        """The contacts tab."""
+        tab = self.grid.tab(self.layout.worksheet)
+        assert tab is not None
+        return tab
+
+
+def open_backend(source: str, settings: Settings, *, output: str | None = None) -> Backend:
+    """The backend for a source: an .xlsx path, a Google Sheets URL or ``gsheet:<id>``."""
+    from sheetsync.backends.xlsx import XlsxBackend
+
+    if source.startswith(("gsheet:", "https://docs.google.com/")):
+        raise SourceError(
+            "Google Sheets sources are not supported yet in this version; "
+            "download the sheet as .xlsx (File → Download) and use that."
+        )
+    return XlsxBackend(
+        source, output=output, backups=settings.backups, backup_dir=settings.backup_dir
+    )
+
+
+def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
+    """layout → frame → rules on a grid already read."""
+    lay = layout.discover(
+        grid,
+        worksheet=settings.worksheet,
+        header_row=settings.header_row,
+        overrides=settings.columns,
+    )
+    tracker = frame.build(grid, lay, day_first=settings.day_first)
+    ctx = rules.make_context(
+        today,
+        country=settings.country,
+        subdivision=settings.subdivision,
+        day_first=settings.day_first,
+    )
+    report = rules.run(
+        tracker, ctx, select=settings.select, ignore=settings.ignore, params=settings.rule_params
+    )
+    return Checked(grid.source, grid, lay, tracker, report, today)
+
+
+def check(backend: Backend, settings: Settings, today: dt.date) -> Checked:
+    """Read the source and run the checks."""
+    return check_grid(backend.read(), settings, today)
+
+
+def plan_for(checked: Checked, settings: Settings) -> Plan:
+    """The managed cells that must change for this check."""
+    status_of = statuses(checked.tracker.df.index, checked.report.findings, settings.ok_status)
+    return make_plan(checked.tab, checked.tracker, status_of)
+
+
+def sync(
+    backend: Backend, settings: Settings, today: dt.date, *, dry_run: bool = False
+) -> SyncResult:
+    """Check the tracker and write its managed columns (unless ``dry_run``)."""
+    checked = check(backend, settings, today)
+    plan = plan_for(checked, settings)
+    applied = None if dry_run else backend.apply(plan)
+    log.info(
+        "%s: %d rows, %d findings, %d cells to change",
+        backend.name,
+        len(checked.tracker.df),
+        len(checked.report.findings),
+        len(plan.changes),
+    )
+    return SyncResult(
+        source=backend.name,
+        worksheet=checked.layout.worksheet,
+        rows_read=len(checked.tracker.df),
+        findings=checked.report.findings,
+        plan=plan,
+        written=bool(applied and applied.written),
+        dry_run=dry_run,
+        backup=applied.backup if applied else None,
+        output=applied.output if applied else None,
+    )

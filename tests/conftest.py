@@ -1,0 +1,57 @@
+"""Shared test helpers: build grids and workbooks the way users lay out trackers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sheetsync.fields import BY_ID
+from sheetsync.grid import CellValue, Grid, Tab
+
+TODAY = dt.date(2026, 3, 16)
+
+
+def grid_of(rows: Sequence[Sequence[CellValue]], name: str = "Contacts") -> Grid:
+    """A one-tab grid from literal rows (row 1 first)."""
+    return Grid(source="memory", tabs=[Tab(name, [list(r) for r in rows])])
+
+
+def field_rows(
+    rows: Sequence[Mapping[str, object]], also: Sequence[str] = ()
+) -> list[list[CellValue]]:
+    """Header of the fields used (default header texts) followed by one row per mapping."""
+    fields: list[str] = list(also)
+    for r in rows:
+        fields += [f for f in r if f not in fields]
+    fields = fields or ["name"]
+    header: list[CellValue] = [BY_ID[f].header for f in fields]
+    if "name" not in fields:
+        header.insert(0, "Name")
+        return [header] + [["Someone", *[r.get(f) for f in fields]] for r in rows]
+    return [header] + [[r.get(f) for f in fields] for r in rows]
+
+
+def save_rows(path: Path, rows: Sequence[Sequence[CellValue]], title: str = "Contacts") -> Path:
+    """Write literal rows into a one-tab .xlsx with openpyxl (text stays text)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = title
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values, start=1):
+            if value is None:
+                continue
+            cell = ws.cell(row=r, column=c, value=value)
+            if isinstance(value, str) and value[:1] in "=+-@":
+                cell.data_type = "s"
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return TODAY
