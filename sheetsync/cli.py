@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -246,21 +247,25 @@ def _table(title: str, findings: Sequence[Finding]) -> Table:
         title=f"{title} ({len(findings)})",
         title_justify="left",
         title_style="bold",
+        box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
-        expand=False,
     )
     table.add_column("Row", justify="right", style="dim", no_wrap=True)
     table.add_column("Contact", no_wrap=True, max_width=24)
-    table.add_column("What to do", overflow="fold")
     table.add_column("Due", no_wrap=True)
-    table.add_column("Rule", style="dim", no_wrap=True)
+    table.add_column("What to do", overflow="fold", ratio=1)
     for f in findings:
         due = f"{f.due:%a %d %b}" if f.due else ""
-        style = SEVERITY_STYLE[f.severity]
-        when = f"[{style}]{due}{' (overdue)' if f.severity is Severity.OVERDUE else ''}[/]"
-        table.add_row(str(f.row), f.contact, f.message, when, f.rule)
+        late = " (overdue)" if f.severity is Severity.OVERDUE else ""
+        when = f"[{SEVERITY_STYLE[f.severity]}]{due}{late}[/]"
+        what = f"{_escape(f.message)} [dim]{f.rule}[/]"
+        table.add_row(str(f.row), _escape(f.contact), when, what)
     return table
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")
 
 
 def _render_notes(checked: pipeline.Checked, console: Console) -> None:
