@@ -39,6 +39,8 @@ class Settings:
     backups: int = 3
     backup_dir: str | None = None
     ok_status: str = "OK"
+    google_credentials: str | None = None
+    google_auth: str = "auto"
     path: Path | None = None
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -57,7 +59,10 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "columns": dict,
     "rules": dict,
     "sync": dict,
+    "google": dict,
 }
+_GOOGLE_KEYS: dict[str, type | tuple[type, ...]] = {"credentials": str, "auth": str}
+GOOGLE_AUTH = ("auto", "service-account", "oauth", "adc", "anonymous")
 _SYNC_KEYS: dict[str, type | tuple[type, ...]] = {
     "backups": int,
     "backup_dir": str,
@@ -103,6 +108,10 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
     _check_keys(data, _TOP_KEYS, path, prefix="")
     sync = data.get("sync", {})
     _check_keys(sync, _SYNC_KEYS, path, prefix="sync.")
+    google = data.get("google", {})
+    _check_keys(google, _GOOGLE_KEYS, path, prefix="google.")
+    if google.get("auth", "auto") not in GOOGLE_AUTH:
+        raise ConfigError(f"{path}: 'google.auth' must be one of {', '.join(GOOGLE_AUTH)}.")
     rules = _parse_rules(data.get("rules", {}), path)
     settings = Settings(
         source=data.get("source"),
@@ -119,6 +128,8 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
         backups=_non_negative(sync.get("backups", 3), "sync.backups", path),
         backup_dir=sync.get("backup_dir"),
         ok_status=sync.get("ok_status", "OK"),
+        google_credentials=_relative(google.get("credentials"), path),
+        google_auth=google.get("auth", "auto"),
         path=path,
     )
     _check_country(settings, path)
@@ -191,6 +202,14 @@ def _rule_list(value: Any, key: str, path: Path) -> tuple[str, ...]:
                 f"{path}: '{key}' names unknown rule '{rule_id}'. See `sheetsync rules`."
             )
     return tuple(value)
+
+
+def _relative(value: str | None, path: Path) -> str | None:
+    """A file named in the config, relative to the config file's folder."""
+    if value is None:
+        return None
+    target = Path(value).expanduser()
+    return str(target if target.is_absolute() else path.parent / target)
 
 
 def _positive(value: Any, key: str, path: Path) -> int | None:

@@ -77,6 +77,10 @@ class Plan:
     changes: tuple[CellChange, ...]
     new_columns: tuple[str, ...] = ()  # managed headers this plan adds
     column_of: dict[str, int] = field(default_factory=dict)  # managed header → column
+    header_row: int = 1
+    key_columns: dict[str, int] = field(default_factory=dict)  # identity field → column
+    row_keys: dict[int, str] = field(default_factory=dict)  # contact row → key, as read
+    headers: dict[int, str] = field(default_factory=dict)  # user header texts, as read
 
     @property
     def is_empty(self) -> bool:

@@ -11,11 +11,14 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from sheetsync.dates import from_serial
 from sheetsync.frame import Tracker
 from sheetsync.grid import CellValue, Tab, clean_text, is_blank
 from sheetsync.layout import Layout
 from sheetsync.models import CellChange, Plan
 from sheetsync.status import MANAGED_COLUMNS, ManagedColumn, RowStatus
+
+KEY_FIELDS = ("name", "first_name", "last_name", "email", "organization")
 
 
 def managed_positions(tab: Tab, layout: Layout) -> tuple[dict[str, int], list[str]]:
@@ -34,13 +37,14 @@ def managed_positions(tab: Tab, layout: Layout) -> tuple[dict[str, int], list[st
     return columns, added
 
 
-def _same(current: CellValue, wanted: CellValue) -> bool:
+def same_value(current: CellValue, wanted: CellValue) -> bool:
+    """True when a managed cell already holds ``wanted`` (a date may read back as a serial)."""
     if is_blank(current) and wanted is None:
         return True
     if isinstance(current, dt.datetime):
         current = current.date()
     if isinstance(wanted, dt.date) and isinstance(current, int | float):
-        return False  # a serial where a date cell should be: rewrite it as a date
+        return not isinstance(current, bool) and from_serial(current) == wanted
     return current == wanted
 
 
@@ -57,11 +61,21 @@ def make_plan(tab: Tab, tracker: Tracker, status_of: Mapping[int, RowStatus]) ->
     for column in MANAGED_COLUMNS:
         col = columns[column.header]
         header = tab.cell(layout.header_row, col)
-        if not _same(header, column.header):
+        if not same_value(header, column.header):
             changes.append(CellChange(layout.header_row, col, header, column.header, "header"))
         changes += _column_changes(tab, tracker, status_of, column, col)
     changes.sort(key=lambda c: (c.row, c.col))
-    return Plan(layout.worksheet, tuple(changes), tuple(added), columns)
+    keys = tracker.df["key"].dropna()
+    return Plan(
+        layout.worksheet,
+        tuple(changes),
+        tuple(added),
+        columns,
+        header_row=layout.header_row,
+        key_columns={f: c for f, c in layout.columns.items() if f in KEY_FIELDS},
+        row_keys={int(r): str(k) for r, k in zip(keys.index.tolist(), keys.tolist(), strict=True)},
+        headers={c: h for c, h in layout.headers.items() if h not in layout.managed},
+    )
 
 
 def _column_changes(
@@ -77,7 +91,7 @@ def _column_changes(
         current = tab.cell(row, col)
         status = status_of.get(row)
         wanted = status.value(column) if status else None
-        if not _same(current, wanted):
+        if not same_value(current, wanted):
             style = status.style if status else None
             out.append(CellChange(row, col, current, wanted, style, _key(keys, row)))
     return out

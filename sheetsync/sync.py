@@ -10,10 +10,12 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+import gspread
+
 from sheetsync import frame, layout, rules
 from sheetsync.backends import Backend
 from sheetsync.config import Settings
-from sheetsync.errors import SourceError
+from sheetsync.errors import ConfigError
 from sheetsync.frame import Tracker
 from sheetsync.grid import Grid, Tab
 from sheetsync.layout import Layout
@@ -45,16 +47,25 @@ class Checked:
 
 def open_backend(source: str, settings: Settings, *, output: str | None = None) -> Backend:
     """The backend for a source: an .xlsx path, a Google Sheets URL or ``gsheet:<id>``."""
+    from sheetsync.backends.google_http import open_client, parse_source
+    from sheetsync.backends.gsheets import GSheetsBackend
     from sheetsync.backends.xlsx import XlsxBackend
 
-    if source.startswith(("gsheet:", "https://docs.google.com/")):
-        raise SourceError(
-            "Google Sheets sources are not supported yet in this version; "
-            "download the sheet as .xlsx (File → Download) and use that."
+    sheet_id = parse_source(source)
+    if sheet_id is None:
+        return XlsxBackend(
+            source, output=output, backups=settings.backups, backup_dir=settings.backup_dir
         )
-    return XlsxBackend(
-        source, output=output, backups=settings.backups, backup_dir=settings.backup_dir
-    )
+    if output:
+        raise ConfigError(
+            "--output writes a copy of an .xlsx workbook; for a Google Sheet, make a copy in "
+            "Sheets (File → Make a copy) and sync that instead."
+        )
+
+    def client() -> gspread.Client:
+        return open_client(credentials_file=settings.google_credentials, auth=settings.google_auth)
+
+    return GSheetsBackend(sheet_id, client, label=source)
 
 
 def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:

@@ -42,7 +42,10 @@ __all__ = [
     "PackageInfo",
     "SheetRef",
     "changed_parts",
+    "clean_text",
+    "col_letters",
     "error_cells",
+    "excel_serial",
     "inspect_package",
     "patch_cells",
     "put_sheet",
@@ -228,7 +231,7 @@ def error_cells(data: bytes, sheet_name: str) -> dict[tuple[int, int], str]:
     pkg = _Package(data)
     sheet = _worksheet(_read_workbook(pkg), sheet_name)
     xml = pkg.read(sheet.part)
-    if not _MAYBE_ERROR.search(xml):
+    if (xml.find(b'"e"') < 0 and xml.find(b"'e'") < 0) or not _MAYBE_ERROR.search(xml):
         return {}
     layout = _scan_sheet(xml)
     if layout is None:
@@ -711,14 +714,26 @@ def col_letters(col: int) -> str:
     return letters
 
 
+_COLUMNS: dict[str, int] = {}  # column letters -> number, filled as they are met
+_DIGITS = "0123456789"
+
+
 def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
+    known = _COLUMNS.get(letters)
+    if known is None:
+        known = 0
+        for ch in letters.upper():
+            known = known * 26 + ord(ch) - 64
+        if len(_COLUMNS) < 20_000:
+            _COLUMNS[letters] = known
+    return known
 
 
 def _parse_ref(ref: str) -> tuple[int, int] | None:
+    letters = ref.rstrip(_DIGITS)
+    digits = ref[len(letters) :]
+    if letters.isascii() and letters.isalpha() and len(letters) <= 3 and digits.isdigit():
+        return int(digits), _col_number(letters)
     match = _CELL_REF.fullmatch(ref.strip())
     if match is None:
         return None
@@ -1003,6 +1018,8 @@ def _scan_sheet(xml: bytes) -> _Layout | None:
     sd = _SHEET_DATA_TAG.search(xml, root.end())
     if root.group(1) not in main or sd is None or sd.group(1) not in main:
         return None
+    if b"xmlns" in sd.group(2):
+        return None
     layout = _Layout(
         wrap_open=b"<w " + b" ".join(m.group() for m in decls) + b">",
         root_end=root.end(),
@@ -1029,22 +1046,36 @@ def _prefix_of(xmlns_attr: bytes) -> bytes:
 
 
 def _scan_rows(xml: bytes, layout: _Layout, main: set[bytes]) -> bool:
+    """Record every <row> start tag in <sheetData>; False if anything is unusual."""
+    lo, hi = layout.sd_open_end, layout.sd_close
+    if xml.find(b"xmlns", lo, hi) >= 0:  # a redeclared namespace: let lxml sort it out
+        return False
+    starts = sorted(
+        pos for prefix in main for pos in _find_all(xml, b"<" + prefix + b"row", lo, hi)
+    )
     last = 0
-    for m in _ROW_TAG.finditer(xml, layout.sd_open_end, layout.sd_close):
-        attrs = m.group(2)
-        r = _R_ATTR.search(attrs)
-        if r is None or m.group(1) not in main or b"xmlns" in attrs:
-            return False
-        num = int(r.group(1))
-        if num <= last:
-            return False
-        last = num
-        layout.row_nums.append(num)
-        layout.row_starts.append(m.start())
-        layout.row_tag_ends.append(m.end())
-        layout.row_closed.append(bool(m.group(3)))
-        layout.row_prefixes.append(m.group(1))
+    for pos in starts:
+        match = _ROW_TAG.match(xml, pos, hi)
+        r = None if match is None else _R_ATTR.search(match.group(2))
+        if match is None or r is None or int(r.group(1)) <= last:
+            return False  # not a row tag after all, no r, or rows out of order
+        last = int(r.group(1))
+        layout.row_nums.append(last)
+        layout.row_starts.append(pos)
+        layout.row_tag_ends.append(match.end())
+        layout.row_closed.append(bool(match.group(3)))
+        layout.row_prefixes.append(match.group(1))
     return True
+
+
+def _find_all(xml: bytes, needle: bytes, lo: int, hi: int) -> list[int]:
+    """Offsets of ``needle`` in ``xml[lo:hi]`` (bytes.find is far faster than a regex)."""
+    found = []
+    pos = xml.find(needle, lo, hi)
+    while pos >= 0:
+        found.append(pos)
+        pos = xml.find(needle, pos + len(needle), hi)
+    return found
 
 
 def _row_end(xml: bytes, layout: _Layout, i: int) -> int:
@@ -1108,10 +1139,14 @@ def _row_cells(row: etree._Element, row_num: int) -> list[tuple[int, etree._Elem
     cells: list[tuple[int, etree._Element]] = []
     col = 0
     for cell in row.iterchildren(_w("c")):
-        ref = _parse_ref(cell.get("r", ""))
-        col = ref[1] if ref else col + 1
-        if ref is None:
-            cell.set("r", _ref(row_num, col))
+        ref = cell.get("r")
+        known = _COLUMNS.get(ref.rstrip(_DIGITS)) if ref else None
+        if known is None:
+            parsed = _parse_ref(ref or "")
+            known = parsed[1] if parsed else col + 1
+            if parsed is None:
+                cell.set("r", _ref(row_num, known))
+        col = known
         cells.append((col, cell))
     return cells
 
@@ -1144,6 +1179,7 @@ def _errors_streamed(xml: bytes, layout: _Layout) -> dict[tuple[int, int], str]:
 def _rewrite_row(row: etree._Element, row_num: int, writes: Mapping[int, _Cell]) -> list[str]:
     """Apply ``writes`` ({col: cell}) to a row element; return refs of overwritten formulas."""
     by_col = dict(_row_cells(row, row_num))
+    order = sorted(by_col)
     formulas: list[str] = []
     for col in sorted(writes):
         write, old = writes[col], by_col.get(col)
@@ -1154,14 +1190,17 @@ def _rewrite_row(row: etree._Element, row_num: int, writes: Mapping[int, _Cell])
             if write.kind == "delete":
                 _remove_cell(old)
                 del by_col[col]
+                order.remove(col)
                 continue
             _clear_cell(old, keep_style=write.s is None)
         elif write.kind == "delete":
             continue
         else:
-            old = by_col[col] = _new_cell(row, ref, by_col, col)
+            at = bisect.bisect_left(order, col)
+            old = by_col[col] = _new_cell(row, ref, by_col[order[at]] if at < len(order) else None)
+            order.insert(at, col)
         _fill_cell(old, write)
-    _update_spans(row, by_col)
+    _update_spans(row, order)
     return formulas
 
 
@@ -1200,15 +1239,12 @@ def _clear_cell(cell: etree._Element, *, keep_style: bool) -> None:
         cell.set("s", style)
 
 
-def _new_cell(
-    row: etree._Element, ref: str, by_col: Mapping[int, etree._Element], col: int
-) -> etree._Element:
+def _new_cell(row: etree._Element, ref: str, before: etree._Element | None) -> etree._Element:
     cell = etree.SubElement(row, _w("c"))
     cell.set("r", ref)
-    later = [c for c in sorted(by_col) if c > col]
-    ext = row.find(_w("extLst"))
-    if later:
-        by_col[later[0]].addprevious(cell)
+    ext = row.find(_w("extLst")) if before is None else None
+    if before is not None:
+        before.addprevious(cell)
     elif ext is not None:
         ext.addprevious(cell)
     return cell
@@ -1228,11 +1264,11 @@ def _fill_cell(cell: etree._Element, write: _Cell) -> None:
         etree.SubElement(cell, _w("v")).text = write.text
 
 
-def _update_spans(row: etree._Element, by_col: Mapping[int, etree._Element]) -> None:
+def _update_spans(row: etree._Element, cols: list[int]) -> None:
     if row.get("spans") is None:
         return
-    if by_col:
-        row.set("spans", f"{min(by_col)}:{max(by_col)}")
+    if cols:
+        row.set("spans", f"{cols[0]}:{cols[-1]}")
     else:
         del row.attrib["spans"]
 
@@ -1344,6 +1380,8 @@ def _patch_tree(
         i = bisect.bisect_left(nums, num)
         if i < len(nums) and nums[i] == num:
             row = elems[i]
+        elif all(w.kind == "delete" for w in by_row[num].values()):
+            continue
         else:
             row = _new_row(sheet_data, num, elems[i] if i < len(elems) else None)
             nums.insert(i, num)
@@ -1392,27 +1430,76 @@ def _patched_head(
     return _inner(wrapper)
 
 
+_RUN_LIMIT = 500  # rows parsed together at most, to keep memory small
+
+
 def _patched_body(
     xml: bytes, layout: _Layout, by_row: Mapping[int, Mapping[int, _Cell]]
 ) -> tuple[bytes, list[str]]:
-    """The content of <sheetData>: untouched rows copied as bytes, the others rewritten."""
+    """The content of <sheetData>: untouched rows copied as bytes, the others rewritten.
+
+    Target rows are grouped into runs with no untouched row between them; each run is one
+    byte range, parsed and re-serialised as one fragment.
+    """
     pieces: list[bytes] = []
     formulas: list[str] = []
     pos = layout.sd_open_end
-    for num in sorted(by_row):
-        i = bisect.bisect_left(layout.row_nums, num)
-        if i < len(layout.row_nums) and layout.row_nums[i] == num:
-            start, end = layout.row_starts[i], _row_end(xml, layout, i)
-            wrapper = _parse_fragment(layout, xml[start:end])
-        else:
-            start = end = layout.row_starts[i] if i < len(layout.row_starts) else layout.sd_close
-            wrapper = _parse_fragment(layout, b"")
-            _new_row(wrapper, num, None)
-        formulas += _rewrite_row(wrapper[0], num, by_row[num])
+    for run in _runs(layout, sorted(by_row)):
+        start, end = _run_span(xml, layout, run)
+        wrapper = _parse_fragment(layout, xml[start:end])
+        formulas += _rewrite_rows(wrapper, [num for num, _, _ in run], by_row)
         pieces += [xml[pos:start], _inner(wrapper)]
         pos = end
     pieces.append(xml[pos : layout.sd_close])
     return b"".join(pieces), formulas
+
+
+def _runs(layout: _Layout, targets: list[int]) -> list[list[tuple[int, int, bool]]]:
+    """Targets as (row number, row index, exists), grouped into runs of adjacent rows."""
+    runs: list[list[tuple[int, int, bool]]] = []
+    nums = layout.row_nums
+    for num in targets:
+        i = bisect.bisect_left(nums, num)
+        exists = i < len(nums) and nums[i] == num
+        if runs and len(runs[-1]) < _RUN_LIMIT:
+            _, prev_i, prev_exists = runs[-1][-1]
+            if i - prev_i - prev_exists == 0:  # no untouched existing row in between
+                runs[-1].append((num, i, exists))
+                continue
+        runs.append([(num, i, exists)])
+    return runs
+
+
+def _run_span(xml: bytes, layout: _Layout, run: list[tuple[int, int, bool]]) -> tuple[int, int]:
+    first = run[0][1]
+    start = layout.row_starts[first] if first < len(layout.row_starts) else layout.sd_close
+    existing = [i for _, i, exists in run if exists]
+    return start, (_row_end(xml, layout, existing[-1]) if existing else start)
+
+
+def _rewrite_rows(
+    parent: etree._Element, targets: list[int], by_row: Mapping[int, Mapping[int, _Cell]]
+) -> list[str]:
+    """Rewrite rows ``targets`` (sorted) among ``parent``'s rows, creating missing ones.
+
+    ``parent`` holds, in order, exactly the existing rows among ``targets``.
+    """
+    rows = {int(row.get("r")): row for row in parent.iterchildren(_w("row"))}
+    formulas: list[str] = []
+    prev: etree._Element | None = None
+    for num in targets:
+        row = rows.get(num)
+        if row is None:
+            if all(w.kind == "delete" for w in by_row[num].values()):
+                continue
+            row = _new_row(parent, num, None)
+            if prev is None:
+                parent.insert(0, row)
+            else:
+                prev.addnext(row)
+        formulas += _rewrite_row(row, num, by_row[num])
+        prev = row
+    return formulas
 
 
 # --------------------------------------------------------------------------- tables, calc chain

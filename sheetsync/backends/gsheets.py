@@ -1,0 +1,366 @@
+"""The Google Sheets backend: the same sync on a live sheet, through the real gspread client.
+
+Per sync it makes one metadata read and one ``values:batchGet`` of every tab
+(``UNFORMATTED_VALUE``, dates as serial numbers, typed by our own schema — never gspread's
+numericise). When the plan is not empty: one structural ``spreadsheets:batchUpdate`` the first
+time (grid size, header format, date format, urgency colours, a warning-only protection on the
+managed columns), one more ``values:batchGet`` of the key and managed columns just before
+writing, and one ``values:batchUpdate`` with ``RAW`` input, so nothing can become a formula.
+
+People keep editing while sheetsync runs, so rows are found by key (email, else name +
+organisation), never by the row number remembered from the first read: if rows were inserted,
+deleted or sorted in between, each change moves to the row that now holds its person, and
+changes whose person cannot be found unambiguously are dropped (the next run catches up).
+``values:append`` is never used.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import gspread
+
+from sheetsync import frame
+from sheetsync.backends import Applied
+from sheetsync.dates import to_serial
+from sheetsync.errors import SourceChangedError
+from sheetsync.grid import CellError, CellValue, Grid, MergedRange, Tab, col_letter, is_blank
+from sheetsync.layout import Layout
+from sheetsync.models import CellChange, Plan
+from sheetsync.plan import same_value
+from sheetsync.status import DUE, MANAGED_COLUMNS, STATUS
+
+log = logging.getLogger("sheetsync")
+
+ERROR_CODES = frozenset(
+    {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#ERROR!", "#SPILL!"}
+)
+READ_PARAMS = {
+    "valueRenderOption": "UNFORMATTED_VALUE",
+    "dateTimeRenderOption": "SERIAL_NUMBER",
+    "majorDimension": "ROWS",
+}
+META_FIELDS = (
+    "properties.title,sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties),"
+    "merges)"
+)
+URGENCY_COLOURS = {  # status prefix → background (same palette as the .xlsx fills)
+    "Overdue": (1.0, 0.78, 0.81),
+    "Due": (1.0, 0.92, 0.61),
+    "Soon": (0.87, 0.92, 0.97),
+    "Check": (0.89, 0.87, 0.93),
+}
+PIXELS_PER_WIDTH = 7
+
+
+def quote_sheet(title: str) -> str:
+    """A sheet name as it must appear in an A1 range: ``'It''s'``."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+class GSheetsBackend:
+    """A tracker in a Google spreadsheet, reached through a gspread client."""
+
+    def __init__(self, spreadsheet_id: str, client: Callable[[], gspread.Client],
+                 *, label: str | None = None) -> None:  # fmt: skip
+        self.spreadsheet_id = spreadsheet_id
+        self._client_factory = client
+        self._client: gspread.Client | None = None
+        self._label = label or f"gsheet:{spreadsheet_id}"
+        self._sheets: dict[str, Mapping[str, Any]] = {}
+
+    @property
+    def name(self) -> str:
+        """The source as the user gave it."""
+        return self._label
+
+    @property
+    def http(self) -> Any:
+        """The gspread HTTP client (created on first use)."""
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client.http_client
+
+    # ------------------------------------------------------------------ read
+
+    def metadata(self) -> Mapping[str, Any]:
+        """Spreadsheet title and tabs (one request; cached for the rest of the run)."""
+        params = {"includeGridData": "false", "fields": META_FIELDS}
+        meta: Mapping[str, Any] = self.http.fetch_sheet_metadata(self.spreadsheet_id, params)
+        self._sheets = {
+            s["properties"]["title"]: s
+            for s in meta.get("sheets", [])
+            if s["properties"].get("sheetType", "GRID") == "GRID"
+        }
+        return meta
+
+    def read(self) -> Grid:
+        """Every grid tab's values in one ``values:batchGet``."""
+        self.metadata()
+        titles = list(self._sheets)
+        ranges = [quote_sheet(t) for t in titles]
+        response = self.http.values_batch_get(self.spreadsheet_id, ranges, dict(READ_PARAMS))
+        tabs = [
+            self._tab(title, block)
+            for title, block in zip(titles, response.get("valueRanges", []), strict=False)
+        ]
+        return Grid(self.name, tabs)
+
+    def _tab(self, title: str, block: Mapping[str, Any]) -> Tab:
+        row0, col0 = _range_start(str(block.get("range", "")))
+        rows: list[list[CellValue]] = [[] for _ in range(row0 - 1)]
+        for values in block.get("values", []):
+            rows.append([None] * (col0 - 1) + [_cell(v) for v in values])
+        sheet = self._sheets[title]
+        merged = [_merge(m) for m in sheet.get("merges", [])]
+        return Tab(title, rows, merged, hidden=bool(sheet["properties"].get("hidden")))
+
+    # ------------------------------------------------------------------ write
+
+    def apply(self, plan: Plan) -> Applied:
+        """Structure once, re-read keys, re-plan on moved rows, then one RAW values write."""
+        if plan.is_empty:
+            return Applied(written=False)
+        sheet = self._sheets[plan.worksheet]
+        structural = self._structure(plan, sheet)
+        if structural:
+            self.http.batch_update(self.spreadsheet_id, {"requests": structural})
+        changes = self._replan(plan)
+        if changes:
+            body = {"valueInputOption": "RAW", "data": _value_ranges(plan.worksheet, changes)}
+            self.http.values_batch_update(self.spreadsheet_id, body)
+        return Applied(written=bool(changes or structural), cells=len(changes))
+
+    def _structure(self, plan: Plan, sheet: Mapping[str, Any]) -> list[dict[str, Any]]:
+        props = sheet["properties"]
+        grid = props.get("gridProperties", {})
+        requests: list[dict[str, Any]] = []
+        needed = max(plan.column_of.values())
+        have = int(grid.get("columnCount", 26))
+        if needed > have:
+            requests.append({"appendDimension": {"sheetId": props["sheetId"],
+                                                 "dimension": "COLUMNS",
+                                                 "length": needed - have}})  # fmt: skip
+        if plan.new_columns:
+            requests += _decorate(int(props["sheetId"]), plan, int(grid.get("rowCount", 1000)))
+        return requests
+
+    def _replan(self, plan: Plan) -> list[CellChange]:
+        """Re-read the key and managed columns; move each change to its person's row now."""
+        fresh = self._fresh_columns(plan)
+        _check_header(plan, fresh)
+        moved = _row_map(plan, fresh)
+        changes: list[CellChange] = []
+        for change in plan.changes:
+            row = moved(change)
+            if row is None:
+                continue
+            current = fresh.cell(row, change.col)
+            if not same_value(current, change.new):
+                changes.append(replace(change, row=row, old=current))
+        return changes
+
+    def _fresh_columns(self, plan: Plan) -> Tab:
+        cols = sorted(set(plan.key_columns.values()) | set(plan.column_of.values())
+                      | set(plan.headers))  # fmt: skip
+        title = quote_sheet(plan.worksheet)
+        ranges = [f"{title}!{col_letter(c)}:{col_letter(c)}" for c in cols]
+        response = self.http.values_batch_get(self.spreadsheet_id, ranges, dict(READ_PARAMS))
+        rows: list[list[CellValue]] = []
+        for col, block in zip(cols, response.get("valueRanges", []), strict=False):
+            row0, _ = _range_start(str(block.get("range", "")))
+            for i, values in enumerate(block.get("values", [])):
+                _put(rows, row0 + i, col, _cell(values[0]) if values else None)
+        return Tab(plan.worksheet, rows)
+
+
+# ---------------------------------------------------------------------- re-planning
+
+
+def _check_header(plan: Plan, fresh: Tab) -> None:
+    """Stop if the header row moved or sheetsync's columns were moved away since the read."""
+    for col, text in plan.headers.items():
+        if fresh.cell(plan.header_row, col) != text:
+            raise SourceChangedError(
+                f"The header row of '{plan.worksheet}' changed while sheetsync was syncing "
+                f"(column {col_letter(col)} no longer says '{text}'). Nothing was written: "
+                "run sync again."
+            )
+    for header, col in plan.column_of.items():
+        now = fresh.cell(plan.header_row, col)
+        if not (is_blank(now) and header in plan.new_columns) and now != header:
+            raise SourceChangedError(
+                f"sheetsync's column '{header}' moved while it was syncing. Nothing was "
+                "written: run sync again."
+            )
+
+
+def _fresh_keys(plan: Plan, fresh: Tab) -> dict[int, str]:
+    layout = Layout(plan.worksheet, plan.header_row, plan.key_columns,
+                    {c: plan.headers.get(c, "") for c in plan.key_columns.values()})  # fmt: skip
+    tracker = frame.build(Grid("fresh", [fresh]), layout)
+    keys = tracker.df["key"].dropna()
+    return {int(r): str(k) for r, k in zip(keys.index.tolist(), keys.tolist(), strict=True)}
+
+
+def _row_map(plan: Plan, fresh: Tab) -> Callable[[CellChange], int | None]:
+    """Where each change goes now: same row if nothing moved, else its key's row (or None)."""
+    now = _fresh_keys(plan, fresh)
+    if now == plan.row_keys:
+        return lambda change: change.row
+    log.info("rows moved in '%s' since the read; re-planning by key", plan.worksheet)
+    rows_of: dict[str, list[int]] = {}
+    for row, key in sorted(now.items()):
+        rows_of.setdefault(key, []).append(row)
+    nth = _occurrence(plan.row_keys)
+
+    def moved(change: CellChange) -> int | None:
+        if change.row == plan.header_row:
+            return change.row
+        if not change.key:  # a row that is not a contact: only clear it if still nobody's
+            keep = change.new is None and change.row not in now
+            return change.row if keep else None
+        rows = rows_of.get(change.key, [])
+        index = nth.get(change.row, 0)
+        return rows[index] if index < len(rows) else None
+
+    return moved
+
+
+def _occurrence(row_keys: Mapping[int, str]) -> dict[int, int]:
+    """For duplicate keys: which occurrence (0, 1, …) of its key each row was."""
+    seen: dict[str, int] = {}
+    out: dict[int, int] = {}
+    for row, key in sorted(row_keys.items()):
+        out[row] = seen.get(key, 0)
+        seen[key] = out[row] + 1
+    return out
+
+
+# ---------------------------------------------------------------------- payloads
+
+
+def _value_ranges(worksheet: str, changes: Sequence[CellChange]) -> list[dict[str, Any]]:
+    """Consecutive rows of one column become one range; values as JSON the API takes RAW."""
+    title = quote_sheet(worksheet)
+    out: list[dict[str, Any]] = []
+    for col, run in _runs(changes):
+        first, last = run[0].row, run[-1].row
+        a1 = f"{title}!{col_letter(col)}{first}:{col_letter(col)}{last}"
+        out.append({"range": a1, "majorDimension": "ROWS",
+                    "values": [[_json_value(c.new)] for c in run]})  # fmt: skip
+    return out
+
+
+def _runs(changes: Iterable[CellChange]) -> list[tuple[int, list[CellChange]]]:
+    runs: list[tuple[int, list[CellChange]]] = []
+    for change in sorted(changes, key=lambda c: (c.col, c.row)):
+        if runs and runs[-1][0] == change.col and runs[-1][1][-1].row == change.row - 1:
+            runs[-1][1].append(change)
+        else:
+            runs.append((change.col, [change]))
+    return runs
+
+
+def _json_value(value: CellValue) -> str | int | float | bool:
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return to_serial(value if not isinstance(value, dt.datetime) else value.date())
+    if isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _decorate(sheet_id: int, plan: Plan, row_count: int) -> list[dict[str, Any]]:
+    """Header look, date format, widths, urgency colours and a warning-only protection."""
+    cols = {c.id: plan.column_of[c.header] - 1 for c in MANAGED_COLUMNS}
+    first, last = min(cols.values()), max(cols.values()) + 1
+    header = {
+        "sheetId": sheet_id,
+        "startRowIndex": plan.header_row - 1,
+        "endRowIndex": plan.header_row,
+        "startColumnIndex": first,
+        "endColumnIndex": last,
+    }
+    body = {"sheetId": sheet_id, "startRowIndex": plan.header_row, "endRowIndex": row_count}
+    requests: list[dict[str, Any]] = [
+        {"repeatCell": {"range": header, "cell": {"userEnteredFormat": {
+            "backgroundColor": {"red": 0.12, "green": 0.31, "blue": 0.47},
+            "textFormat": {"bold": True, "foregroundColor": {"red": 1, "green": 1, "blue": 1}},
+            "wrapStrategy": "WRAP"}},
+            "fields": "userEnteredFormat(backgroundColor,textFormat,wrapStrategy)"}},
+        {"repeatCell": {"range": {**body, "startColumnIndex": cols[DUE.id],
+                                  "endColumnIndex": cols[DUE.id] + 1},
+                        "cell": {"userEnteredFormat": {"numberFormat": {
+                            "type": "DATE", "pattern": "yyyy-mm-dd"}}},
+                        "fields": "userEnteredFormat.numberFormat"}},
+    ]  # fmt: skip
+    for column in MANAGED_COLUMNS:
+        index = cols[column.id]
+        requests.append({"updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": index,
+                      "endIndex": index + 1},
+            "properties": {"pixelSize": int(column.width * PIXELS_PER_WIDTH)},
+            "fields": "pixelSize"}})  # fmt: skip
+    status = {**body, "startColumnIndex": cols[STATUS.id], "endColumnIndex": cols[STATUS.id] + 1}
+    for prefix, (red, green, blue) in URGENCY_COLOURS.items():
+        requests.append({"addConditionalFormatRule": {"index": 0, "rule": {
+            "ranges": [status],
+            "booleanRule": {"condition": {"type": "TEXT_STARTS_WITH",
+                                          "values": [{"userEnteredValue": prefix}]},
+                            "format": {"backgroundColor": {"red": red, "green": green,
+                                                           "blue": blue}}}}}})  # fmt: skip
+    requests.append({"addProtectedRange": {"protectedRange": {
+        "range": {"sheetId": sheet_id, "startColumnIndex": first, "endColumnIndex": last},
+        "description": "Written by sheetsync: edits here are replaced on the next sync",
+        "warningOnly": True}}})  # fmt: skip
+    return requests
+
+
+# ---------------------------------------------------------------------- values
+
+
+def _cell(value: Any) -> CellValue:
+    if value == "" or value is None:
+        return None
+    if isinstance(value, str) and value in ERROR_CODES:
+        return CellError(value)
+    if isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+_A1 = re.compile(r"!?\$?([A-Z]+)?\$?(\d+)?(?::|$)")
+
+
+def _range_start(echo: str) -> tuple[int, int]:
+    """Row and column where an echoed range (``'Tab'!B3:F9``) starts; (1, 1) for a whole tab."""
+    ref = echo.rsplit("!", 1)[-1] if "!" in echo else ""
+    match = re.match(r"\$?([A-Za-z]+)?\$?(\d+)?", ref)
+    if not ref or not match:
+        return 1, 1
+    letters, digits = match.groups()
+    col = 0
+    for ch in (letters or "A").upper():
+        col = col * 26 + ord(ch) - 64
+    return int(digits or 1), col
+
+
+def _merge(m: Mapping[str, Any]) -> MergedRange:
+    return MergedRange(int(m.get("startRowIndex", 0)) + 1, int(m.get("startColumnIndex", 0)) + 1,
+                       int(m.get("endRowIndex", 1)), int(m.get("endColumnIndex", 1)))  # fmt: skip
+
+
+def _put(rows: list[list[CellValue]], row: int, col: int, value: CellValue) -> None:
+    while len(rows) < row:
+        rows.append([])
+    cells = rows[row - 1]
+    cells.extend([None] * (col - len(cells)))
+    cells[col - 1] = value
