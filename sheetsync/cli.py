@@ -450,6 +450,21 @@ def init(path: str, force: bool) -> None:
     _run(action)
 
 
+def _register_commands() -> None:
+    """Add the commands defined in ``sheetsync.commands.*`` modules."""
+    import importlib
+
+    from sheetsync.commands import MODULES
+
+    for name in MODULES:
+        module = importlib.import_module(f"sheetsync.commands.{name}")
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register_commands()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     try:

@@ -41,7 +41,14 @@ class Settings:
     ok_status: str = "OK"
     google_credentials: str | None = None
     google_auth: str = "auto"
+    sections: Mapping[str, Any] = field(default_factory=dict)  # [run], [digest], … parsed
     path: Path | None = None
+
+    def section(self, name: str) -> Any:
+        """The parsed settings of an extension section (its parser's defaults when absent)."""
+        if name in self.sections:
+            return self.sections[name]
+        return _section_parser(name)({}, self.path or Path(DEFAULT_NAME))
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the given fields replaced (None values are ignored)."""
@@ -60,6 +67,17 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "rules": dict,
     "sync": dict,
     "google": dict,
+}
+# Sections owned by other modules: name → "module:function". The function takes the TOML table
+# and the config path, validates it (ConfigError naming file and key), and returns a frozen
+# settings object; called with {} it returns the defaults.
+SECTION_PARSERS: dict[str, str] = {
+    "run": "sheetsync.scheduler:parse_config",
+    "digest": "sheetsync.digest:parse_config",
+    "smtp": "sheetsync.digest:parse_smtp_config",
+    "calendar": "sheetsync.calendar:parse_config",
+    "export": "sheetsync.export:parse_config",
+    "prep": "sheetsync.prep:parse_config",
 }
 _GOOGLE_KEYS: dict[str, type | tuple[type, ...]] = {"credentials": str, "auth": str}
 GOOGLE_AUTH = ("auto", "service-account", "oauth", "adc", "anonymous")
@@ -103,8 +121,21 @@ def load_settings(explicit: str | Path | None = None) -> Settings:
     return parse_settings(data, path)
 
 
+def _section_parser(name: str) -> Any:
+    import importlib
+
+    module, _, func = SECTION_PARSERS[name].partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
 def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
     """Validate a parsed TOML document into :class:`Settings`."""
+    sections = {
+        name: _section_parser(name)(_table(data[name], name, path), path)
+        for name in SECTION_PARSERS
+        if name in data
+    }
+    data = {k: v for k, v in data.items() if k not in SECTION_PARSERS}
     _check_keys(data, _TOP_KEYS, path, prefix="")
     sync = data.get("sync", {})
     _check_keys(sync, _SYNC_KEYS, path, prefix="sync.")
@@ -130,6 +161,7 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
         ok_status=sync.get("ok_status", "OK"),
         google_credentials=_relative(google.get("credentials"), path),
         google_auth=google.get("auth", "auto"),
+        sections=sections,
         path=path,
     )
     _check_country(settings, path)
@@ -142,6 +174,8 @@ def _check_keys(
     for key, value in table.items():
         if key not in schema:
             known = ", ".join(sorted(schema))
+            if not prefix:
+                known = ", ".join(sorted([*schema, *SECTION_PARSERS]))
             raise ConfigError(f"{path}: unknown key '{prefix}{key}'. Known keys: {known}.")
         expected = schema[key]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
@@ -202,6 +236,12 @@ def _rule_list(value: Any, key: str, path: Path) -> tuple[str, ...]:
                 f"{path}: '{key}' names unknown rule '{rule_id}'. See `sheetsync rules`."
             )
     return tuple(value)
+
+
+def _table(value: Any, name: str, path: Path) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: '{name}' must be a table, written [{name}].")
+    return value
 
 
 def _relative(value: str | None, path: Path) -> str | None:

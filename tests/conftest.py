@@ -55,3 +55,7 @@ def save_rows(path: Path, rows: Sequence[Sequence[CellValue]], title: str = "Con
 @pytest.fixture
 def today() -> dt.date:
     return TODAY
+
+
+# The Sheets API emulator's fixtures, for every test module.
+from .sheets_emulator import emulator, emulator_env  # noqa: E402, F401

@@ -49,8 +49,9 @@ def test_sigkill_at_random_points_leaves_old_or_new(tmp_path: Path) -> None:
         folder.mkdir()
         target = folder / "t.xlsx"
         shutil.copy(original, target)
-        proc = subprocess.Popen([*CMD, str(target)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            [*CMD, str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(rng.uniform(0.5, 1.1) * duration)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

@@ -17,11 +17,19 @@ from sheetsync.config import Settings
 from sheetsync.grid import Tab
 from sheetsync.layout import is_managed_header
 
-HEADER = ["Name", "Email", "Date contacted", "Response", "Interview date", "Thank-you sent",
-          "Notes"]  # fmt: skip
+HEADER = [
+    "Name",
+    "Email",
+    "Date contacted",
+    "Response",
+    "Interview date",
+    "Thank-you sent",
+    "Notes",
+]
 
-names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
-                max_size=12).filter(lambda s: s.strip())  # fmt: skip
+names = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12
+).filter(lambda s: s.strip())
 tricky = st.sampled_from(["=1+1", "+44 20", "-3", "@here", '=HYPERLINK("x")', "TBD", "Y", "n"])
 days = st.dates(min_value=dt.date(2025, 6, 1), max_value=dt.date(2026, 6, 1))
 cell = st.one_of(st.none(), names, tricky, days, st.integers(0, 50000))
@@ -52,8 +60,11 @@ def put(target: openpyxl.cell.cell.Cell, value: object) -> None:
 def user_cells(path: Path) -> dict[tuple[int, int], object]:
     tab = XlsxBackend(path).read().tab("Contacts")
     assert tab is not None
-    managed = {c for c in range(1, tab.width + 1) if isinstance(tab.cell(1, c), str)
-               and is_managed_header(str(tab.cell(1, c)))}  # fmt: skip
+    managed = {
+        c
+        for c in range(1, tab.width + 1)
+        if isinstance(tab.cell(1, c), str) and is_managed_header(str(tab.cell(1, c)))
+    }
     return _cells(tab, managed)
 
 
@@ -76,11 +87,10 @@ def apply_edits(path: Path, edits: list[tuple[int, int, object]]) -> None:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=st.lists(row, min_size=1, max_size=10), edits=st.lists(edit, max_size=6),
-       today=days)  # fmt: skip
-def test_sync_never_changes_a_user_cell(rows: list[list[object]],
-                                        edits: list[tuple[int, int, object]],
-                                        today: dt.date) -> None:  # fmt: skip
+@given(rows=st.lists(row, min_size=1, max_size=10), edits=st.lists(edit, max_size=6), today=days)
+def test_sync_never_changes_a_user_cell(
+    rows: list[list[object]], edits: list[tuple[int, int, object]], today: dt.date
+) -> None:
     rows = [r for r in rows if r[0] is not None] or [["Ann", *[None] * (len(HEADER) - 1)]]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "t.xlsx"

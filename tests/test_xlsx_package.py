@@ -650,6 +650,7 @@ def test_put_sheet_adds_then_replaces_a_tab(tracker: Path) -> None:
     assert changed_parts(added, replaced) == {"xl/worksheets/sheet3.xml"}
     assert load(replaced)["Prep"]["A1"].value == "Updated"
     assert load(replaced).sheetnames == ["Contacts", "Questions", "Prep"]
+    assert put_sheet(replaced, "Prep", prep("Updated")) is replaced
     with pytest.raises(WriteRefused, match="orphan"):
         put_sheet(replaced, "Contacts", prep("no"))
 

@@ -65,8 +65,9 @@ def quote_sheet(title: str) -> str:
 class GSheetsBackend:
     """A tracker in a Google spreadsheet, reached through a gspread client."""
 
-    def __init__(self, spreadsheet_id: str, client: Callable[[], gspread.Client],
-                 *, label: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, spreadsheet_id: str, client: Callable[[], gspread.Client], *, label: str | None = None
+    ) -> None:
         self.spreadsheet_id = spreadsheet_id
         self._client_factory = client
         self._client: gspread.Client | None = None
@@ -142,9 +143,15 @@ class GSheetsBackend:
         needed = max(plan.column_of.values())
         have = int(grid.get("columnCount", 26))
         if needed > have:
-            requests.append({"appendDimension": {"sheetId": props["sheetId"],
-                                                 "dimension": "COLUMNS",
-                                                 "length": needed - have}})  # fmt: skip
+            requests.append(
+                {
+                    "appendDimension": {
+                        "sheetId": props["sheetId"],
+                        "dimension": "COLUMNS",
+                        "length": needed - have,
+                    }
+                }
+            )
         if plan.new_columns:
             requests += _decorate(int(props["sheetId"]), plan, int(grid.get("rowCount", 1000)))
         return requests
@@ -165,8 +172,9 @@ class GSheetsBackend:
         return changes
 
     def _fresh_columns(self, plan: Plan) -> Tab:
-        cols = sorted(set(plan.key_columns.values()) | set(plan.column_of.values())
-                      | set(plan.headers))  # fmt: skip
+        cols = sorted(
+            set(plan.key_columns.values()) | set(plan.column_of.values()) | set(plan.headers)
+        )
         title = quote_sheet(plan.worksheet)
         ranges = [f"{title}!{col_letter(c)}:{col_letter(c)}" for c in cols]
         response = self.http.values_batch_get(self.spreadsheet_id, ranges, dict(READ_PARAMS))
@@ -200,8 +208,12 @@ def _check_header(plan: Plan, fresh: Tab) -> None:
 
 
 def _fresh_keys(plan: Plan, fresh: Tab) -> dict[int, str]:
-    layout = Layout(plan.worksheet, plan.header_row, plan.key_columns,
-                    {c: plan.headers.get(c, "") for c in plan.key_columns.values()})  # fmt: skip
+    layout = Layout(
+        plan.worksheet,
+        plan.header_row,
+        plan.key_columns,
+        {c: plan.headers.get(c, "") for c in plan.key_columns.values()},
+    )
     tracker = frame.build(Grid("fresh", [fresh]), layout)
     keys = tracker.df["key"].dropna()
     return {int(r): str(k) for r, k in zip(keys.index.tolist(), keys.tolist(), strict=True)}
@@ -251,8 +263,9 @@ def _value_ranges(worksheet: str, changes: Sequence[CellChange]) -> list[dict[st
     for col, run in _runs(changes):
         first, last = run[0].row, run[-1].row
         a1 = f"{title}!{col_letter(col)}{first}:{col_letter(col)}{last}"
-        out.append({"range": a1, "majorDimension": "ROWS",
-                    "values": [[_json_value(c.new)] for c in run]})  # fmt: skip
+        out.append(
+            {"range": a1, "majorDimension": "ROWS", "values": [[_json_value(c.new)] for c in run]}
+        )
     return out
 
 
@@ -291,36 +304,88 @@ def _decorate(sheet_id: int, plan: Plan, row_count: int) -> list[dict[str, Any]]
     }
     body = {"sheetId": sheet_id, "startRowIndex": plan.header_row, "endRowIndex": row_count}
     requests: list[dict[str, Any]] = [
-        {"repeatCell": {"range": header, "cell": {"userEnteredFormat": {
-            "backgroundColor": {"red": 0.12, "green": 0.31, "blue": 0.47},
-            "textFormat": {"bold": True, "foregroundColor": {"red": 1, "green": 1, "blue": 1}},
-            "wrapStrategy": "WRAP"}},
-            "fields": "userEnteredFormat(backgroundColor,textFormat,wrapStrategy)"}},
-        {"repeatCell": {"range": {**body, "startColumnIndex": cols[DUE.id],
-                                  "endColumnIndex": cols[DUE.id] + 1},
-                        "cell": {"userEnteredFormat": {"numberFormat": {
-                            "type": "DATE", "pattern": "yyyy-mm-dd"}}},
-                        "fields": "userEnteredFormat.numberFormat"}},
-    ]  # fmt: skip
+        {
+            "repeatCell": {
+                "range": header,
+                "cell": {
+                    "userEnteredFormat": {
+                        "backgroundColor": {"red": 0.12, "green": 0.31, "blue": 0.47},
+                        "textFormat": {
+                            "bold": True,
+                            "foregroundColor": {"red": 1, "green": 1, "blue": 1},
+                        },
+                        "wrapStrategy": "WRAP",
+                    }
+                },
+                "fields": "userEnteredFormat(backgroundColor,textFormat,wrapStrategy)",
+            }
+        },
+        {
+            "repeatCell": {
+                "range": {
+                    **body,
+                    "startColumnIndex": cols[DUE.id],
+                    "endColumnIndex": cols[DUE.id] + 1,
+                },
+                "cell": {
+                    "userEnteredFormat": {"numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"}}
+                },
+                "fields": "userEnteredFormat.numberFormat",
+            }
+        },
+    ]
     for column in MANAGED_COLUMNS:
         index = cols[column.id]
-        requests.append({"updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": index,
-                      "endIndex": index + 1},
-            "properties": {"pixelSize": int(column.width * PIXELS_PER_WIDTH)},
-            "fields": "pixelSize"}})  # fmt: skip
+        requests.append(
+            {
+                "updateDimensionProperties": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "dimension": "COLUMNS",
+                        "startIndex": index,
+                        "endIndex": index + 1,
+                    },
+                    "properties": {"pixelSize": int(column.width * PIXELS_PER_WIDTH)},
+                    "fields": "pixelSize",
+                }
+            }
+        )
     status = {**body, "startColumnIndex": cols[STATUS.id], "endColumnIndex": cols[STATUS.id] + 1}
     for prefix, (red, green, blue) in URGENCY_COLOURS.items():
-        requests.append({"addConditionalFormatRule": {"index": 0, "rule": {
-            "ranges": [status],
-            "booleanRule": {"condition": {"type": "TEXT_STARTS_WITH",
-                                          "values": [{"userEnteredValue": prefix}]},
-                            "format": {"backgroundColor": {"red": red, "green": green,
-                                                           "blue": blue}}}}}})  # fmt: skip
-    requests.append({"addProtectedRange": {"protectedRange": {
-        "range": {"sheetId": sheet_id, "startColumnIndex": first, "endColumnIndex": last},
-        "description": "Written by sheetsync: edits here are replaced on the next sync",
-        "warningOnly": True}}})  # fmt: skip
+        requests.append(
+            {
+                "addConditionalFormatRule": {
+                    "index": 0,
+                    "rule": {
+                        "ranges": [status],
+                        "booleanRule": {
+                            "condition": {
+                                "type": "TEXT_STARTS_WITH",
+                                "values": [{"userEnteredValue": prefix}],
+                            },
+                            "format": {
+                                "backgroundColor": {"red": red, "green": green, "blue": blue}
+                            },
+                        },
+                    },
+                }
+            }
+        )
+    requests.append(
+        {
+            "addProtectedRange": {
+                "protectedRange": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "startColumnIndex": first,
+                        "endColumnIndex": last,
+                    },
+                    "description": "Written by sheetsync: edits here are replaced on the next sync",
+                    "warningOnly": True,
+                }
+            }
+        }
+    )
     return requests
 
 
@@ -354,8 +419,12 @@ def _range_start(echo: str) -> tuple[int, int]:
 
 
 def _merge(m: Mapping[str, Any]) -> MergedRange:
-    return MergedRange(int(m.get("startRowIndex", 0)) + 1, int(m.get("startColumnIndex", 0)) + 1,
-                       int(m.get("endRowIndex", 1)), int(m.get("endColumnIndex", 1)))  # fmt: skip
+    return MergedRange(
+        int(m.get("startRowIndex", 0)) + 1,
+        int(m.get("startColumnIndex", 0)) + 1,
+        int(m.get("endRowIndex", 1)),
+        int(m.get("endColumnIndex", 1)),
+    )
 
 
 def _put(rows: list[list[CellValue]], row: int, col: int, value: CellValue) -> None:

@@ -98,17 +98,17 @@ _AFTER_SHEET_DATA = {
     "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF",
     "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts",
     "extLst",
-}  # fmt: skip
+}
 # CT_Stylesheet sequence.
 _STYLE_ORDER = (
     "numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles",
     "dxfs", "tableStyles", "colors", "extLst",
-)  # fmt: skip
+)
 # Built-in number formats whose display does not depend on the locale.
 _BUILTIN_FORMATS = {
     "General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
     "0.00E+00": 11, "@": 49,
-}  # fmt: skip
+}
 _FEATURES = (
     ("xl/charts/chart", "charts"),
     ("xl/chartsheets/", "chart sheets"),
@@ -283,7 +283,7 @@ def put_sheet(data: bytes, sheet_name: str, sheet_xml: bytes) -> bytes:
     ``xl/workbook.xml``, its relationships and ``[Content_Types].xml``; it goes last. An
     existing worksheet of that name keeps its place and id and only its part is replaced
     (refused when that tab has relationships — drawings, comments, links — that the new XML
-    would orphan).
+    would orphan). Putting the same XML again returns ``data`` itself.
     """
     _check_sheet_name(sheet_name)
     _check_sheet_xml(sheet_xml)
@@ -295,7 +295,7 @@ def put_sheet(data: bytes, sheet_name: str, sheet_xml: bytes) -> bytes:
         _add_sheet(pkg, book, sheet_name, sheet_xml, edit)
     else:
         _replace_sheet(pkg, existing, sheet_xml, edit)
-    return _rebuild(pkg, edit)
+    return data if edit.empty() else _rebuild(pkg, edit)
 
 
 def changed_parts(before: bytes, after: bytes) -> set[str]:
@@ -1597,7 +1597,8 @@ def _replace_sheet(pkg: _Package, sheet: SheetRef, sheet_xml: bytes, edit: _Edit
             f"Tab {sheet.name!r} has drawings, comments or links that replacing it would "
             "orphan. Remove them from that tab (it is managed by sheetsync), or rename it."
         )
-    edit.replace[sheet.part] = sheet_xml
+    if pkg.read(sheet.part) != sheet_xml:
+        edit.replace[sheet.part] = sheet_xml
 
 
 def _add_sheet(pkg: _Package, book: _Book, name: str, sheet_xml: bytes, edit: _Edit) -> None:

@@ -1,0 +1,179 @@
+"""Google Sheets specifics, through the real gspread client and the local emulator: the
+request budget, RAW writes, and a person editing the sheet between sync's read and write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from sheetsync import sync as pipeline
+from sheetsync.config import Settings
+from sheetsync.errors import GoogleError, SourceChangedError
+
+from .sheets_emulator import RecordedRequest, SheetsEmulator
+
+TODAY = dt.date(2026, 3, 16)
+HEADER = ["Name", "Company", "Email", "Emailed on", "Heard back?", "Call date", "Sent thanks"]
+GET, BATCH_GET = "spreadsheets.get", "spreadsheets.values.batchGet"
+STRUCTURE, WRITE = "spreadsheets.batchUpdate", "spreadsheets.values.batchUpdate"
+
+
+def person(i: int) -> list[Any]:
+    """Row i: a mix of situations that cycles every 5 people."""
+    kind = i % 5
+    base = [f"Person {i:05d}", f"Org {i % 7}", f"p{i}@example.org"]
+    if kind == 0:
+        return [*base, dt.date(2026, 3, 10), "", "", ""]  # 3B due
+    if kind == 1:
+        return [*base, dt.date(2026, 3, 2), "Y", dt.date(2026, 3, 13), ""]  # thank-you due
+    if kind == 2:
+        return [*base, dt.date(2026, 3, 2), "Y", dt.date(2026, 3, 17), ""]  # prep + confirm
+    if kind == 3:
+        return [*base, dt.date(2026, 2, 2), "Y", dt.date(2026, 2, 10), "Y"]  # nothing
+    return [*base, "", "", "", ""]  # not contacted yet
+
+
+def make_sheet(emulator: SheetsEmulator, n: int, **kw: Any) -> str:
+    return emulator.add_spreadsheet(
+        "T", {"Contacts": [HEADER] + [person(i) for i in range(n)]}, **kw
+    )
+
+
+def sync(sheet_id: str, today: dt.date = TODAY) -> pipeline.SyncResult:
+    settings = Settings()
+    return pipeline.sync(pipeline.open_backend(f"gsheet:{sheet_id}", settings), settings, today)
+
+
+def written_cells(emulator: SheetsEmulator) -> int:
+    return sum(
+        len(vr["values"]) * len(vr["values"][0])
+        for r in emulator.requests
+        if r.op == WRITE
+        for vr in r.body["data"]
+    )
+
+
+def is_reread(request: RecordedRequest) -> bool:
+    """The second read: only the key and managed columns ('Contacts'!C:C, …)."""
+    return request.op == BATCH_GET and all("!" in r for r in request.query.get("ranges", []))
+
+
+def statuses_by_name(emulator: SheetsEmulator, sheet_id: str) -> dict[str, str]:
+    rows = emulator.values(sheet_id, "Contacts")
+    col = rows[0].index("sheetsync · status")
+    return {r[0]: (r[col] if len(r) > col else "") for r in rows[1:] if r and r[0]}
+
+
+@pytest.mark.parametrize("n", [200, 2000])
+def test_request_budget(emulator_env: SheetsEmulator, n: int) -> None:
+    sheet_id = make_sheet(emulator_env, n)
+    first = sync(sheet_id)
+    assert emulator_env.ops() == [GET, BATCH_GET, STRUCTURE, BATCH_GET, WRITE]
+    assert written_cells(emulator_env) == len(first.plan.changes)
+    emulator_env.clear_requests()
+    assert not sync(sheet_id).written
+    assert emulator_env.ops() == [GET, BATCH_GET]  # a no-op sync writes nothing
+    emulator_env.set_cell(sheet_id, "Contacts", "E2", "Y")  # Person 0 replied
+    emulator_env.clear_requests()
+    third = sync(sheet_id)
+    assert emulator_env.ops() == [GET, BATCH_GET, BATCH_GET, WRITE]
+    assert written_cells(emulator_env) == len(third.plan.changes) == 3  # status, step, due
+    assert emulator_env.count("values.append") == 0
+
+
+def test_managed_columns_get_format_colours_and_protection_once(
+    emulator_env: SheetsEmulator,
+) -> None:
+    sheet_id = make_sheet(emulator_env, 10, grid=(50, len(HEADER)))  # no room for our columns
+    sync(sheet_id)
+    props = emulator_env.sheet_properties(sheet_id, "Contacts")
+    assert props["gridProperties"]["columnCount"] == len(HEADER) + 3
+    assert emulator_env.format_of(sheet_id, "Contacts", "H1")["textFormat"]["bold"] is True
+    assert "DATE" in str(emulator_env.format_of(sheet_id, "Contacts", "J2"))
+    rules = emulator_env.conditional_formats(sheet_id, "Contacts")
+    protected = emulator_env.protected_ranges(sheet_id, "Contacts")
+    assert len(rules) == 4 and len(protected) == 1 and protected[0]["warningOnly"] is True
+    emulator_env.clear_requests()
+    sync(sheet_id, TODAY + dt.timedelta(days=1))
+    assert emulator_env.count(STRUCTURE) == 0
+    assert len(emulator_env.conditional_formats(sheet_id, "Contacts")) == 4
+
+
+def test_text_is_written_raw(emulator_env: SheetsEmulator) -> None:
+    sheet_id = emulator_env.add_spreadsheet(
+        "T",
+        {
+            "Contacts": [
+                HEADER,
+                ['=HYPERLINK("http://x")', "=1+1", "a@b.org", dt.date(2026, 3, 10), "", "", ""],
+            ]
+        },
+    )
+    sync(sheet_id)
+    rows = emulator_env.values(sheet_id, "Contacts")
+    assert rows[1][0] == '=HYPERLINK("http://x")'  # the user's text, untouched
+    assert rows[1][8].startswith('No reply from =HYPERLINK("http://x")')  # ours: literal text
+    assert all(
+        r.body.get("valueInputOption") == "RAW" for r in emulator_env.requests if r.op == WRITE
+    )
+
+
+def _reference(n: int, emulator: SheetsEmulator) -> dict[str, str]:
+    sheet_id = make_sheet(emulator, n)
+    sync(sheet_id)
+    return statuses_by_name(emulator, sheet_id)
+
+
+@pytest.mark.parametrize("edit", ["insert", "delete", "sort", "type-into-managed"])
+def test_person_edits_between_read_and_write(emulator_env: SheetsEmulator, edit: str) -> None:
+    expected = _reference(30, emulator_env)
+    sheet_id = make_sheet(emulator_env, 30)
+
+    def person_edits(emu: SheetsEmulator) -> None:
+        if edit == "insert":
+            emu.insert_rows(sheet_id, "Contacts", 3, values=[["New Person", "Org X", "new@x.org"]])
+        elif edit == "delete":
+            emu.delete_rows(sheet_id, "Contacts", 4)  # Person 00002 goes
+        elif edit == "sort":
+            emu.sort_rows(sheet_id, "Contacts", "A", descending=True)
+        else:
+            emu.set_cell(sheet_id, "Contacts", "H5", "my own note")
+
+    emulator_env.before_next(is_reread, person_edits)
+    sync(sheet_id)
+    now = statuses_by_name(emulator_env, sheet_id)
+    for name, status in now.items():
+        if name in expected:
+            assert status == expected[name], f"{edit}: {name} got another person's status"
+    if edit == "insert":
+        assert not now["New Person"]  # not read yet: no status rather than a wrong one
+    if edit == "delete":
+        assert "Person 00002" not in now
+
+
+def test_header_changed_between_read_and_write_stops(emulator_env: SheetsEmulator) -> None:
+    sheet_id = make_sheet(emulator_env, 5)
+    emulator_env.before_next(
+        is_reread, lambda emu: emu.insert_rows(sheet_id, "Contacts", 1, values=[["My title"]])
+    )
+    with pytest.raises(SourceChangedError, match="run sync again"):
+        sync(sheet_id)
+    assert emulator_env.count(WRITE) == 0
+
+
+def test_429s_are_retried_and_the_sync_completes(
+    emulator_env: SheetsEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    sheet_id = make_sheet(emulator_env, 10)
+    emulator_env.fail_next(2, status=429, op=BATCH_GET)
+    assert sync(sheet_id).written
+    assert emulator_env.count(BATCH_GET) == 4  # 2 failures + the read + the re-read
+
+
+def test_not_shared_names_what_to_do(emulator_env: SheetsEmulator) -> None:
+    sheet_id = make_sheet(emulator_env, 3, shared=False)
+    with pytest.raises(GoogleError, match=r"(?i)share"):
+        sync(sheet_id)
