@@ -141,6 +141,12 @@ def _run(action: Callable[[], int]) -> NoReturn:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("Interrupted.", 130)
+    except Exception as exc:  # a bug: say so plainly; the traceback is for -vv
+        logging.getLogger("sheetsync").debug("unexpected error", exc_info=True)
+        fail(
+            f"Unexpected {type(exc).__name__}: {exc}. This is a bug in sheetsync; nothing was "
+            "written after it. Run again with -vv for details and please report it."
+        )
     sys.exit(code)
 
 
@@ -446,6 +452,28 @@ def init(path: str, force: bool) -> None:
         create_tracker(Path(path), overwrite=force)
         click.echo(f"Created {path}: fill in the Contacts tab, then run `sheetsync sync {path}`.")
         return 0
+
+    _run(action)
+
+
+@cli.command()
+@click.argument("source", required=False)
+@click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD", help="Judge as of this day.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="sheetsync.toml.")
+def doctor(source: str | None, today: dt.date | None, config_path: str | None) -> None:
+    """Check credentials, access, the tab and header found, and the column map."""
+    from sheetsync.doctor import diagnose
+
+    def action() -> int:
+        settings = _settings(config_path)
+        checks = diagnose(_source(source, settings), settings, _today(today, settings))
+        console = _console()
+        for c in checks:
+            mark = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}[c.status]
+            console.print(f"{mark} [bold]{c.name}[/]: {_escape(c.detail)}")
+            if c.fix and c.status != "ok":
+                console.print(f"    → {_escape(c.fix)}")
+        return 0 if all(c.ok for c in checks) else EXIT_ERROR
 
     _run(action)
 

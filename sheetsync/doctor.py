@@ -1,0 +1,140 @@
+"""`sheetsync doctor`: check, step by step, that a source can be synced, and say what to fix.
+
+Each step is a :class:`Check` — passed or not, what was found, and the fix. The steps stop at
+the first one that fails for good (no point mapping the columns of a sheet nobody can open).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sheetsync import sync as pipeline
+from sheetsync.backends.google_http import parse_source
+from sheetsync.config import Settings
+from sheetsync.errors import SheetsyncError
+
+
+@dataclass(frozen=True)
+class Check:
+    """One diagnostic step."""
+
+    name: str
+    status: str  # "ok", "warn" (works, but worth fixing) or "fail" (stops a sync)
+    detail: str
+    fix: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True unless this step stops a sync."""
+        return self.status != "fail"
+
+
+def diagnose(source: str, settings: Settings, today: dt.date) -> list[Check]:
+    """Run every step for ``source`` and return what each found (stops at a blocking one)."""
+    google = parse_source(source) is not None
+    checks = list(_google_access(settings) if google else _file_checks(Path(source)))
+    if any(not c.ok for c in checks if c.name == "Credentials"):
+        return checks
+    backend = pipeline.open_backend(source, settings)
+    started = time.monotonic()
+    try:
+        grid = backend.read()
+    except SheetsyncError as exc:
+        return [*checks, Check("Read", "fail", str(exc), "Fix what the message says.")]
+    took = time.monotonic() - started
+    tabs = ", ".join(f"'{t.name}'" for t in grid.tabs)
+    checks.append(Check("Read", "ok", f"{len(grid.tabs)} tab(s): {tabs} in {took:.1f} s"))
+    try:
+        checked = pipeline.check_grid(grid, settings, today)
+    except SheetsyncError as exc:
+        fix = "Set `worksheet`, `header_row` or [columns] in sheetsync.toml."
+        return [*checks, Check("Contacts tab", "fail", str(exc), fix)]
+    checks += _layout_checks(checked)
+    if google:
+        checks.append(_quota_check(took))
+    return checks
+
+
+def _google_access(settings: Settings) -> Iterator[Check]:
+    from sheetsync.backends.google_http import open_client, warn_if_readable_by_others
+
+    key = settings.google_credentials
+    if key and Path(key).exists() and warn_if_readable_by_others(Path(key)):
+        yield Check(
+            "Credentials file", "warn", f"{key} can be read by other users.", f"Run: chmod 600 {key}"
+        )
+    try:
+        client = open_client(credentials_file=key, auth=settings.google_auth)
+    except SheetsyncError as exc:
+        yield Check(
+            "Credentials",
+            "fail",
+            str(exc),
+            "!See the README's 'Google Sheets' section: create a service-account key "
+            'and set [google] credentials, or sign in with auth = "oauth".',
+        )
+        return
+    email = getattr(client.http_client, "service_account_email", None)
+    who = f"service account {email}" if email else "your account (OAuth / ADC / emulator)"
+    yield Check("Credentials", "ok", f"signed in as {who}")
+
+
+def _file_checks(path: Path) -> Iterator[Check]:
+    from sheetsync.backends.xlsx import lock_files
+
+    locks = lock_files(path) if path.exists() else []
+    if locks:
+        yield Check(
+            "Not open elsewhere",
+            "warn",
+            f"lock file {locks[0].name} is present",
+            "Close the workbook in Excel/LibreOffice before `sync` (check works anyway).",
+        )
+    elif path.exists():
+        yield Check("Not open elsewhere", "ok", "no Excel or LibreOffice lock file")
+
+
+def _layout_checks(checked: pipeline.Checked) -> Iterator[Check]:
+    lay = checked.layout
+    yield Check(
+        "Contacts tab",
+        "ok",
+        f"'{lay.worksheet}', header on row {lay.header_row}, {len(checked.tracker.df)} contacts",
+    )
+    mapped = ", ".join(f"{f} ← '{h}'" for f, h in lay.column_names().items())
+    yield Check("Columns", "ok", mapped)
+    if lay.unmapped:
+        yield Check(
+            "Unused columns",
+            "ok",
+            ", ".join(lay.unmapped),
+            "If one of these is a field sheetsync knows, map it in [columns].",
+        )
+    for warning in lay.warnings:
+        yield Check("Ambiguous column", "warn", warning, "Map it in [columns].")
+    skipped = checked.report.skipped
+    if skipped:
+        detail = "; ".join(f"{r} (needs {' / '.join(m)})" for r, m in skipped.items())
+        yield Check(
+            "Rules that cannot run",
+            "warn",
+            detail,
+            "Add those columns (`sheetsync init` shows every column it understands).",
+        )
+    else:
+        yield Check("Rules", "ok", "every selected rule has the columns it needs")
+
+
+def _quota_check(took: float) -> Check:
+    slow = took > 10
+    detail = f"two requests answered in {took:.1f} s"
+    return Check(
+        "Quota and latency",
+        "warn" if slow else "ok",
+        detail,
+        "The API is slow or rate-limited: wait a minute and try again." if slow else "",
+    )
