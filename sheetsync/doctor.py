@@ -65,7 +65,10 @@ def _google_access(settings: Settings) -> Iterator[Check]:
     key = settings.google_credentials
     if key and Path(key).exists() and warn_if_readable_by_others(Path(key)):
         yield Check(
-            "Credentials file", "warn", f"{key} can be read by other users.", f"Run: chmod 600 {key}"
+            "Credentials file",
+            "warn",
+            f"{key} can be read by other users.",
+            f"Run: chmod 600 {key}",
         )
     try:
         client = open_client(credentials_file=key, auth=settings.google_auth)

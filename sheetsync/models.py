@@ -70,6 +70,27 @@ class CellChange:
 
 
 @dataclass(frozen=True)
+class PrepPlan:
+    """The managed prep tab, rewritten whole: its rows, and what each row is."""
+
+    tab: str
+    rows: tuple[tuple[CellValue, ...], ...]
+    kinds: tuple[str, ...]  # title, header, block, phase, item, draft, … per row
+    is_new: bool  # the tab does not exist yet
+    old_height: int  # rows the tab holds now (to clear what is left below)
+    old_width: int = 0  # columns the tab uses now (to clear what is left to the right)
+
+    @property
+    def tick_rows(self) -> tuple[int, ...]:
+        """1-based rows that carry a checkbox in column B."""
+        return tuple(
+            i
+            for i, (k, r) in enumerate(zip(self.kinds, self.rows, strict=True), 1)
+            if k in ("item", "kept") and len(r) > 1 and r[1] is not None
+        )
+
+
+@dataclass(frozen=True)
 class Plan:
     """Every managed cell that differs from what the sheet holds now, for one tab."""
 
@@ -81,11 +102,12 @@ class Plan:
     key_columns: dict[str, int] = field(default_factory=dict)  # identity field → column
     row_keys: dict[int, str] = field(default_factory=dict)  # contact row → key, as read
     headers: dict[int, str] = field(default_factory=dict)  # user header texts, as read
+    prep: PrepPlan | None = None  # the prep tab, when it must be (re)written
 
     @property
     def is_empty(self) -> bool:
         """True when nothing needs writing."""
-        return not self.changes
+        return not self.changes and self.prep is None
 
 
 @dataclass(frozen=True)

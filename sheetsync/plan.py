@@ -7,15 +7,16 @@ contact key, so a backend whose sheet may have moved under it (Google) can re-fi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from sheetsync.dates import from_serial
 from sheetsync.frame import Tracker
-from sheetsync.grid import CellValue, Tab, clean_text, is_blank
+from sheetsync.grid import CellValue, Grid, Tab, clean_text, is_blank
 from sheetsync.layout import Layout
-from sheetsync.models import CellChange, Plan
+from sheetsync.models import CellChange, Plan, PrepPlan
+from sheetsync.prep import PrepTab
 from sheetsync.status import MANAGED_COLUMNS, ManagedColumn, RowStatus
 
 KEY_FIELDS = ("name", "first_name", "last_name", "email", "organization")
@@ -95,3 +96,36 @@ def _column_changes(
             style = status.style if status else None
             out.append(CellChange(row, col, current, wanted, style, _key(keys, row)))
     return out
+
+
+def _trimmed(rows: Sequence[Sequence[CellValue]]) -> list[list[CellValue]]:
+    out = [[None if is_blank(v) else v for v in r] for r in rows]
+    for r in out:
+        while r and r[-1] is None:
+            r.pop()
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def plan_prep(grid: Grid, tab: PrepTab | None) -> PrepPlan | None:
+    """The prep tab's rewrite, or None when it already holds exactly what it should."""
+    if tab is None:
+        return None
+    current = grid.tab(tab.name)
+    wanted = _trimmed(tab.grid_rows())
+    have = _trimmed(current.rows) if current is not None else None
+    if have is not None and [[_norm(v) for v in r] for r in have] == wanted:
+        return None
+    return PrepPlan(
+        tab.name,
+        tuple(tuple(r) for r in wanted),
+        tuple(r.kind for r in tab.rows[: len(wanted)]),
+        is_new=current is None,
+        old_height=current.height if current is not None else 0,
+        old_width=current.width if current is not None else 0,
+    )
+
+
+def _norm(value: CellValue) -> CellValue:
+    return value.date() if isinstance(value, dt.datetime) else value

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import gspread
 
-from sheetsync import frame, layout, rules
+from sheetsync import frame, layout, prep, rules
 from sheetsync.backends import Backend
 from sheetsync.config import Settings
 from sheetsync.errors import ConfigError
 from sheetsync.frame import Tracker
-from sheetsync.grid import Grid, Tab
+from sheetsync.grid import CellValue, Grid, Tab
 from sheetsync.layout import Layout
 from sheetsync.models import Plan, SyncResult
-from sheetsync.plan import make_plan
+from sheetsync.plan import make_plan, plan_prep
+from sheetsync.prep import PrepSettings
 from sheetsync.status import statuses
 
 log = logging.getLogger("sheetsync")
@@ -94,10 +95,30 @@ def check(backend: Backend, settings: Settings, today: dt.date) -> Checked:
     return check_grid(backend.read(), settings, today)
 
 
-def plan_for(checked: Checked, settings: Settings) -> Plan:
-    """The managed cells that must change for this check."""
+def plan_for(checked: Checked, settings: Settings, *, unticked: CellValue = "☐") -> Plan:
+    """The managed cells (status columns and prep tab) that must change for this check.
+
+    ``unticked`` is how the backend shows an empty checkbox (☐ in .xlsx, FALSE on Google).
+    """
     status_of = statuses(checked.tracker.df.index, checked.report.findings, settings.ok_status)
-    return make_plan(checked.tab, checked.tracker, status_of)
+    plan = make_plan(checked.tab, checked.tracker, status_of)
+    prep_settings: PrepSettings = settings.section("prep")
+    if not prep_settings.enabled or not checked.tracker.has("interview_date"):
+        return plan
+    if prep_settings.tab == checked.layout.worksheet:
+        raise ConfigError(
+            f"prep.tab = '{prep_settings.tab}' is your contacts tab; sheetsync "
+            "would overwrite it. Choose another name for the prep tab."
+        )
+    tab = prep.build(
+        checked.tracker,
+        checked.report.findings,
+        checked.grid,
+        prep_settings,
+        checked.today,
+        unticked=unticked,
+    )
+    return replace(plan, prep=plan_prep(checked.grid, tab))
 
 
 def sync(
@@ -105,7 +126,7 @@ def sync(
 ) -> SyncResult:
     """Check the tracker and write its managed columns (unless ``dry_run``)."""
     checked = check(backend, settings, today)
-    plan = plan_for(checked, settings)
+    plan = plan_for(checked, settings, unticked=backend.unticked)
     applied = None if dry_run else backend.apply(plan)
     log.info(
         "%s: %d rows, %d findings, %d cells to change",

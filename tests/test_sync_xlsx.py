@@ -22,6 +22,7 @@ from .workbooks import EXPECTED, HEADER, kitchen_sink
 
 TODAY = dt.date(2026, 3, 16)
 MANAGED_HEADERS = [c.header for c in MANAGED_COLUMNS]
+PREP_TAB = "sheetsync · prep"
 FIRST_MANAGED = len(HEADER) + 1  # after the user's last column (M → N, O, P)
 
 
@@ -42,6 +43,8 @@ def cells(
     wb = openpyxl.load_workbook(path, data_only=data_only)
     out: dict[tuple[str, str], object] = {}
     for ws in wb.worksheets:
+        if ws.title == PREP_TAB:
+            continue  # sheetsync's own tab
         for row in ws.iter_rows():
             for c in row:
                 if ws.title == "Contacts" and c.column in skip_cols:
@@ -70,7 +73,7 @@ def sheet_properties(path: Path) -> dict[str, object]:
         "freeze": ws.freeze_panes,
         "widths": {k: v.width for k, v in ws.column_dimensions.items() if k in ("A", "M")},
         "names": sorted(wb.defined_names),
-        "tabs": wb.sheetnames,
+        "tabs": [t for t in wb.sheetnames if t != PREP_TAB],
         "charts": len(wb["Stats"]._charts),
     }
 
@@ -119,8 +122,15 @@ def test_nothing_of_the_users_changes(tracker: Path) -> None:
     run_sync(tracker)
     after_parts = parts(tracker)
     changed = {n for n in before_parts if before_parts[n] != after_parts.get(n)}
-    assert changed <= {"xl/worksheets/sheet1.xml", "xl/styles.xml"}
-    assert set(after_parts) == set(before_parts)
+    # the contacts sheet and styles, plus the entries that list the new prep tab
+    assert changed <= {
+        "xl/worksheets/sheet1.xml",
+        "xl/styles.xml",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "[Content_Types].xml",
+    }
+    assert set(after_parts) - set(before_parts) == {"xl/worksheets/sheet4.xml"}
     managed = frozenset(range(FIRST_MANAGED, FIRST_MANAGED + 3))
     assert cells(tracker, data_only=False, skip_cols=managed) == before_formulas
     # cached values of formulas survive: a non-recalculating reader still sees the dates

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sheetsync.grid import Grid
+from sheetsync.grid import CellValue, Grid
 from sheetsync.models import Plan
 
 
@@ -31,6 +31,11 @@ class Backend(Protocol):
     @property
     def name(self) -> str:
         """How the source is shown to the user."""
+        ...
+
+    @property
+    def unticked(self) -> CellValue:
+        """How an empty checkbox looks in this backend's prep tab."""
         ...
 
     def read(self) -> Grid:

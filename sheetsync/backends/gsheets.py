@@ -25,7 +25,7 @@ from typing import Any
 import gspread
 
 from sheetsync import frame
-from sheetsync.backends import Applied
+from sheetsync.backends import Applied, gsheets_prep
 from sheetsync.dates import to_serial
 from sheetsync.errors import SourceChangedError
 from sheetsync.grid import CellError, CellValue, Grid, MergedRange, Tab, col_letter, is_blank
@@ -73,6 +73,12 @@ class GSheetsBackend:
         self._client: gspread.Client | None = None
         self._label = label or f"gsheet:{spreadsheet_id}"
         self._sheets: dict[str, Mapping[str, Any]] = {}
+        self._read_tabs: dict[str, Tab] = {}
+
+    @property
+    def unticked(self) -> CellValue:
+        """An empty checkbox in the prep tab."""
+        return False
 
     @property
     def name(self) -> str:
@@ -109,6 +115,7 @@ class GSheetsBackend:
             self._tab(title, block)
             for title, block in zip(titles, response.get("valueRanges", []), strict=False)
         ]
+        self._read_tabs = {t.name: t for t in tabs}
         return Grid(self.name, tabs)
 
     def _tab(self, title: str, block: Mapping[str, Any]) -> Tab:
@@ -127,14 +134,32 @@ class GSheetsBackend:
         if plan.is_empty:
             return Applied(written=False)
         sheet = self._sheets[plan.worksheet]
-        structural = self._structure(plan, sheet)
+        structural = self._structure(plan, sheet) if plan.changes else []
+        if plan.prep is not None:
+            structural += gsheets_prep.structure(
+                plan.prep, self._sheets.get(plan.prep.tab), set(_sheet_ids(self._sheets))
+            )
         if structural:
             self.http.batch_update(self.spreadsheet_id, {"requests": structural})
-        changes = self._replan(plan)
-        if changes:
-            body = {"valueInputOption": "RAW", "data": _value_ranges(plan.worksheet, changes)}
+        fresh, fresh_prep = self._reread(plan)
+        changes = self._replan(plan, fresh) if plan.changes else []
+        data = _value_ranges(plan.worksheet, changes)
+        if plan.prep is not None and self._prep_unchanged(plan.prep.tab, fresh_prep):
+            data += gsheets_prep.values(plan.prep)
+        if data:
+            body = {"valueInputOption": "RAW", "data": data}
             self.http.values_batch_update(self.spreadsheet_id, body)
-        return Applied(written=bool(changes or structural), cells=len(changes))
+        return Applied(written=bool(data or structural), cells=len(changes))
+
+    def _prep_unchanged(self, name: str, fresh: Tab | None) -> bool:
+        """True when nobody edited the prep tab since the read (else wait for the next run)."""
+        before = self._read_tabs.get(name)
+        same = (before is None and fresh is None) or (
+            before is not None and fresh is not None and _trim(before.rows) == _trim(fresh.rows)
+        )
+        if not same:
+            log.warning("the prep tab '%s' changed while syncing; it is updated next run", name)
+        return same
 
     def _structure(self, plan: Plan, sheet: Mapping[str, Any]) -> list[dict[str, Any]]:
         props = sheet["properties"]
@@ -156,9 +181,8 @@ class GSheetsBackend:
             requests += _decorate(int(props["sheetId"]), plan, int(grid.get("rowCount", 1000)))
         return requests
 
-    def _replan(self, plan: Plan) -> list[CellChange]:
-        """Re-read the key and managed columns; move each change to its person's row now."""
-        fresh = self._fresh_columns(plan)
+    def _replan(self, plan: Plan, fresh: Tab) -> list[CellChange]:
+        """Move each change to the row that holds its person now (``fresh`` was just re-read)."""
         _check_header(plan, fresh)
         moved = _row_map(plan, fresh)
         changes: list[CellChange] = []
@@ -171,22 +195,44 @@ class GSheetsBackend:
                 changes.append(replace(change, row=row, old=current))
         return changes
 
-    def _fresh_columns(self, plan: Plan) -> Tab:
+    def _reread(self, plan: Plan) -> tuple[Tab, Tab | None]:
+        """One ``values:batchGet`` of the key and managed columns (and the prep tab)."""
         cols = sorted(
             set(plan.key_columns.values()) | set(plan.column_of.values()) | set(plan.headers)
         )
         title = quote_sheet(plan.worksheet)
         ranges = [f"{title}!{col_letter(c)}:{col_letter(c)}" for c in cols]
+        prep = plan.prep.tab if plan.prep is not None and plan.prep.tab in self._sheets else None
+        if prep is not None:
+            ranges.append(f"{quote_sheet(prep)}!A:Z")
         response = self.http.values_batch_get(self.spreadsheet_id, ranges, dict(READ_PARAMS))
+        blocks = response.get("valueRanges", [])
         rows: list[list[CellValue]] = []
-        for col, block in zip(cols, response.get("valueRanges", []), strict=False):
+        for col, block in zip(cols, blocks, strict=False):
             row0, _ = _range_start(str(block.get("range", "")))
             for i, values in enumerate(block.get("values", [])):
                 _put(rows, row0 + i, col, _cell(values[0]) if values else None)
-        return Tab(plan.worksheet, rows)
+        fresh_prep = (
+            self._tab(prep, blocks[len(cols)]) if prep and len(blocks) > len(cols) else None
+        )
+        return Tab(plan.worksheet, rows), fresh_prep
 
 
 # ---------------------------------------------------------------------- re-planning
+
+
+def _sheet_ids(sheets: Mapping[str, Mapping[str, Any]]) -> list[int]:
+    return [int(s["properties"]["sheetId"]) for s in sheets.values()]
+
+
+def _trim(rows: list[list[CellValue]]) -> list[list[CellValue]]:
+    out = [list(r) for r in rows]
+    for r in out:
+        while r and r[-1] is None:
+            r.pop()
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 def _check_header(plan: Plan, fresh: Tab) -> None:

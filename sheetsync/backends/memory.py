@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from sheetsync.backends import Applied
-from sheetsync.grid import Grid
+from sheetsync.grid import CellValue, Grid
 from sheetsync.models import Plan
 
 
@@ -15,6 +15,11 @@ class MemoryBackend:
     def __init__(self, grid: Grid) -> None:
         self.grid = grid
         self.writes = 0
+
+    @property
+    def unticked(self) -> CellValue:
+        """An empty checkbox in the prep tab."""
+        return "☐"
 
     @property
     def name(self) -> str:

@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheetsync.backends import Applied
+from sheetsync.backends import Applied, xlsx_prep
 from sheetsync.backends.xlsx_package import (
     CellStyle,
     CellWrite,
@@ -35,10 +35,12 @@ from sheetsync.backends.xlsx_package import (
     error_cells,
     inspect_package,
     patch_cells,
+    put_sheet,
+    register_styles,
 )
 from sheetsync.errors import FileLockedError, SourceChangedError, SourceError, WriteRefused
 from sheetsync.grid import CellError, CellValue, Grid, MergedRange, Tab
-from sheetsync.models import Plan
+from sheetsync.models import Plan, PrepPlan
 from sheetsync.status import MANAGED_COLUMNS
 
 log = logging.getLogger("sheetsync")
@@ -137,6 +139,11 @@ class XlsxBackend:
         self._info: PackageInfo | None = None
 
     @property
+    def unticked(self) -> CellValue:
+        """An empty checkbox in the prep tab."""
+        return "☐"
+
+    @property
     def name(self) -> str:
         """The workbook's path as given."""
         return str(self.path)
@@ -178,7 +185,9 @@ class XlsxBackend:
         target = self.output or self.path
         self._check_locks(target)
         self._check_unchanged()
-        patched = self._patch(data, plan)
+        patched = self._patch(data, plan) if plan.changes else data
+        if plan.prep is not None:
+            patched = self._put_prep(patched, plan.prep)
         self._verify(data, patched, plan)
         self._check_locks(target)
         self._check_unchanged()
@@ -226,11 +235,24 @@ class XlsxBackend:
         widths = {plan.column_of[h]: w for h, w in _widths().items() if h in plan.new_columns}
         return patch_cells(data, plan.worksheet, writes, column_widths=widths)
 
+    def _put_prep(self, data: bytes, prep: PrepPlan) -> bytes:
+        data, ids = register_styles(data, xlsx_prep.styles_needed())
+        style_ids = dict(zip(xlsx_prep.KIND_STYLES, ids, strict=True))
+        date1904 = self._info.date1904 if self._info else False
+        return put_sheet(data, prep.tab, xlsx_prep.sheet_xml(prep, style_ids, date1904))
+
     def _verify(self, before: bytes, after: bytes, plan: Plan) -> None:
         """Prove the patch touched nothing but managed cells before it replaces the file."""
         assert self._info is not None
-        sheet_part = self._info.sheet(plan.worksheet).part
-        extra = changed_parts(before, after) - {sheet_part, "xl/styles.xml", "xl/calcChain.xml"}
+        allowed = {self._info.sheet(plan.worksheet).part, "xl/styles.xml", "xl/calcChain.xml"}
+        if plan.prep is not None:
+            allowed |= {
+                inspect_package(after).sheet(plan.prep.tab).part,
+                "xl/workbook.xml",
+                "xl/_rels/workbook.xml.rels",
+                "[Content_Types].xml",
+            }
+        extra = changed_parts(before, after) - allowed
         if extra:
             raise WriteRefused(
                 f"Internal check failed: the patch would change {sorted(extra)}. "

@@ -26,7 +26,7 @@ import math
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
@@ -91,23 +91,65 @@ _BAD_SHEET_NAME = re.compile(r"[:\\/?*\[\]]")
 
 # Worksheet children that come after <sheetData> (CT_Worksheet sequence).
 _AFTER_SHEET_DATA = {
-    "sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter",
-    "sortState", "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr",
-    "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions", "pageMargins",
-    "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches",
-    "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF",
-    "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
     "extLst",
 }
 # CT_Stylesheet sequence.
 _STYLE_ORDER = (
-    "numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles",
-    "dxfs", "tableStyles", "colors", "extLst",
+    "numFmts",
+    "fonts",
+    "fills",
+    "borders",
+    "cellStyleXfs",
+    "cellXfs",
+    "cellStyles",
+    "dxfs",
+    "tableStyles",
+    "colors",
+    "extLst",
 )
 # Built-in number formats whose display does not depend on the locale.
 _BUILTIN_FORMATS = {
-    "General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
-    "0.00E+00": 11, "@": 49,
+    "General": 0,
+    "0": 1,
+    "0.00": 2,
+    "#,##0": 3,
+    "#,##0.00": 4,
+    "0%": 9,
+    "0.00%": 10,
+    "0.00E+00": 11,
+    "@": 49,
 }
 _FEATURES = (
     ("xl/charts/chart", "charts"),
@@ -1700,3 +1742,17 @@ def _content_types(pkg: _Package, edit: _Edit) -> etree._Element:
             "in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)."
         )
     return root
+
+
+def register_styles(data: bytes, styles: Sequence[CellStyle]) -> tuple[bytes, list[int]]:
+    """Make sure each style exists in ``xl/styles.xml``; return the package and their xf ids.
+
+    Identical styles already present are reused, so registering twice changes nothing.
+    """
+    pkg = _Package(data)
+    book = _read_workbook(pkg)
+    book_styles = _StyleBook(pkg, book)
+    ids = [book_styles.xf_id(style) for style in styles]
+    edit = _Edit()
+    book_styles.save_into(edit)
+    return (data if edit.empty() else _rebuild(pkg, edit)), ids

@@ -1,0 +1,110 @@
+"""The prep tab as worksheet XML, for the .xlsx backend to put into the package.
+
+sheetsync owns this tab, so it is written whole: column A holds the row keys (hidden), B the
+checkbox (a ☐/☑ drop-down), C what to do, D onwards the student's notes. Text is written as
+inline strings — literal text, never a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from xml.sax.saxutils import escape
+
+from sheetsync.backends.xlsx_package import CellStyle, clean_text, excel_serial
+from sheetsync.grid import CellValue, cell_ref, col_letter
+from sheetsync.models import PrepPlan
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+KIND_STYLES: dict[str, CellStyle] = {
+    "title": CellStyle(bold=True, font_color="1F4E78"),
+    "header": CellStyle(bold=True, fill="1F4E78", font_color="FFFFFF"),
+    "block": CellStyle(bold=True, fill="DDEBF7", font_color="1F4E78"),
+    "section": CellStyle(bold=True, fill="E4DFEC", font_color="5B3F86"),
+    "meta": CellStyle(font_color="595959", wrap=True),
+    "phase": CellStyle(bold=True),
+    "item": CellStyle(wrap=True),
+    "draft": CellStyle(wrap=True, font_color="375623"),
+    "kept": CellStyle(wrap=True),
+    "date": CellStyle(number_format="yyyy-mm-dd"),
+}
+WIDTHS = {1: 12.0, 2: 5.0, 3: 92.0, 4: 48.0}
+TICKS = '"☐,☑"'
+HIDDEN = ' hidden="1"'
+
+
+def styles_needed() -> list[CellStyle]:
+    """Every style the prep tab uses, in a fixed order (see :data:`KIND_STYLES`)."""
+    return list(KIND_STYLES.values())
+
+
+def sheet_xml(plan: PrepPlan, style_ids: Mapping[str, int], date1904: bool) -> bytes:
+    """The whole worksheet part for the prep tab."""
+    rows = "".join(
+        _row(i, cells, plan.kinds[i - 1], style_ids, date1904)
+        for i, cells in enumerate(plan.rows, start=1)
+    )
+    cols = "".join(
+        f'<col min="{c}" max="{c}" width="{w}" customWidth="1"{HIDDEN if c == 1 else ""}/>'
+        for c, w in WIDTHS.items()
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{NS}">'
+        '<sheetViews><sheetView workbookViewId="0" showGridLines="0">'
+        '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>'
+        "</sheetView></sheetViews>"
+        '<sheetFormatPr defaultRowHeight="15"/>'
+        f"<cols>{cols}</cols><sheetData>{rows}</sheetData>"
+        f"{_validation(plan)}"
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        "</worksheet>"
+    ).encode()
+
+
+def _row(
+    r: int, cells: Sequence[CellValue], kind: str, ids: Mapping[str, int], date1904: bool
+) -> str:
+    style = ids.get(kind, ids["item"])
+    parts = []
+    for c, value in enumerate(cells, start=1):
+        if value is None:
+            continue
+        s = style if c == 3 or kind in ("header", "block", "section", "title") else None
+        parts.append(_cell(cell_ref(r, c), value, s, ids["date"], date1904))
+    return f'<row r="{r}">{"".join(parts)}</row>' if parts else ""
+
+
+def _cell(ref: str, value: CellValue, style: int | None, date_style: int, date1904: bool) -> str:
+    s = f' s="{style}"' if style is not None else ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"{s}><v>{int(value)}</v></c>'
+    if isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return f'<c r="{ref}" s="{date_style}"><v>{excel_serial(day, date1904):g}</v></c>'
+    if isinstance(value, int | float) and math.isfinite(value):
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+    text = escape(clean_text(str(value)))
+    return f'<c r="{ref}" t="inlineStr"{s}><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def _validation(plan: PrepPlan) -> str:
+    rows = plan.tick_rows
+    if not rows:
+        return ""
+    ranges, start = [], rows[0]
+    for prev, row in zip(rows, [*rows[1:], None], strict=True):
+        if row != prev + 1 if row is not None else True:
+            ranges.append(f"B{start}:B{prev}" if prev > start else f"B{start}")
+            start = row if row is not None else start
+    return (
+        '<dataValidations count="1"><dataValidation type="list" allowBlank="1" '
+        f'showErrorMessage="0" sqref="{" ".join(ranges)}"><formula1>{escape(TICKS)}</formula1>'
+        "</dataValidation></dataValidations>"
+    )
+
+
+def last_column(plan: PrepPlan) -> str:
+    """The letter of the rightmost column the prep tab uses."""
+    return col_letter(max((len(r) for r in plan.rows), default=1))

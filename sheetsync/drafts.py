@@ -1,0 +1,187 @@
+"""Email drafts rendered from templates/, and a lint pass for outreach emails.
+
+Three drafts follow the advice in ADVICE.md: a **thank-you** after an interview (naming
+something specific from the notes when there are notes), a **follow-up** for the 7B step (one
+short, polite nudge) and an **outreach** email to someone new (the connection first, who you are,
+why them, at most 30 minutes, ending with a question). :func:`lint` checks an outreach draft —
+sheetsync's or one the student wrote — against the same advice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sheetsync.templating import render
+
+KINDS = ("thank_you", "follow_up", "outreach")
+JOB_ASK = re.compile(
+    r"\b(jobs?|positions?|openings?|vacanc(?:y|ies)|hiring|hire me|employment|apply(?:ing)? for|"
+    r"internships?|recruit(?:ing|er)?|opportunit(?:y|ies) (?:at|on|in) your)\b",
+    re.I,
+)
+LONG_MEETING = re.compile(
+    r"\b(an hour|one hour|hour-long|[4-9]\d\s*(?:min|minutes)|"
+    r"[1-9]\s*hours?|lunch)\b",
+    re.I,
+)
+REPORTED = re.compile(
+    r"^((she|he|they|[A-Z][a-z]+)\s+)?(said|says|mentioned|talked about|told me|suggested|"
+    r"recommended|thinks|believes)(\s+that)?\s+",
+    re.I,
+)
+WORD = re.compile(r"[\w'’-]+")
+
+
+@dataclass(frozen=True)
+class Me:
+    """The student, as drafts introduce them (``[prep]`` my_name, my_role, my_research)."""
+
+    name: str = "[your name]"
+    role: str = "[a PhD student in …]"
+    research: str = ""
+
+
+@dataclass(frozen=True)
+class LintIssue:
+    """One way a draft departs from the advice."""
+
+    code: str  # too-long, long-ish, no-question, job-ask, no-connection, long-meeting
+    severity: str  # "error" or "warning"
+    message: str
+
+
+def contact_context(row: Mapping[str, Any]) -> dict[str, str]:
+    """What templates see as ``contact``: text fields of one frame row, dates as words."""
+
+    def text(key: str) -> str:
+        value = row.get(key)
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        return (
+            value.strftime("%a %d %b %Y")
+            if isinstance(value, dt.date | pd.Timestamp)
+            else str(value)
+        )
+
+    name = text("name") or text("email") or "there"
+    first = text("first_name") or name.split()[0]
+    keys = (
+        "organization",
+        "title",
+        "email",
+        "connection",
+        "referred_by",
+        "platform",
+        "notes",
+        "referrals",
+        "promises",
+        "questions",
+    )
+    return {
+        "name": name,
+        "first_name": first,
+        "interview_date": text("interview_date"),
+        "outreach_date": text("outreach_date"),
+        **{k: text(k) for k in keys},
+    }
+
+
+def specific_detail(notes: str) -> str:
+    """Something specific to name in a thank-you: the first clause of the notes, shortened."""
+    first = re.split(r"(?<=[.;!?])\s|\n", notes.strip(), maxsplit=1)[0].rstrip(".;!? ")
+    first = REPORTED.sub("", first)
+    words = first.split()
+    return " ".join(words[:14]) + ("…" if len(words) > 14 else "") if words else ""
+
+
+def render_draft(
+    kind: str, row: Mapping[str, Any], me: Me, today: dt.date, user_dir: Path | None = None
+) -> str:
+    """Render one draft for one contact row of the frame."""
+    contact = contact_context(row)
+    interview = row.get("interview_date")
+    sent = row.get("outreach_date")
+    context = {
+        "contact": contact,
+        "me": {"name": me.name, "role": me.role, "research": me.research},
+        "today": today.isoformat(),
+        "when": _when(interview, today),
+        "sent": _day(sent) or "a little while ago",
+        "specific": specific_detail(contact["notes"]),
+    }
+    return render(f"drafts/{kind}.txt.j2", context, user_dir)
+
+
+def _day(value: object) -> str:
+    if isinstance(value, dt.date | pd.Timestamp) and not pd.isna(value):
+        return f"{value:%A %d %B}"
+    return ""
+
+
+def _when(value: object, today: dt.date) -> str:
+    if not isinstance(value, dt.date | pd.Timestamp) or pd.isna(value):
+        return "recently"
+    day = value.date() if isinstance(value, pd.Timestamp | dt.datetime) else value
+    delta = (today - day).days
+    return {0: "today", 1: "yesterday"}.get(
+        delta, f"on {day:%A}" if 1 < delta < 7 else f"on {day:%d %B}"
+    )
+
+
+def body_of(draft: str) -> str:
+    """The draft without its Subject line."""
+    return re.sub(r"^\s*subject:.*\n", "", draft, count=1, flags=re.I)
+
+
+def lint(draft: str, *, connection: str = "", referred_by: str = "") -> list[LintIssue]:
+    """Check an outreach draft: < 100 words (warn > 75), a question, no job ask, the connection
+    named, a meeting of 30 minutes or less."""
+    body = body_of(draft)
+    words = len(WORD.findall(body))
+    issues: list[LintIssue] = []
+    if words >= 100:
+        issues.append(
+            LintIssue("too-long", "error", f"{words} words: keep a first email under 100")
+        )
+    elif words > 75:
+        issues.append(LintIssue("long-ish", "warning", f"{words} words: under 75 reads faster"))
+    if "?" not in body:
+        issues.append(LintIssue("no-question", "error", "end with a question they can answer"))
+    job = JOB_ASK.search(body)
+    if job:
+        issues.append(
+            LintIssue(
+                "job-ask", "error", f"mentions '{job.group(0)}': ask for information, not a job"
+            )
+        )
+    if (connection or referred_by) and not _names_connection(body, connection, referred_by):
+        who = referred_by or connection
+        issues.append(
+            LintIssue(
+                "no-connection", "error", f"say how you are connected ({who}) in the first lines"
+            )
+        )
+    long = LONG_MEETING.search(body)
+    if long:
+        issues.append(
+            LintIssue(
+                "long-meeting", "error", f"asks for '{long.group(0)}': ask for 30 minutes or less"
+            )
+        )
+    return issues
+
+
+def _names_connection(body: str, connection: str, referred_by: str) -> bool:
+    text = body.casefold()
+    for hint in (referred_by, connection):
+        words = [w for w in WORD.findall(hint.casefold()) if len(w) > 3]
+        if hint and (hint.casefold() in text or any(w in text for w in words)):
+            return True
+    return False
