@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import click
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sheetsync import __version__, rules
@@ -52,7 +53,7 @@ def _console(stderr: bool = False) -> Console:
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     """Print an error for the user and exit."""
-    _console(stderr=True).print(f"[bold red]Error:[/] {message}", markup=True, highlight=False)
+    _console(stderr=True).print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
     sys.exit(code)
 
 
@@ -141,6 +142,8 @@ def _run(action: Callable[[], int]) -> NoReturn:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("Interrupted.", 130)
+    except click.ClickException:
+        raise  # usage errors: main() prints them and exits 2
     except Exception as exc:  # a bug: say so plainly; the traceback is for -vv
         logging.getLogger("sheetsync").debug("unexpected error", exc_info=True)
         fail(
@@ -235,7 +238,8 @@ def render_check(checked: pipeline.Checked, console: Console) -> None:
     lay = checked.layout
     contacts = len(checked.tracker.df)
     console.print(
-        f"[bold]{checked.source}[/] › {lay.worksheet} · header on row {lay.header_row} · "
+        f"[bold]{escape(checked.source)}[/] › {escape(lay.worksheet)} · header on row "
+        f"{lay.header_row} · "
         f"{contacts} contacts · as of {checked.today:%a %d %b %Y}"
     )
     findings = checked.report.findings
@@ -271,17 +275,17 @@ def _table(title: str, findings: Sequence[Finding]) -> Table:
 
 
 def _escape(text: str) -> str:
-    return text.replace("[", r"\[")
+    return escape(text)
 
 
 def _render_notes(checked: pipeline.Checked, console: Console) -> None:
     lay = checked.layout
     for warning in lay.warnings:
-        console.print(f"[yellow]Note:[/] {warning}")
+        console.print(f"[yellow]Note:[/] {escape(warning)}")
     for rule_id, missing in checked.report.skipped.items():
         console.print(f"[dim]Skipped {rule_id}: the sheet has no {' / '.join(missing)} column.[/]")
     if lay.unmapped:
-        console.print(f"[dim]Columns sheetsync does not use: {', '.join(lay.unmapped)}[/]")
+        console.print(f"[dim]Columns sheetsync does not use: {escape(', '.join(lay.unmapped))}[/]")
 
 
 @cli.command()

@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -140,13 +141,31 @@ def _body(tab: Tab, layout: Layout) -> pd.DataFrame:
     rows = tab.rows[start:]
     data = {f: [r[c - 1] if c <= len(r) else None for r in rows] for f, c in layout.columns.items()}
     index = pd.RangeIndex(start + 1, start + 1 + len(rows), name="row")
-    return pd.DataFrame(data, index=index, dtype=object)
+    raw = pd.DataFrame(data, index=index, dtype=object)
+    _fill_merged_down(raw, tab, layout)
+    return raw
+
+
+def _fill_merged_down(raw: pd.DataFrame, tab: Tab, layout: Layout) -> None:
+    """A cell merged down several rows (an organisation for two people) belongs to each row."""
+    field_of = {c: f for f, c in layout.columns.items()}
+    for m in tab.merged:
+        if m.last_row == m.first_row or m.first_row <= layout.header_row:
+            continue
+        field_id = field_of.get(m.first_col)
+        if field_id is None or m.first_row not in raw.index:
+            continue
+        value: Any = raw.at[m.first_row, field_id]
+        rows = [r for r in range(m.first_row + 1, m.last_row + 1) if r in raw.index]
+        for r in rows:
+            current: Any = raw.at[r, field_id]
+            if is_blank(current):
+                raw.at[r, field_id] = value
 
 
 def _nonblank(raw: pd.DataFrame) -> pd.DataFrame:
     def col_mask(s: pd.Series) -> pd.Series:
-        as_text = s.map(lambda v: v.strip() if isinstance(v, str) else v)
-        return as_text.notna() & (as_text != "")
+        return ~s.map(is_blank).astype(bool)
 
     return raw.apply(col_mask) if len(raw.columns) else pd.DataFrame(index=raw.index)
 

@@ -553,6 +553,8 @@ def discover(
     if best is None or (best.score <= 0 and not header_row):
         raise LayoutError(_no_header_message(grid, tabs))
     _check_overrides(best, overrides)
+    if header_row and not _has_identity(best.columns):
+        raise LayoutError(_not_a_header_message(best))
     return _layout_of(best)
 
 
@@ -585,11 +587,20 @@ def _no_header_message(grid: Grid, tabs: Iterable[Tab]) -> str:
     )
 
 
+def _not_a_header_message(best: _Candidate) -> str:
+    cells = ", ".join(f"'{t}'" for t in _header_texts(best.tab.row_values(best.row)).values())
+    return (
+        f"Row {best.row} of '{best.tab.name}' does not look like a header: sheetsync needs a "
+        f"Name or Email column there (it holds: {cells or 'nothing'}). Fix `header_row` / "
+        "--header-row, or map your columns with [columns] in sheetsync.toml."
+    )
+
+
 def _check_overrides(best: _Candidate, overrides: Mapping[str, str]) -> None:
-    missing = [f for f in overrides if f not in best.columns]
+    headers = _header_texts(best.tab.row_values(best.row))
+    missing = [f for f, text in overrides.items() if _find_header(headers, text) is None]
     if not missing:
         return
-    headers = _header_texts(best.tab.row_values(best.row))
     have = ", ".join(f"'{h}'" for h in headers.values())
     f = missing[0]
     raise ConfigError(

@@ -28,7 +28,8 @@ def managed_positions(tab: Tab, layout: Layout) -> tuple[dict[str, int], list[st
     columns: dict[str, int] = {}
     added: list[str] = []
     taken = frozenset(found.values())
-    next_col = max(tab.last_used_col(skip=taken), max(taken, default=0)) + 1
+    merged = max((m.last_col for m in tab.merged if m.last_row >= layout.header_row), default=0)
+    next_col = max(tab.last_used_col(skip=taken), max(taken, default=0), merged) + 1
     for column in MANAGED_COLUMNS:
         col = found.get(column.header.casefold())
         if col is None:

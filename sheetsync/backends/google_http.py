@@ -574,8 +574,13 @@ def parse_source(text: str) -> str | None:
                 f"long code between /d/ and /edit in the sheet's URL"
             )
         return sheet_id
-    parts = urlsplit(value if "://" in value else "https://" + value)
-    host = (parts.hostname or "").lower()
+    if "google.com" not in value.lower():
+        return None  # a file path (which may hold brackets, spaces, anything)
+    try:
+        parts = urlsplit(value if "://" in value else "https://" + value)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
     if host not in _GOOGLE_DOC_HOSTS:
         return None
     return _id_from_google_url(text, parts.path, parse_qs(parts.query))

@@ -160,6 +160,8 @@ class XlsxBackend:
         return grid
 
     def _read_bytes(self) -> bytes:
+        if self.path.is_dir():
+            raise SourceError(f"{self.path} is a folder, not a workbook. Give the .xlsx file.")
         if self.path.suffix.lower() not in SUPPORTED:
             hint = " (Google Sheets: pass its URL)" if self.path.suffix == "" else ""
             raise SourceError(
@@ -372,16 +374,22 @@ def _parse_tabs(data: bytes, info: PackageInfo) -> list[Tab]:
 
 
 def _tab(book: object, name: str, data: bytes, *, hidden: bool) -> Tab:
-    sheet = book.get_sheet_by_name(name)  # type: ignore[attr-defined]
     try:
-        rows: list[list[CellValue]] = [
-            [None if v == "" else v for v in r] for r in sheet.to_python(skip_empty_area=False)
-        ]
-    except Exception as exc:
+        return _read_tab(book, name, data, hidden=hidden)
+    except SourceError:
+        raise
+    except Exception as exc:  # calamine and lxml raise their own types for damaged parts
         raise SourceError(
             f"Cannot read tab '{name}': {exc}. Open and re-save the workbook "
-            "in Excel or LibreOffice."
+            "in Excel or LibreOffice, or restore a backup."
         ) from exc
+
+
+def _read_tab(book: object, name: str, data: bytes, *, hidden: bool) -> Tab:
+    sheet = book.get_sheet_by_name(name)  # type: ignore[attr-defined]
+    rows: list[list[CellValue]] = [
+        [None if v == "" else v for v in r] for r in sheet.to_python(skip_empty_area=False)
+    ]
     for (r, c), code in error_cells(data, name).items():
         while len(rows) < r:
             rows.append([])

@@ -151,7 +151,13 @@ def validate_params(rule_id: str, given: Mapping[str, Any], *, where: str) -> di
         if want is float and isinstance(value, int) and not isinstance(value, bool):
             ok = True
         if not ok:
-            raise ConfigError(f"{where}: '{key}' must be a {want.__name__}, not {value!r}.")
+            word = {
+                "int": "whole number",
+                "float": "number",
+                "bool": "true/false",
+                "str": "string",
+            }.get(want.__name__, want.__name__)
+            raise ConfigError(f"{where}: '{key}' must be a {word}, not {value!r}.")
     return dict(given)
 
 
