@@ -482,6 +482,80 @@ def doctor(source: str | None, today: dt.date | None, config_path: str | None) -
     _run(action)
 
 
+DRAFT_HELP = """Print the email draft for one row: a thank-you after an interview, the 7B follow-up
+after no reply, or a first outreach email (checked against the advice: under 100 words, a
+question, no job ask, the connection named, 30 minutes or less).
+
+Templates are templates/drafts/<kind>.txt.j2, overridable with [prep] templates_dir. They can
+use: contact.name, contact.first_name, contact.organization, contact.title, contact.email,
+contact.connection, contact.referred_by, contact.platform, contact.notes, contact.referrals,
+contact.promises, contact.questions, contact.interview_date, contact.outreach_date; me.name,
+me.role, me.research ([prep] my_name, my_role, my_research); when, sent, specific, today."""
+
+
+@cli.command(help=DRAFT_HELP)
+@click.argument("row", type=click.IntRange(min=1))
+@judged_options
+@click.option(
+    "--kind",
+    type=click.Choice(["thank_you", "follow_up", "outreach"]),
+    help="Which draft (default: what the row needs now).",
+)
+def draft(
+    row: int,
+    source: str | None,
+    today: dt.date | None,
+    worksheet: str | None,
+    header_row: int | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    day_first: bool | None,
+    config_path: str | None,
+    kind: str | None,
+) -> None:
+    from sheetsync.drafts import lint, render_draft
+    from sheetsync.prep import PrepSettings
+
+    def action() -> int:
+        settings = _settings(
+            config_path, worksheet=worksheet, header_row=header_row, day_first=day_first
+        )
+        day = _today(today, settings)
+        checked = pipeline.check(
+            pipeline.open_backend(_source(source, settings), settings), settings, day
+        )
+        df = checked.tracker.df
+        if row not in df.index:
+            raise click.BadParameter(
+                f"row {row} is not a contact row of '{checked.layout.worksheet}'.", param_hint="ROW"
+            )
+        record = {str(k): v for k, v in df.loc[row].items()}
+        chosen = kind or _draft_kind(checked, row)
+        prep_settings: PrepSettings = settings.section("prep")
+        text = render_draft(chosen, record, prep_settings.me, day, prep_settings.templates_dir)
+        click.echo(text)
+        if chosen == "outreach":
+            issues = lint(
+                text,
+                connection=str(record.get("connection") or ""),
+                referred_by=str(record.get("referred_by") or ""),
+            )
+            for issue in issues:
+                click.echo(f"lint {issue.severity}: {issue.message}", err=True)
+        return 0
+
+    _run(action)
+
+
+def _draft_kind(checked: pipeline.Checked, row: int) -> str:
+    rules_on_row = {f.rule for f in checked.report.findings if f.row == row}
+    if "thank-you-missing" in rules_on_row:
+        return "thank_you"
+    if "follow-up-7b" in rules_on_row:
+        return "follow_up"
+    return "outreach"
+
+
 def _register_commands() -> None:
     """Add the commands defined in ``sheetsync.commands.*`` modules."""
     import importlib

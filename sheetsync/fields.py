@@ -49,6 +49,9 @@ FIELDS: tuple[Field, ...] = (
     Field("questions", Kind.TEXT, "Questions", "Questions to ask this person"),
     Field("notes", Kind.TEXT, "Notes", "What you learned"),
     Field(
+        "draft", Kind.TEXT, "Draft email", "An outreach email you are writing: sheetsync checks it"
+    ),
+    Field(
         "snooze", Kind.DATE_OR_FLAG, "Snooze until", "sheetsync stays quiet on this row until then"
     ),
 )

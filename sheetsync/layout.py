@@ -233,6 +233,14 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "misc*0.8",
         "other*0.6",
     ),
+    "draft": (
+        "draft",
+        "draft email",
+        "email draft",
+        "message draft",
+        "outreach draft",
+        "draft message",
+    ),
     "snooze": (
         "snooze",
         "snooze until",

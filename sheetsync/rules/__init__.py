@@ -100,6 +100,7 @@ class Rule:
     func: RuleFunc
     params: Mapping[str, Any]
     examples: tuple[Example, ...]
+    opt_in: bool = False  # its column is an extra: not reported as skipped when absent
 
     def missing(self, tracker: Tracker) -> list[str]:
         """Fields this rule needs that the sheet lacks."""
@@ -119,6 +120,7 @@ def rule(
     needs: Sequence[str] = (),
     needs_any: Sequence[str] = (),
     examples: Iterable[Example] = (),
+    opt_in: bool = False,
 ) -> Callable[[RuleFunc], RuleFunc]:
     """Register a rule function; its docstring's first paragraph is its summary."""
 
@@ -130,7 +132,15 @@ def rule(
         }
         summary = " ".join((func.__doc__ or "").strip().split("\n\n")[0].split())
         RULES[rule_id] = Rule(
-            rule_id, label, summary, tuple(needs), tuple(needs_any), func, params, tuple(examples)
+            rule_id,
+            label,
+            summary,
+            tuple(needs),
+            tuple(needs_any),
+            func,
+            params,
+            tuple(examples),
+            opt_in,
         )
         return func
 
@@ -188,7 +198,8 @@ def run(
     for r in selected(select, ignore):
         missing = r.missing(tracker)
         if missing:
-            skipped[r.id] = missing
+            if not r.opt_in:
+                skipped[r.id] = missing
             continue
         hits = r.func(tracker, ctx, **dict((params or {}).get(r.id, {})))
         findings.extend(_findings(r.id, hits, tracker))

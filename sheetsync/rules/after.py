@@ -105,3 +105,47 @@ def promise_open(t: Tracker, ctx: Context) -> Hits:
     mask = promised.notna() & ~promised.fillna("").str.match(DONE.pattern, case=False)
     message = "You promised " + t.df["contact"] + ": " + promised + " — then mark it 'done: …'"
     return Hits.of(mask, message, severity=Severity.DUE)
+
+
+@rule(
+    "outreach-draft",
+    label="revise your draft",
+    needs=("draft",),
+    opt_in=True,
+    examples=[
+        Example(
+            "asks for a job, no question",
+            {
+                "draft": "Hi Ann, I am a PhD student. Are there any job openings at your company.",
+                "connection": "Dr. Lee",
+            },
+            expect="info",
+        ),
+        Example(
+            "short, connected, a question",
+            {
+                "draft": "Dr. Lee suggested I write. I study protein design and would love to hear "
+                "how you moved into biotech. Could we talk for 20 minutes next week?",
+                "connection": "Dr. Lee",
+            },
+        ),
+    ],
+)
+def outreach_draft(t: Tracker, ctx: Context) -> Hits:
+    """A draft email in your "Draft email" column that departs from the advice: 100 words or
+    more, no question, a job ask, no connection named, or a meeting longer than 30 minutes."""
+    from sheetsync.drafts import lint
+
+    drafts = text(t, "draft")
+    connection = text(t, "connection").fillna("")
+    referred = text(t, "referred_by").fillna("")
+    messages = pd.Series(pd.NA, index=t.df.index, dtype="string")
+    for row in drafts.index[drafts.notna()]:
+        issues = lint(
+            str(drafts[row]),
+            connection=str(connection[row]),
+            referred_by=str(referred[row]),
+        )
+        if issues:
+            messages[row] = "Draft email: " + "; ".join(i.message for i in issues)
+    return Hits.of(messages.notna(), messages, severity=Severity.INFO)

@@ -1,0 +1,229 @@
+"""The prep tab on both backends: blocks for exactly the interviews in the window, ticks and
+notes that survive re-syncs and reorders, blocks that age out, literal text, no-op syncs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from sheetsync import sync as pipeline
+from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.config import Settings
+from sheetsync.grid import Tab
+from sheetsync.prep import DEFAULT_TAB, PrepSettings
+
+from .conftest import save_rows
+from .sheets_emulator import SheetsEmulator
+
+TODAY = dt.date(2026, 3, 16)
+D = dt.date
+HEADER = [
+    "Name",
+    "Organization",
+    "Email",
+    "Interview date",
+    "Platform",
+    "Thank-you sent",
+    "Promised",
+    "Questions",
+]
+PEOPLE: list[list[Any]] = [
+    [
+        "Ana Lima",
+        "Helix",
+        "ana@helix.bio",
+        D(2026, 3, 18),
+        "Zoom",
+        None,
+        None,
+        "How did you choose industry?",
+    ],
+    ["Bo Chen", "Acme", "bo@acme.com", D(2026, 3, 14), "Café", None, "send my poster", None],
+    ["Cleo Diaz", "Initech", "cleo@initech.com", D(2026, 3, 26), None, None, None, None],
+    [
+        '=HYPERLINK("http://x","Dev")',
+        "Umbrella",
+        "dev@umbrella.org",
+        D(2026, 2, 20),
+        None,
+        "Y",
+        None,
+        None,
+    ],
+    ["Ema Stone", "Globex", "ema@globex.com", D(2026, 3, 17), None, None, None, None],
+]
+
+
+class Store:
+    """One tracker on one backend, with the few edits a student makes."""
+
+    source: str
+
+    def sync(self, today: dt.date = TODAY, **prep: Any) -> pipeline.SyncResult:
+        settings = Settings(sections={"prep": PrepSettings(**prep)})
+        return pipeline.sync(pipeline.open_backend(self.source, settings), settings, today)
+
+    def prep(self) -> Tab:
+        raise NotImplementedError
+
+    def set_prep_cell(self, a1: str, value: Any) -> None:
+        raise NotImplementedError
+
+    def move_contact_to_bottom(self, row: int) -> None:
+        raise NotImplementedError
+
+    def rows_by_key(self) -> dict[str, list[Any]]:
+        tab = self.prep()
+        return {str(r[0]): list(r) for r in tab.rows if r and r[0]}
+
+    def row_of(self, key: str) -> int:
+        tab = self.prep()
+        return next(i for i, r in enumerate(tab.rows, 1) if r and r[0] == key)
+
+
+class XlsxStore(Store):
+    def __init__(self, folder: Path) -> None:
+        self.path = save_rows(folder / "t.xlsx", [HEADER, *PEOPLE])
+        self.source = str(self.path)
+
+    def prep(self) -> Tab:
+        tab = XlsxBackend(self.path).read().tab(DEFAULT_TAB)
+        assert tab is not None
+        return tab
+
+    def _edit(self, change: Any) -> None:
+        wb = openpyxl.load_workbook(self.path)
+        change(wb)
+        wb.save(self.path)
+
+    def set_prep_cell(self, a1: str, value: Any) -> None:
+        self._edit(lambda wb: wb[DEFAULT_TAB].__setitem__(a1, value))
+
+    def move_contact_to_bottom(self, row: int) -> None:
+        def move(wb: Any) -> None:
+            ws = wb.worksheets[0]
+            values = [c.value for c in ws[row]]
+            ws.delete_rows(row)
+            for c, v in enumerate(values, start=1):
+                ws.cell(row=ws.max_row + (1 if c == 1 else 0), column=c, value=v)
+
+        self._edit(move)
+
+
+class GoogleStore(Store):
+    def __init__(self, emulator: SheetsEmulator) -> None:
+        self.emulator = emulator
+        self.id = emulator.add_spreadsheet("T", {"Contacts": [HEADER, *PEOPLE]})
+        self.source = f"gsheet:{self.id}"
+
+    def prep(self) -> Tab:
+        rows = self.emulator.values(self.id, DEFAULT_TAB)
+        return Tab(DEFAULT_TAB, [[None if v == "" else v for v in r] for r in rows])
+
+    def set_prep_cell(self, a1: str, value: Any) -> None:
+        self.emulator.set_cell(self.id, DEFAULT_TAB, a1, value)
+
+    def move_contact_to_bottom(self, row: int) -> None:
+        values = self.emulator.values(self.id, "Contacts")[row - 1]
+        self.emulator.delete_rows(self.id, "Contacts", row)
+        height = len(self.emulator.values(self.id, "Contacts"))
+        self.emulator.set_values(self.id, "Contacts", f"A{height + 1}", [values])
+
+
+@pytest.fixture(params=["xlsx", "google"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "xlsx":
+        yield XlsxStore(tmp_path)
+    else:
+        yield GoogleStore(request.getfixturevalue("emulator_env"))
+
+
+def blocks(store: Store) -> list[str]:
+    return [k for k in store.rows_by_key() if k.count("|") == 1 and "@" in k]
+
+
+def test_blocks_for_exactly_the_interviews_in_the_window(store: Store) -> None:
+    store.sync()
+    assert blocks(store) == [
+        "ema@globex.com|2026-03-17",
+        "ana@helix.bio|2026-03-18",
+        "bo@acme.com|2026-03-14",
+    ]
+    rows = store.rows_by_key()
+    assert rows["ana@helix.bio|2026-03-18"][2] == "Ana Lima · Helix — interview Wed 18 Mar 2026"
+    assert "Where: Zoom" in rows["ana@helix.bio|2026-03-18|meta"][2]
+    assert rows["ana@helix.bio|2026-03-18|q|" + _qid("How did you choose industry?")][2] == (
+        "How did you choose industry?"
+    )
+    assert "Promised: send my poster" in rows["bo@acme.com|2026-03-14|do-promised"][2]
+    assert rows["bo@acme.com|2026-03-14|draft-thank-you"][2].startswith("Subject: Thank you, Bo")
+    assert "ana@helix.bio|2026-03-18|draft-thank-you" not in rows  # only after the interview
+
+
+def _qid(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def test_ticks_and_notes_survive_resync_and_reorder(store: Store) -> None:
+    store.sync()
+    key = "ana@helix.bio|2026-03-18|research-person"
+    row = store.row_of(key)
+    store.set_prep_cell(f"B{row}", "☑" if isinstance(store, XlsxStore) else True)
+    store.set_prep_cell(f"D{row}", "Her 2023 talk on assays")
+    store.set_prep_cell(f"E{row}", "second note")
+    store.move_contact_to_bottom(2)  # Ana moves from row 2 to the end of the contacts
+    store.sync(TODAY + dt.timedelta(days=1))
+    kept = store.rows_by_key()[key]
+    assert kept[1] in ("☑", True) and kept[3:5] == ["Her 2023 talk on assays", "second note"]
+    # nothing else inherited those notes
+    noted = [k for k, r in store.rows_by_key().items() if "Her 2023 talk on assays" in r]
+    assert noted == [key]
+
+
+def test_second_sync_writes_nothing(store: Store) -> None:
+    assert store.sync().written
+    again = store.sync()
+    assert again.plan.prep is None and again.plan.is_empty and not again.written
+
+
+def test_blocks_age_out_to_the_done_area(store: Store) -> None:
+    store.sync()
+    row = store.row_of("ema@globex.com|2026-03-17|research-person")
+    store.set_prep_cell(f"D{row}", "read her thesis")
+    later = TODAY + dt.timedelta(days=12)  # Ema's interview left both windows
+    store.sync(later)
+    keys = list(store.rows_by_key())
+    assert keys.index("done") < keys.index("ema@globex.com|2026-03-17|research-person")
+    assert "read her thesis" in store.rows_by_key()["ema@globex.com|2026-03-17|research-person"]
+
+
+def test_drop_keeps_only_aged_blocks_with_notes(store: Store) -> None:
+    store.sync()
+    row = store.row_of("ema@globex.com|2026-03-17|research-person")
+    store.set_prep_cell(f"D{row}", "read her thesis")
+    store.sync(TODAY + dt.timedelta(days=12), aged="drop")
+    keys = store.rows_by_key()
+    assert "ema@globex.com|2026-03-17|research-person" in keys
+    assert not any(k.startswith("bo@acme.com|2026-03-14") for k in keys)
+
+
+def test_rows_the_student_adds_are_kept(store: Store) -> None:
+    store.sync()
+    height = store.prep().height
+    store.set_prep_cell(f"C{height + 2}", "Ask Ana about the Boston team")
+    store.sync(TODAY + dt.timedelta(days=1))
+    kept = [r for k, r in store.rows_by_key().items() if k.startswith("kept|")]
+    assert [r[2] for r in kept] == ["Ask Ana about the Boston team"]
+
+
+def test_user_text_is_written_literally(store: Store) -> None:
+    store.sync(dt.date(2026, 2, 19))  # Dev's interview tomorrow
+    header = store.rows_by_key()["dev@umbrella.org|2026-02-20"][2]
+    assert header.startswith('=HYPERLINK("http://x","Dev")')
