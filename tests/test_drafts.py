@@ -1,0 +1,166 @@
+"""Drafts and their lint: every template renders for every tracker; the lint flags known-bad
+outreach emails and passes good ones; a broken user template stops the sync before it writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sheetsync import sync as pipeline
+from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.config import Settings, load_settings
+from sheetsync.drafts import KINDS, Me, lint, render_draft
+from sheetsync.errors import ConfigError, TemplateError
+
+from .workbooks import kitchen_sink
+
+TODAY = dt.date(2026, 3, 16)
+EXAMPLE = Path(__file__).parent.parent / "examples" / "tracker.xlsx"
+
+GOOD = [
+    (
+        "Dr. Lee",
+        "Dr. Lee suggested I reach out. I am a PhD student in chemistry and curious how "
+        "you moved into patent law. Would you have 20 minutes for a call in the next few weeks?",
+    ),
+    (
+        "ASCB 2025",
+        "We met briefly at ASCB 2025 after your talk. I study cell mechanics and would "
+        "value your view on biotech careers. Could we talk for 15 minutes sometime soon?",
+    ),
+]
+BAD = [
+    ("job-ask", "", "Hi, I am finishing my PhD. Are there any openings on your team? Thanks!"),
+    ("no-question", "", "Hi, I would like to talk with you about your career at some point."),
+    ("too-long", "", " ".join(["word"] * 101) + "?"),
+    ("long-ish", "", " ".join(["word"] * 80) + "?"),
+    ("no-connection", "Dr. Lee", "Hello, I am a PhD student. Could we talk for 20 minutes?"),
+    ("long-meeting", "", "Hi! Could we meet for an hour next week to discuss your work?"),
+    ("job-ask", "", "Could you refer me for a position at Acme? Could we chat?"),
+]
+
+
+@pytest.mark.parametrize(("connection", "text"), GOOD)
+def test_lint_passes_good_outreach(connection: str, text: str) -> None:
+    assert lint(text, connection=connection) == []
+
+
+@pytest.mark.parametrize(("code", "connection", "text"), BAD)
+def test_lint_flags_known_bad_outreach(code: str, connection: str, text: str) -> None:
+    assert code in [i.code for i in lint(text, connection=connection)]
+
+
+def _trackers(tmp_path: Path) -> list[Path]:
+    example = tmp_path / "example.xlsx"
+    shutil.copy(EXAMPLE, example)
+    return [example, kitchen_sink(tmp_path / "sink.xlsx")]
+
+
+def test_every_template_renders_for_every_tracker_row(tmp_path: Path) -> None:
+    me = Me("Sam Rivera", "a PhD student in bioengineering", "tissue mechanics")
+    rendered = 0
+    for path in _trackers(tmp_path):
+        checked = pipeline.check(XlsxBackend(path), Settings(), TODAY)
+        for _, row in checked.tracker.df.iterrows():
+            record = {str(k): v for k, v in row.items()}
+            for kind in KINDS:
+                text = render_draft(kind, record, me, TODAY)
+                assert text.startswith("Subject: ") and text.endswith("Sam Rivera")
+                assert "{{" not in text and "None" not in text and "nan" not in text
+                rendered += 1
+            outreach = render_draft("outreach", record, me, TODAY)
+            codes = [i.code for i in lint(outreach, connection=str(record.get("connection") or ""))]
+            assert not {"too-long", "no-question", "job-ask", "long-meeting"} & set(codes)
+    assert rendered > 60
+
+
+def _config(tmp_path: Path, template: str) -> Path:
+    folder = tmp_path / "my-templates" / "drafts"
+    folder.mkdir(parents=True)
+    (folder / "thank_you.txt.j2").write_text(template)
+    config = tmp_path / "sheetsync.toml"
+    config.write_text('[prep]\ntemplates_dir = "my-templates"\nmy_name = "Sam"\n')
+    return config
+
+
+def test_a_typo_in_a_user_template_names_template_line_and_variable(tmp_path: Path) -> None:
+    config = _config(
+        tmp_path,
+        "Subject: Thanks\n\nDear {{ contact.first_name }},\nThanks {{ contact.frist_name }}!\n",
+    )
+    tracker = kitchen_sink(tmp_path / "t.xlsx")
+    before = tracker.read_bytes()
+    settings = load_settings(config)
+    with pytest.raises(TemplateError) as caught:
+        pipeline.sync(XlsxBackend(tracker), settings, TODAY)
+    message = str(caught.value)
+    assert "drafts/thank_you.txt.j2" in message and "line 4" in message
+    assert "frist_name" in message
+    assert tracker.read_bytes() == before  # nothing half-written
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sheetsync",
+            "sync",
+            str(tracker),
+            "--today",
+            "2026-03-16",
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 3 and "frist_name" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_user_template_overrides_the_builtin(tmp_path: Path) -> None:
+    config = _config(tmp_path, "Subject: Cheers {{ contact.first_name }}\n\n{{ me.name }}")
+    settings = load_settings(config)
+    record = {"name": "Ann Lee", "interview_date": None}
+    prep = settings.section("prep")
+    assert render_draft("thank_you", record, prep.me, TODAY, prep.templates_dir) == (
+        "Subject: Cheers Ann\n\nSam"
+    )
+    assert "Thank you for taking the time" in render_draft("thank_you", record, prep.me, TODAY)
+
+
+def test_templates_dir_outside_the_config_folder_is_refused(tmp_path: Path) -> None:
+    inner = tmp_path / "project"
+    inner.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    config = inner / "sheetsync.toml"
+    config.write_text('[prep]\ntemplates_dir = "../elsewhere"\n')
+    with pytest.raises(ConfigError, match="outside the folder"):
+        load_settings(config)
+
+
+def test_templates_cannot_reach_python_internals(tmp_path: Path) -> None:
+    config = _config(tmp_path, "{{ contact.__class__.__mro__[1].__subclasses__() }}")
+    prep = load_settings(config).section("prep")
+    with pytest.raises(TemplateError):
+        render_draft("thank_you", {"name": "Ann"}, prep.me, TODAY, prep.templates_dir)
+
+
+def test_draft_command_prints_the_draft_the_row_needs(tmp_path: Path) -> None:
+    example = tmp_path / "t.xlsx"
+    shutil.copy(EXAMPLE, example)
+    run = [sys.executable, "-m", "sheetsync", "draft"]
+    thanks = subprocess.run(
+        [*run, "12", str(example), "--today", "2026-03-16"], capture_output=True, text=True
+    )
+    assert thanks.returncode == 0 and thanks.stdout.startswith("Subject: Thank you, Hiroshi")
+    nudge = subprocess.run(
+        [*run, "13", str(example), "--today", "2026-03-16"], capture_output=True, text=True
+    )
+    assert nudge.stdout.startswith("Subject: Following up")
+    missing = subprocess.run(
+        [*run, "5", str(example), "--today", "2026-03-16"], capture_output=True, text=True
+    )
+    assert missing.returncode == 2 and "not a contact row" in missing.stderr
