@@ -262,7 +262,10 @@ def build(
     kept = ctx.existing.kept
     if not blocks and not aged and not kept and current is None:
         return None
-    rows: list[PrepRow] = [PrepRow("title", "title", TITLE), PrepRow("key", "header", "")]
+    rows: list[PrepRow] = [
+        PrepRow("title", "title", TITLE),
+        PrepRow("key", "header", HEADER[2], HEADER[1], (HEADER[3],)),
+    ]
     for block in blocks:
         rows += block
     if aged:

@@ -25,9 +25,9 @@ class ManagedColumn:
     width: float
 
 
-STATUS = ManagedColumn("status", "sheetsync · status", 36)
+STATUS = ManagedColumn("status", "sheetsync · status", 40)
 NEXT_STEP = ManagedColumn("next_step", "sheetsync · next step", 70)
-DUE = ManagedColumn("due", "sheetsync · due", 14)
+DUE = ManagedColumn("due", "sheetsync · due", 17)
 MANAGED_COLUMNS: tuple[ManagedColumn, ...] = (STATUS, NEXT_STEP, DUE)
 
 SEVERITY_WORD = {

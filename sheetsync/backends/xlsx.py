@@ -49,7 +49,7 @@ SUPPORTED = (".xlsx", ".xlsm")
 DATE_FORMAT = "yyyy-mm-dd"
 
 STYLES: dict[str, CellStyle] = {
-    "header": CellStyle(bold=True, fill="1F4E78", font_color="FFFFFF", wrap=True),
+    "header": CellStyle(bold=True, fill="1F4E78", font_color="FFFFFF"),
     "overdue": CellStyle(bold=True, fill="FFC7CE", font_color="9C0006"),
     "due": CellStyle(fill="FFEB9C", font_color="9C5700"),
     "soon": CellStyle(fill="DDEBF7", font_color="1F4E78"),

@@ -22,7 +22,7 @@ KIND_STYLES: dict[str, CellStyle] = {
     "header": CellStyle(bold=True, fill="1F4E78", font_color="FFFFFF"),
     "block": CellStyle(bold=True, fill="DDEBF7", font_color="1F4E78"),
     "section": CellStyle(bold=True, fill="E4DFEC", font_color="5B3F86"),
-    "meta": CellStyle(font_color="595959", wrap=True),
+    "meta": CellStyle(font_color="595959"),
     "phase": CellStyle(bold=True),
     "item": CellStyle(wrap=True),
     "draft": CellStyle(wrap=True, font_color="375623"),
@@ -32,6 +32,7 @@ KIND_STYLES: dict[str, CellStyle] = {
 WIDTHS = {1: 12.0, 2: 5.0, 3: 92.0, 4: 48.0}
 TICKS = '"☐,☑"'
 HIDDEN = ' hidden="1"'
+CHARS_PER_LINE = 112  # what fits in column C at its width
 
 
 def styles_needed() -> list[CellStyle]:
@@ -63,21 +64,40 @@ def sheet_xml(plan: PrepPlan, style_ids: Mapping[str, int], date1904: bool) -> b
     ).encode()
 
 
+BANDS = ("header", "block", "section")  # rows shaded across columns B–D
+
+
 def _row(
     r: int, cells: Sequence[CellValue], kind: str, ids: Mapping[str, int], date1904: bool
 ) -> str:
     style = ids.get(kind, ids["item"])
+    width = max(len(cells), 4 if kind in BANDS else 0)
     parts = []
-    for c, value in enumerate(cells, start=1):
-        if value is None:
+    for c in range(1, width + 1):
+        value = cells[c - 1] if c <= len(cells) else None
+        banded = kind in BANDS and c > 1
+        if value is None and not banded:
             continue
-        s = style if c == 3 or kind in ("header", "block", "section", "title") else None
+        s = style if c == 3 or banded or kind == "title" else None
         parts.append(_cell(cell_ref(r, c), value, s, ids["date"], date1904))
-    return f'<row r="{r}">{"".join(parts)}</row>' if parts else ""
+    if not parts:
+        return ""
+    return f'<row r="{r}"{_height(cells, kind)}>{"".join(parts)}</row>'
+
+
+def _height(cells: Sequence[CellValue], kind: str) -> str:
+    """An explicit height for wrapped text, so every spreadsheet shows all of it."""
+    text = cells[2] if len(cells) > 2 and isinstance(cells[2], str) else ""
+    if kind not in ("item", "draft", "kept") or not text:
+        return ""
+    lines = sum(max(1, math.ceil(len(line) / CHARS_PER_LINE)) for line in text.split("\n"))
+    return f' ht="{15 * lines}" customHeight="1"' if lines > 1 else ""
 
 
 def _cell(ref: str, value: CellValue, style: int | None, date_style: int, date1904: bool) -> str:
     s = f' s="{style}"' if style is not None else ""
+    if value is None:
+        return f'<c r="{ref}"{s}/>'
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"{s}><v>{int(value)}</v></c>'
     if isinstance(value, dt.date):
