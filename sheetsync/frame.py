@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sheetsync.dates import Outcome, describe, read_value
+from sheetsync.dates import Outcome, Reading, describe, read_value
 from sheetsync.fields import BY_ID, Kind
 from sheetsync.grid import CellError, CellValue, Grid, Tab, cell_ref, clean_text, is_blank
 from sheetsync.layout import Layout
@@ -127,6 +126,12 @@ class Tracker:
     skipped: dict[int, str] = field(default_factory=dict)  # row → section/example/blank
     source: str = ""
 
+    def where(self, mask: pd.Series) -> Tracker:
+        """The same tracker with only the rows where ``mask`` is true (rules word their
+        messages for flagged rows only: a tracker may have 100,000 rows)."""
+        keep = mask.fillna(False).astype(bool)
+        return Tracker(self.df[keep], self.layout, self.problems, self.skipped, self.source)
+
     def has(self, field_id: str) -> bool:
         """True when the sheet has a column for the field (derived fields count)."""
         return self.layout.has(field_id) or field_id in self.df.columns
@@ -165,7 +170,7 @@ def _fill_merged_down(raw: pd.DataFrame, tab: Tab, layout: Layout) -> None:
 
 def _nonblank(raw: pd.DataFrame) -> pd.DataFrame:
     def col_mask(s: pd.Series) -> pd.Series:
-        return ~s.map(is_blank).astype(bool)
+        return ~map_unique(s, is_blank).astype(bool)
 
     return raw.apply(col_mask) if len(raw.columns) else pd.DataFrame(index=raw.index)
 
@@ -224,20 +229,32 @@ def _text(raw: pd.Series) -> pd.Series:
         text = clean_text(v.isoformat() if isinstance(v, dt.date) else str(v))
         return text or None
 
-    return raw.map(one).astype("string")
+    return map_unique(raw, one).astype("string")
 
 
 def _dates(
     raw: pd.Series, field_id: str, layout: Layout, *, day_first: bool, date1904: bool
 ) -> tuple[pd.Series, list[CellProblem]]:
-    readings = raw.map(lambda v: read_value(v, day_first=day_first, date1904=date1904))
-    days = readings.map(lambda r: r.date)
-    problems = [
-        _problem(row, field_id, layout, value, r.outcome.value, describe(r.outcome, day_first))
-        for row, value, r in zip(_rows(raw), raw.tolist(), readings.tolist(), strict=True)
-        if r.outcome not in (Outcome.DATE, Outcome.EMPTY) and not isinstance(value, CellError)
-    ]
+    mapped = apply_unique(raw, lambda v: _date_cell(v, day_first=day_first, date1904=date1904))
+    days = Mapped(mapped.index, mapped.codes, [r.date for r in mapped.results]).series()
+    bad = mapped.rows_where(lambda r: r.outcome not in (Outcome.DATE, Outcome.EMPTY))
+    problems = [_date_problem(row, field_id, layout, raw[row], day_first) for row in bad]
     return pd.to_datetime(days, errors="coerce").astype("datetime64[ns]"), problems
+
+
+def _date_cell(value: object, *, day_first: bool, date1904: bool) -> Reading:
+    if isinstance(value, CellError):
+        return Reading(Outcome.EMPTY)  # reported as an error by _errors
+    return read_value(value, day_first=day_first, date1904=date1904)
+
+
+def _date_problem(
+    row: int, field_id: str, layout: Layout, value: object, day_first: bool
+) -> CellProblem:
+    reading = read_value(value, day_first=day_first)
+    return _problem(
+        row, field_id, layout, value, reading.outcome.value, describe(reading.outcome, day_first)
+    )
 
 
 def _flag(value: object) -> object:
@@ -262,7 +279,7 @@ def _flag(value: object) -> object:
 def _date_or_flag(
     raw: pd.Series, field_id: str, layout: Layout, *, day_first: bool, date1904: bool
 ) -> tuple[pd.Series, pd.Series, list[CellProblem]]:
-    readings = raw.map(lambda v: _read_flag_cell(v, day_first=day_first, date1904=date1904))
+    readings = map_unique(raw, lambda v: _read_flag_cell(v, day_first=day_first, date1904=date1904))
     days = pd.to_datetime(readings.map(lambda r: r[0]), errors="coerce").astype("datetime64[ns]")
     flags = readings.map(lambda r: r[1]).astype("boolean")
     problems = [
@@ -316,7 +333,9 @@ def parse_cadence(value: object) -> float | None:
 
 
 def _cadence(raw: pd.Series, layout: Layout) -> tuple[pd.Series, list[CellProblem]]:
-    days = raw.map(lambda v: None if is_blank(v) or isinstance(v, CellError) else parse_cadence(v))
+    days = map_unique(
+        raw, lambda v: None if is_blank(v) or isinstance(v, CellError) else parse_cadence(v)
+    )
     bad = raw.map(lambda v: not is_blank(v) and not isinstance(v, CellError)) & days.isna()
     hint = "is not a duration: write e.g. 90, 6 weeks, 3 months or quarterly"
     problems = [
@@ -335,20 +354,64 @@ def _problem(
 
 def _errors(raw: pd.DataFrame, layout: Layout) -> list[CellProblem]:
     hint = "shows a formula error: fix the formula or type the value"
-    return [
-        _problem(row, str(f), layout, v, "error", hint)
-        for f in raw.columns
-        for row, v in zip(_rows(raw), raw[f].tolist(), strict=True)
-        if isinstance(v, CellError)
-    ]
+    problems = []
+    for f in raw.columns:
+        column_ = raw[f]
+        for row in apply_unique(column_, lambda v: v).rows_where(
+            lambda v: isinstance(v, CellError)
+        ):
+            problems.append(_problem(row, str(f), layout, column_[row], "error", hint))
+    return problems
 
 
 # ---------------------------------------------------------------- names, keys, derived
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(ch for ch in text if not unicodedata.combining(ch)).split())
+def fold(text: pd.Series) -> pd.Series:
+    """Names as keys: case-folded, no accents, single spaces ("Zoë  Müller" → "zoe muller")."""
+    folded = text.astype("string").str.casefold().str.normalize("NFKD")
+    folded = folded.str.replace(r"[\u0300-\u036f]", "", regex=True)
+    return folded.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """A function applied once per distinct value of a column: results and where they go."""
+
+    index: pd.Index
+    codes: np.ndarray  # position → index into results
+    results: list[Any]
+
+    def series(self) -> pd.Series:
+        """The result for every row."""
+        table = np.empty(len(self.results), dtype=object)
+        for i, r in enumerate(self.results):
+            table[i] = r
+        return pd.Series(table[self.codes], index=self.index, dtype=object)
+
+    def rows_where(self, test: Callable[[Any], bool]) -> list[int]:
+        """Sheet rows whose result passes ``test`` (tested once per distinct value)."""
+        hits = [i for i, r in enumerate(self.results) if test(r)]
+        if not hits:
+            return []
+        return [int(r) for r in self.index[np.isin(self.codes, hits)].tolist()]
+
+
+def apply_unique(values: pd.Series, func: Callable[[Any], Any]) -> Mapped:
+    """Call ``func`` once per distinct value: columns repeat values (dates, yes/no,
+    organisations), so typing 100,000 rows stays fast."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    results = [func(None if _missing(u) else u) for u in uniques]
+    return Mapped(values.index, codes, results)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def map_unique(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
+    """``values.map(func)``, calling ``func`` once per distinct value."""
+    return apply_unique(values, func).series()
 
 
 def _names(df: pd.DataFrame) -> pd.Series:
@@ -372,12 +435,18 @@ def _contact(df: pd.DataFrame) -> pd.Series:
 
 
 def _keys(df: pd.DataFrame) -> pd.Series:
-    email = df["email"].str.lower().str.strip() if "email" in df else None
-    valid = email.where(email.str.match(EMAIL.pattern).fillna(False)) if email is not None else None
-    org = df["organization"].fillna("") if "organization" in df else ""
-    name_key = df["name"].fillna("").map(_fold) + "|" + pd.Series(org, index=df.index).map(_fold)
-    name_key = name_key.where(df["name"].notna())
-    key = valid.fillna(name_key) if valid is not None else name_key
+    """Who a row is: the email when it is valid, else name + organisation (folded)."""
+    key = pd.Series(pd.NA, index=df.index, dtype="string")
+    if "email" in df:
+        email = df["email"].str.lower().str.strip()
+        key = email.where(email.str.match(EMAIL.pattern).fillna(False).astype(bool))
+    need = key.isna() & df["name"].notna()  # fold names only where there is no email
+    if need.any():
+        sub = df[need]
+        org = sub["organization"].fillna("") if "organization" in sub else ""
+        names = fold(sub["name"]) + "|" + fold(pd.Series(org, index=sub.index))
+        key = key.astype(object)
+        key[need] = names
     return key.astype("string")
 
 

@@ -22,7 +22,10 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """0 for the most urgent."""
-        return list(Severity).index(self)
+        return _RANK[self]
+
+
+_RANK = {s: i for i, s in enumerate(Severity)}
 
 
 @dataclass(frozen=True)

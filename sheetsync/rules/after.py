@@ -53,11 +53,12 @@ def thank_you_missing(
     severity = pd.Series(Severity.DUE.value, index=t.df.index).mask(
         age > overdue_days, Severity.OVERDUE.value
     )
+    words = day_words(when[mask], ctx)
     message = (
         "Send "
-        + t.df["contact"]
+        + t.where(mask).df["contact"]
         + " a personal thank-you for the conversation "
-        + day_words(when, ctx).where(age <= 1, "on " + day_words(when, ctx))
+        + words.where(age[mask] <= 1, "on " + words)
     )
     return Hits.of(mask, message, severity=severity, due=when + pd.Timedelta(days=due_days))
 
@@ -81,7 +82,7 @@ def ask_referrals(t: Tracker, ctx: Context, *, within_days: int = 30) -> Hits:
     mask = (age >= 1) & (age <= within_days) & text(t, "referrals").isna()
     message = (
         "Write down whom "
-        + t.df["contact"]
+        + t.where(mask).df["contact"]
         + " suggested you talk to next (or 'none'); ask them if you did not"
     )
     return Hits.of(mask, message, severity=Severity.INFO)
@@ -102,8 +103,12 @@ def ask_referrals(t: Tracker, ctx: Context, *, within_days: int = 30) -> Hits:
 def promise_open(t: Tracker, ctx: Context) -> Hits:
     """Something you promised them is not marked done (start the cell with 'done' when it is)."""
     promised = text(t, "promises")
-    mask = promised.notna() & ~promised.fillna("").str.match(DONE.pattern, case=False)
-    message = "You promised " + t.df["contact"] + ": " + promised + " — then mark it 'done: …'"
+    written = promised.dropna()
+    done = written.str.match(DONE.pattern, case=False).astype(bool)
+    mask = pd.Series(False, index=t.df.index)
+    mask[written.index[~done]] = True
+    who = t.where(mask).df["contact"]
+    message = "You promised " + who + ": " + promised[mask] + " — then mark it 'done: …'"
     return Hits.of(mask, message, severity=Severity.DUE)
 
 

@@ -77,9 +77,10 @@ def follow_up_3b(
     due = busday_offset(sent, business_days, ctx)
     later = busday_offset(sent, follow_up_after, ctx)
     mask = _waiting(t, ctx) & (ctx.now >= due) & (ctx.now < later)
+    s = t.where(mask)
     message = (
-        "No reply from " + t.df["contact"] + f" after {business_days} business days: "
-        "write to a second person" + _there(t)
+        "No reply from " + s.df["contact"] + f" after {business_days} business days: "
+        "write to a second person" + _there(s)
     )
     return Hits.of(mask, message, severity=Severity.DUE, due=due)
 
@@ -125,7 +126,7 @@ def follow_up_7b(
         ctx.now > late, Severity.OVERDUE.value
     )
     message = (
-        "No reply from " + t.df["contact"] + f" in {business_days} business days: "
+        "No reply from " + t.where(mask).df["contact"] + f" in {business_days} business days: "
         "send one short, polite follow-up"
     )
     return Hits.of(mask, message, severity=severity, due=due)
@@ -161,10 +162,11 @@ def move_on(t: Tracker, ctx: Context, *, business_days: int = 7) -> Hits:
     due = busday_offset(followed, business_days, ctx)
     mask = followed.notna() & ~yes(t, "response") & dates(t, "interview_date").isna()
     mask &= ctx.now >= due
+    s = t.where(mask)
     message = (
         "No answer to your follow-up with "
-        + t.df["contact"]
+        + s.df["contact"]
         + ": let it rest and try another person"
-        + at_org(t)
+        + at_org(s)
     )
     return Hits.of(mask, message, severity=Severity.INFO, due=due)

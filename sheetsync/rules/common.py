@@ -50,10 +50,9 @@ def busdays_between(start: pd.Series, end: pd.Timestamp, ctx: Context) -> pd.Ser
 
 def day_words(days: pd.Series, ctx: Context) -> pd.Series:
     """'today', 'tomorrow', 'yesterday' or 'Wed 18 Mar' for each date."""
-    delta = (days - ctx.now).dt.days
-    named: pd.Series = days.dt.strftime("%a %d %b").astype("string")
-    named = named.mask(delta == 0, "today").mask(delta == 1, "tomorrow")
-    named = named.mask(delta == -1, "yesterday")
+    words = {-1: "yesterday", 0: "today", 1: "tomorrow"}
+    names = {d: words.get((d - ctx.now).days, f"{d:%a %d %b}") for d in days.dropna().unique()}
+    named: pd.Series = days.map(names).astype("string")  # few distinct dates: format each once
     return named
 
 

@@ -90,9 +90,13 @@ def bad_value(t: Tracker, ctx: Context) -> Hits:
 def duplicate_contact(t: Tracker, ctx: Context) -> Hits:
     """The same person twice: same email, or (without email) same name and organisation."""
     keys = t.df["key"]
-    first = pd.Series(keys.index, index=keys.index).groupby(keys).transform("min")
     mask = keys.notna() & keys.duplicated(keep="first")
-    how = keys.str.contains("@").map({True: "same email", False: "same name and organisation"})
+    firsts = keys[keys.notna() & ~mask]
+    first_row = dict(zip(firsts.tolist(), firsts.index.tolist(), strict=True))
+    first = keys[mask].map(first_row)
+    how = (
+        keys[mask].str.contains("@").map({True: "same email", False: "same name and organisation"})
+    )
     message = (
         "Same person as row "
         + first.astype("Int64").astype("string")

@@ -56,9 +56,9 @@ def stale_contact(t: Tracker, ctx: Context, *, days: int = 90) -> Hits:
     mask = talked & ~upcoming & due.notna() & (ctx.now >= due)
     message = (
         "Last in touch with "
-        + t.df["contact"]
+        + t.where(mask).df["contact"]
         + " "
-        + days_ago(last, ctx).astype("Int64").astype("string")
+        + days_ago(last[mask], ctx).astype("Int64").astype("string")
         + " days ago: "
         "send a short update, an article or a thank-you for their advice"
     )

@@ -32,13 +32,14 @@ def prep_needed(t: Tracker, ctx: Context, *, window_days: int = 3) -> Hits:
     ahead = (when - ctx.now).dt.days
     mask = (ahead >= 0) & (ahead <= window_days)
     severity = pd.Series(Severity.SOON.value, index=t.df.index).mask(ahead <= 1, Severity.DUE.value)
+    s = t.where(mask)
     message = (
         "Interview with "
-        + t.df["contact"]
+        + s.df["contact"]
         + " "
-        + _on(when, ctx)
+        + _on(when[mask], ctx)
         + ": prepare — research them"
-        + at_org(t)
+        + at_org(s)
         + ", your intro, your questions"
     )
     return Hits.of(mask, message, severity=severity, due=when)
@@ -73,14 +74,14 @@ def confirm_meeting(t: Tracker, ctx: Context, *, business_days_before: int = 1) 
     when = dates(t, "interview_date")
     confirm_on = busday_offset(when, -business_days_before, ctx, roll="backward")
     mask = (confirm_on <= ctx.now) & (when > ctx.now)
-    where = text(t, "platform").fillna("place or platform")
+    s = t.where(mask)
     message = (
         "Confirm the meeting "
-        + _on(when, ctx)
+        + _on(when[mask], ctx)
         + " with "
-        + t.df["contact"]
+        + s.df["contact"]
         + ": time, time zone and "
-        + where
+        + text(s, "platform").fillna("place or platform")
     )
     return Hits.of(mask, message, severity=Severity.DUE, due=confirm_on)
 
@@ -107,9 +108,9 @@ def details_missing(t: Tracker, ctx: Context, *, window_days: int = 14) -> Hits:
     mask = (ahead >= 0) & (ahead <= window_days) & text(t, "platform").isna()
     message = (
         "No place or platform recorded for the interview with "
-        + t.df["contact"]
+        + t.where(mask).df["contact"]
         + " "
-        + _on(when, ctx)
+        + _on(when[mask], ctx)
         + ": add it, with the time zone"
     )
     return Hits.of(mask, message, severity=Severity.DUE, due=when - pd.Timedelta(days=1))
