@@ -136,11 +136,11 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
         if name in data
     }
     data = {k: v for k, v in data.items() if k not in SECTION_PARSERS}
-    _check_keys(data, _TOP_KEYS, path, prefix="")
+    check_keys(data, _TOP_KEYS, path, prefix="")
     sync = data.get("sync", {})
-    _check_keys(sync, _SYNC_KEYS, path, prefix="sync.")
+    check_keys(sync, _SYNC_KEYS, path, prefix="sync.")
     google = data.get("google", {})
-    _check_keys(google, _GOOGLE_KEYS, path, prefix="google.")
+    check_keys(google, _GOOGLE_KEYS, path, prefix="google.")
     if google.get("auth", "auto") not in GOOGLE_AUTH:
         raise ConfigError(f"{path}: 'google.auth' must be one of {', '.join(GOOGLE_AUTH)}.")
     rules = _parse_rules(data.get("rules", {}), path)
@@ -168,9 +168,10 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
     return settings
 
 
-def _check_keys(
+def check_keys(
     table: Mapping[str, Any], schema: Mapping[str, type | tuple[type, ...]], path: Path, prefix: str
 ) -> None:
+    """Refuse unknown keys and wrong types in a config table, naming the file and the key."""
     for key, value in table.items():
         if key not in schema:
             known = ", ".join(sorted(schema))

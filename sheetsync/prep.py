@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from sheetsync.config import check_keys
 from sheetsync.drafts import Me, contact_context, render_draft
 from sheetsync.errors import ConfigError
 from sheetsync.frame import Tracker
@@ -70,12 +71,7 @@ _KEYS: dict[str, type] = {
 
 def parse_config(table: Mapping[str, Any], path: Path) -> PrepSettings:
     """Validate ``[prep]``."""
-    for key, value in table.items():
-        want = _KEYS.get(key)
-        if want is None:
-            raise ConfigError(f"{path}: unknown key 'prep.{key}'. Known: {', '.join(_KEYS)}.")
-        if not isinstance(value, want) or (want is int and isinstance(value, bool)):
-            raise ConfigError(f"{path}: 'prep.{key}' must be a {want.__name__}, not {value!r}.")
+    check_keys(table, _KEYS, path, prefix="prep.")
     if table.get("aged", "archive") not in ("archive", "drop"):
         raise ConfigError(f'{path}: \'prep.aged\' must be "archive" or "drop".')
     folder = table.get("templates_dir")
