@@ -1,0 +1,121 @@
+"""``sheetsync export``: the advisor workbook (see :mod:`sheetsync.export`).
+
+Exit codes: 0 written · 2 usage error · 3 nothing could be exported (a single tracker failed,
+or every tracker of a cohort did). A cohort export with some unreadable trackers still exits 0
+and lists them, in the workbook and here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from sheetsync.config import Settings
+
+EXIT_ERROR = 3
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date: use YYYY-MM-DD.") from None
+
+
+@click.command("export")
+@click.argument("sources", nargs=-1)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The workbook to write (.xlsx). Never the tracker itself.",
+)
+@click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="As-of date (default: today).")
+@click.option(
+    "--since", callback=_date, metavar="YYYY-MM-DD", help="Cover only people first contacted since."
+)
+@click.option(
+    "--redact/--no-redact",
+    default=None,
+    help="Leave out third parties' details: emails, phones, URLs, notes; names as initials.",
+)
+@click.option("--student", help="The student's name on the Summary tab (default: from config).")
+@click.option("--cohort", is_flag=True, help="Several trackers: one summary row per student.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="sheetsync.toml to use (default: $SHEETSYNC_CONFIG, ./sheetsync.toml).",
+)
+def export_cmd(
+    sources: tuple[str, ...],
+    output: str,
+    today: dt.date | None,
+    since: dt.date | None,
+    redact: bool | None,
+    student: str | None,
+    cohort: bool,
+    config_path: str | None,
+) -> None:
+    """Write a formatted workbook for a career advisor: Summary (figures and charts), Actions,
+    Contacts and About tabs. The tracker itself is only read.
+
+    \b
+    sheetsync export tracker.xlsx -o advisor.xlsx --redact
+    sheetsync export a.xlsx gsheet:ID --cohort -o cohort.xlsx
+    """
+    from sheetsync import cli
+
+    if len(sources) > 1 and not cohort:
+        raise click.UsageError("Several trackers make a cohort export: add --cohort.")
+    if student and cohort:
+        raise click.UsageError("--student names one student; for a cohort use [export] students.")
+
+    def action() -> int:
+        settings = cli._settings(config_path)
+        chosen = list(sources) or [cli._source(None, settings)]
+        return _export(chosen, Path(output), settings, cli._today(today, settings), since, redact,
+                       student, cohort)  # fmt: skip
+
+    cli._run(action)
+
+
+def _export(
+    sources: list[str],
+    output: Path,
+    settings: Settings,
+    today: dt.date,
+    since: dt.date | None,
+    redact: bool | None,
+    student: str | None,
+    cohort: bool,
+) -> int:
+    from sheetsync import cli
+    from sheetsync.export import export
+
+    result = export(
+        sources, output, settings, today, since=since, redact=redact, student=student, cohort=cohort
+    )
+    console, errors = cli._console(), cli._console(stderr=True)
+    for failure in result.failures:
+        errors.print(
+            f"[yellow]Could not read[/] {cli._escape(failure.source)}: {cli._escape(failure.error)}"
+        )
+    if not result.students:
+        errors.print("[bold red]Error:[/] no tracker could be read; nothing was written.")
+        return EXIT_ERROR
+    who = ", ".join(result.students)
+    console.print(
+        f"[green]Wrote[/] {cli._escape(str(output))}: {cli._escape(who)} · "
+        f"{result.actions} open actions"
+        + (f" · {len(result.failures)} source(s) failed" if result.failures else "")
+    )
+    return 0
+
+
+COMMANDS = [export_cmd]
