@@ -32,8 +32,11 @@ def main() -> None:
     print(
         f"\nOpen {rel} in Excel or LibreOffice: the 'sheetsync · status', 'next step' and "
         "'due' columns at the right of the Networking Tracker tab say what to do for each "
-        "person; everything else is exactly as it was. The second sync changed nothing, so "
-        "it did not rewrite the file."
+        "person, and the 'sheetsync · prep' tab holds a checklist for each interview coming "
+        "up or just done (tick column B, write notes from column D on: they are kept). "
+        "Everything else is exactly as it was. The second sync changed nothing, so it did not "
+        "rewrite the file. Try `sheetsync draft 12 demo-out/tracker.xlsx --today 2026-03-16` "
+        "for a thank-you draft."
     )
 
 

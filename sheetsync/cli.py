@@ -350,6 +350,15 @@ def sync_json(result: SyncResult) -> dict[str, Any]:
         "findings_by_rule": result.findings_by_rule,
         "cells_changed": len(result.plan.changes),
         "columns_added": list(result.plan.new_columns),
+        "prep_tab": (
+            {
+                "tab": result.plan.prep.tab,
+                "rows": len(result.plan.prep.rows),
+                "created": result.plan.prep.is_new,
+            }
+            if result.plan.prep is not None
+            else None
+        ),
         "written": result.written,
         "dry_run": result.dry_run,
         "backup": result.backup,
@@ -375,21 +384,28 @@ def render_sync(result: SyncResult, console: Console) -> None:
         _render_plan(result, console)
     by_rule = ", ".join(f"{r} {n}" for r, n in result.findings_by_rule.items()) or "none"
     console.print(
-        f"[bold]{result.source}[/] › {result.worksheet}: {result.rows_read} contacts "
-        f"read; findings: {by_rule}"
+        f"[bold]{escape(result.source)}[/] › {escape(result.worksheet)}: {result.rows_read} "
+        f"contacts read; findings: {by_rule}"
     )
     if plan.new_columns:
         verb = "would add" if result.dry_run else "added"
         console.print(f"Columns {verb}: {', '.join(plan.new_columns)}")
+    if plan.prep is not None:
+        verb = "would be" if result.dry_run else "was"
+        new = "created" if plan.prep.is_new else "updated"
+        console.print(
+            f"Prep tab '{escape(plan.prep.tab)}' {verb} {new}: "
+            f"{len(plan.prep.rows)} rows (your ticks and notes kept)"
+        )
     if result.dry_run:
         console.print(f"Dry run: {len(plan.changes)} cells would change; nothing was written.")
     elif not result.written:
         console.print("Nothing to change: the sheet is up to date (file not rewritten).")
     else:
-        where = result.output or result.source
-        console.print(f"[green]Wrote {len(plan.changes)} cells[/] to {where}.")
+        where = escape(result.output or result.source)
+        console.print(f"[green]Wrote {len(plan.changes)} status cells[/] to {where}.")
         if result.backup:
-            console.print(f"Previous version kept at {result.backup}")
+            console.print(f"Previous version kept at {escape(result.backup)}")
 
 
 def _render_plan(result: SyncResult, console: Console) -> None:
