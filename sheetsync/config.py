@@ -41,6 +41,8 @@ class Settings:
     ok_status: str = "OK"
     google_credentials: str | None = None
     google_auth: str = "auto"
+    google_timeout: float = 60.0  # seconds to wait for an answer from the Sheets API
+    google_retries: int = 5  # 429/5xx retries before giving up
     sections: Mapping[str, Any] = field(default_factory=dict)  # [run], [digest], … parsed
     path: Path | None = None
 
@@ -79,7 +81,12 @@ SECTION_PARSERS: dict[str, str] = {
     "export": "sheetsync.export:parse_config",
     "prep": "sheetsync.prep:parse_config",
 }
-_GOOGLE_KEYS: dict[str, type | tuple[type, ...]] = {"credentials": str, "auth": str}
+_GOOGLE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "credentials": str,
+    "auth": str,
+    "timeout": (int, float),
+    "retries": int,
+}
 GOOGLE_AUTH = ("auto", "service-account", "oauth", "adc", "anonymous")
 _SYNC_KEYS: dict[str, type | tuple[type, ...]] = {
     "backups": int,
@@ -161,6 +168,8 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
         ok_status=sync.get("ok_status", "OK"),
         google_credentials=_relative(google.get("credentials"), path),
         google_auth=google.get("auth", "auto"),
+        google_timeout=float(google.get("timeout", 60.0)),
+        google_retries=_non_negative(google.get("retries", 5), "google.retries", path),
         sections=sections,
         path=path,
     )

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from sheetsync.dates import from_serial
+from sheetsync.errors import WriteRefused
 from sheetsync.frame import Tracker
 from sheetsync.grid import CellValue, Grid, Tab, clean_text, is_blank
 from sheetsync.layout import Layout
@@ -19,6 +20,7 @@ from sheetsync.models import CellChange, Plan, PrepPlan
 from sheetsync.prep import PrepTab
 from sheetsync.status import MANAGED_COLUMNS, ManagedColumn, RowStatus
 
+MAX_COLUMNS = 16_384  # XFD, the last column of an .xlsx sheet
 KEY_FIELDS = ("name", "first_name", "last_name", "email", "organization")
 
 
@@ -36,6 +38,12 @@ def managed_positions(tab: Tab, layout: Layout) -> tuple[dict[str, int], list[st
             col, next_col = next_col, next_col + 1
             added.append(column.header)
         columns[column.header] = col
+    if max(columns.values()) > MAX_COLUMNS:
+        raise WriteRefused(
+            f"'{layout.worksheet}' has no room for sheetsync's columns: something is written "
+            "out to the last column a sheet can have. Clear the cells far to the right of your "
+            "data and sync again."
+        )
     return columns, added
 
 

@@ -64,7 +64,12 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
         )
 
     def client() -> gspread.Client:
-        return open_client(credentials_file=settings.google_credentials, auth=settings.google_auth)
+        return open_client(
+            credentials_file=settings.google_credentials,
+            auth=settings.google_auth,
+            timeout=(10.0, settings.google_timeout),
+            retries=settings.google_retries,
+        )
 
     return GSheetsBackend(sheet_id, client, label=source)
 

@@ -76,6 +76,10 @@ def render(name: str, context: Mapping[str, Any], user_dir: Path | None = None) 
         raise TemplateError(
             f"Template {name} tried something templates may not do: {exc}."
         ) from None
+    except Exception as exc:  # anything else the template's own expressions raised
+        raise TemplateError(
+            f"Template {name} failed: {type(exc).__name__}: {exc}. Fix the template."
+        ) from None
 
 
 def render_text(text: str, context: Mapping[str, Any], label: str) -> str:
@@ -87,6 +91,8 @@ def render_text(text: str, context: Mapping[str, Any], label: str) -> str:
         raise TemplateError(f"{label}: {exc.message}. Fix the text.") from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"{label}: {exc.message} — check the variable's spelling.") from None
+    except Exception as exc:  # a sandbox refusal or an error in the text's own expressions
+        raise TemplateError(f"{label}: {type(exc).__name__}: {exc}. Fix the text.") from None
 
 
 def _undefined_message(name: str, env: SandboxedEnvironment, exc: jinja2.UndefinedError) -> str:

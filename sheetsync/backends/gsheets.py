@@ -46,7 +46,7 @@ READ_PARAMS = {
 }
 META_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties),"
-    "merges)"
+    "merges,protectedRanges(description))"
 )
 URGENCY_COLOURS = {  # status prefix → background (same palette as the .xlsx fills)
     "Overdue": (1.0, 0.78, 0.81),
@@ -55,6 +55,13 @@ URGENCY_COLOURS = {  # status prefix → background (same palette as the .xlsx f
     "Check": (0.89, 0.87, 0.93),
 }
 PIXELS_PER_WIDTH = 7
+# The warning-only protection over the managed columns; its presence also says "this sheet
+# already has sheetsync's formats", so a first sync cut short is not decorated twice.
+PROTECTION_NOTE = "Written by sheetsync: edits here are replaced on the next sync"
+
+
+def _decorated(sheet: Mapping[str, Any]) -> bool:
+    return any(p.get("description") == PROTECTION_NOTE for p in sheet.get("protectedRanges", []))
 
 
 def quote_sheet(title: str) -> str:
@@ -177,7 +184,7 @@ class GSheetsBackend:
                     }
                 }
             )
-        if plan.new_columns:
+        if plan.new_columns and not _decorated(sheet):
             requests += _decorate(int(props["sheetId"]), plan, int(grid.get("rowCount", 1000)))
         return requests
 
@@ -426,7 +433,7 @@ def _decorate(sheet_id: int, plan: Plan, row_count: int) -> list[dict[str, Any]]
                         "startColumnIndex": first,
                         "endColumnIndex": last,
                     },
-                    "description": "Written by sheetsync: edits here are replaced on the next sync",
+                    "description": PROTECTION_NOTE,
                     "warningOnly": True,
                 }
             }

@@ -17,12 +17,14 @@ written to a temporary file in the same folder, fsynced and moved into place wit
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
 import io
 import logging
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -278,7 +280,7 @@ class XlsxBackend:
         try:
             self.backup_dir.mkdir(parents=True, exist_ok=True)
             write_atomic(dest, data, like=self.path)
-        except OSError as exc:
+        except (OSError, WriteRefused) as exc:
             raise WriteRefused(
                 f"Could not write a backup to {self.backup_dir} ({exc}). Nothing "
                 "was written; free some space or set sync.backup_dir."
@@ -330,6 +332,7 @@ def write_atomic(target: Path, data: bytes, *, like: Path | None = None) -> None
         if like is not None and like.exists():
             shutil.copymode(like, tmp)
         os.replace(tmp, target)
+        _remove_stale_temps(target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise WriteRefused(
@@ -337,6 +340,17 @@ def write_atomic(target: Path, data: bytes, *, like: Path | None = None) -> None
             "untouched. Free some disk space or check permissions."
         ) from exc
     _fsync_dir(folder)
+
+
+def _remove_stale_temps(target: Path, older_than: float = 3600.0) -> None:
+    """Temp files an earlier, killed sync left beside ``target`` (an hour old or more)."""
+    now = time.time()
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.sheetsync-tmp"):
+        try:
+            if now - stale.stat().st_mtime > older_than:
+                stale.unlink()
+        except OSError:
+            continue
 
 
 def _fsync_dir(folder: Path) -> None:
