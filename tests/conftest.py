@@ -57,5 +57,6 @@ def today() -> dt.date:
     return TODAY
 
 
-# The Sheets API emulator's fixtures, for every test module.
+# Fixtures for every test module: the in-process console-script runner, the Sheets API emulator.
+from .cli_runner import cli  # noqa: E402, F401
 from .sheets_emulator import emulator, emulator_env  # noqa: E402, F401

@@ -10,71 +10,22 @@ no backup folder appears.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import time
 import unicodedata
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sheetsync.cli import main
+from .cli_runner import Result, snapshot
 
 TODAY = "2026-03-16"
 D = dt.date
 BACKUPS = ".sheetsync-backups"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        """stderr with whitespace collapsed (rich may wrap long lines)."""
-        return " ".join(self.err.split())
-
-    def json(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.out)
-        return data
-
-
-@pytest.fixture
-def cli(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Result]:
-    """Run ``sheetsync ARGS`` in-process, in ``tmp_path``, with no config around."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SHEETSYNC_CONFIG", raising=False)
-    monkeypatch.setenv("COLUMNS", "400")
-
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exit_info:
-            main(list(args))
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err
-        code = exit_info.value.code
-        return Result(code if isinstance(code, int) else int(code is not None), out, err)
-
-    return run
-
-
-def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file under ``folder``: its bytes and mtime."""
-    return {
-        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def new_book(title: str = "Contacts") -> tuple[openpyxl.Workbook, Worksheet]:

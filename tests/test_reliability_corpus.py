@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import re
 import time
 import zipfile
@@ -25,56 +24,13 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from sheetsync.cli import main
+from .cli_runner import Result, snapshot
 
 TODAY = "2026-03-16"
 D = dt.date
 BACKUPS = ".sheetsync-backups"
 SHEET1 = "xl/worksheets/sheet1.xml"
 PREP_TAB = "sheetsync · prep"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return " ".join((self.out + " " + self.err).split())
-
-    def json(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.out)
-        return data
-
-
-@pytest.fixture
-def cli(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Result]:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SHEETSYNC_CONFIG", raising=False)
-    monkeypatch.setenv("COLUMNS", "400")
-
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exit_info:
-            main(list(args))
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err, err
-        code = exit_info.value.code
-        return Result(code if isinstance(code, int) else int(code is not None), out, err)
-
-    return run
-
-
-def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {
-        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def book_rows(rows: list[list[object]], title: str = "Contacts") -> openpyxl.Workbook:

@@ -30,7 +30,6 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +38,10 @@ import pytest
 from sheetsync import sync as pipeline
 from sheetsync.backends import google_http
 from sheetsync.backends.xlsx import XlsxBackend
-from sheetsync.cli import main
 from sheetsync.config import Settings
 from sheetsync.errors import FileLockedError, SourceChangedError
 
+from .cli_runner import Result, snapshot
 from .sheets_emulator import RecordedRequest, SheetsEmulator
 from .workbooks import kitchen_sink
 
@@ -59,48 +58,6 @@ BACKUPS = ".sheetsync-backups"
 
 
 # ---------------------------------------------------------------------- shared helpers
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        """stderr with whitespace collapsed (rich may wrap long lines)."""
-        return " ".join(self.err.split())
-
-
-@pytest.fixture
-def cli(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Result]:
-    """Run ``sheetsync ARGS`` in-process through ``sheetsync.cli:main``."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SHEETSYNC_CONFIG", raising=False)
-    monkeypatch.setenv("COLUMNS", "400")
-
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exit_info:
-            main(list(args))
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err, err
-        code = exit_info.value.code
-        return Result(code if isinstance(code, int) else int(code is not None), out, err)
-
-    return run
-
-
-def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file under ``folder``: its bytes and mtime."""
-    return {
-        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def leftovers(folder: Path) -> list[str]:

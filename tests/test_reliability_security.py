@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sheetsync.backends.google_http import ENDPOINT_ENV
-from sheetsync.cli import main
 
+from .cli_runner import Result
 from .sheets_emulator import SheetsEmulator
 
 TODAY = "2026-03-16"
@@ -192,37 +192,6 @@ def test_a_key_file_others_can_read_is_warned_about(
 
 
 # ---------------------------------------------------------------------- templates
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return " ".join((self.out + " " + self.err).split())
-
-
-@pytest.fixture
-def cli(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Result]:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SHEETSYNC_CONFIG", raising=False)
-    monkeypatch.setenv("COLUMNS", "400")
-
-    def go(*args: str) -> Result:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exit_info:
-            main(list(args))
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err, err
-        code = exit_info.value.code
-        return Result(code if isinstance(code, int) else int(code is not None), out, err)
-
-    return go
 
 
 def small_tracker(path: Path, name: str = "Ann Lee") -> Path:
