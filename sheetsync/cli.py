@@ -7,11 +7,13 @@ Exit codes: 0 ok · 1 ``check`` found something (``--exit-zero`` turns that off)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
@@ -69,8 +71,47 @@ def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(f"'{value}' is not a date: use YYYY-MM-DD.") from None
 
 
-def judged_options(func: F) -> F:
-    """Options shared by commands that judge a tracker."""
+@dataclass(frozen=True)
+class Target:
+    """What the shared options say: which tracker, judged how, as of when."""
+
+    source: str | None
+    today: dt.date | None
+    worksheet: str | None
+    header_row: int | None
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    day_first: bool | None
+    config_path: str | None
+
+    def settings(self) -> Settings:
+        """The config file's settings with these options laid over them."""
+        return _settings(
+            self.config_path,
+            worksheet=self.worksheet,
+            header_row=self.header_row,
+            select=self.select,
+            ignore=self.ignore,
+            day_first=self.day_first,
+        )
+
+    def resolve(self) -> tuple[Settings, str, dt.date]:
+        """Settings, the source to open and the day to judge by."""
+        settings = self.settings()
+        return settings, _source(self.source, settings), _today(self.today, settings)
+
+
+TARGET_FIELDS = tuple(Target.__dataclass_fields__)
+
+
+def judged_options(func: Callable[..., None]) -> Callable[..., None]:
+    """Options shared by commands that judge a tracker, handed to the command as a Target."""
+
+    @functools.wraps(func)
+    def command(**kwargs: Any) -> None:
+        target = Target(**{name: kwargs.pop(name) for name in TARGET_FIELDS})
+        func(target=target, **kwargs)
+
     options = [
         click.argument("source", required=False),
         click.option(
@@ -100,8 +141,8 @@ def judged_options(func: F) -> F:
         ),
     ]
     for option in reversed(options):
-        func = option(func)
-    return func
+        command = option(command)
+    return command
 
 
 def _settings(config_path: str | None, **overrides: Any) -> Settings:
@@ -144,13 +185,18 @@ def _run(action: Callable[[], int]) -> NoReturn:
         fail("Interrupted.", 130)
     except click.ClickException:
         raise  # usage errors: main() prints them and exits 2
-    except Exception as exc:  # a bug: say so plainly; the traceback is for -vv
-        logging.getLogger("sheetsync").debug("unexpected error", exc_info=True)
-        fail(
-            f"Unexpected {type(exc).__name__}: {exc}. This is a bug in sheetsync; nothing was "
-            "written after it. Run again with -vv for details and please report it."
-        )
+    except Exception as exc:
+        _unexpected(exc)
     sys.exit(code)
+
+
+def _unexpected(exc: Exception) -> NoReturn:
+    """A bug: say so plainly; the traceback is for -vv."""
+    logging.getLogger("sheetsync").debug("unexpected error", exc_info=True)
+    fail(
+        f"Unexpected {type(exc).__name__}: {exc}. This is a bug in sheetsync; nothing was "
+        "written after it. Run again with -vv for details and please report it."
+    )
 
 
 # ---------------------------------------------------------------------- commands
@@ -181,33 +227,12 @@ def cli(verbose: int) -> None:
     help="Output format.",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-def check(
-    source: str | None,
-    today: dt.date | None,
-    worksheet: str | None,
-    header_row: int | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    day_first: bool | None,
-    config_path: str | None,
-    fmt: str,
-    exit_zero: bool,
-) -> None:
+def check(target: Target, fmt: str, exit_zero: bool) -> None:
     """Check a tracker and list what to do (writes nothing)."""
 
     def action() -> int:
-        settings = _settings(
-            config_path,
-            worksheet=worksheet,
-            header_row=header_row,
-            select=select,
-            ignore=ignore,
-            day_first=day_first,
-        )
-        src = _source(source, settings)
-        checked = pipeline.check(
-            pipeline.open_backend(src, settings), settings, _today(today, settings)
-        )
+        settings, source, today = target.resolve()
+        checked = pipeline.check(pipeline.open_backend(source, settings), settings, today)
         if fmt == "json":
             click.echo(json.dumps(check_json(checked), ensure_ascii=False, indent=2))
         else:
@@ -305,33 +330,13 @@ def _render_notes(checked: pipeline.Checked, console: Console) -> None:
     show_default=True,
     help="Output format.",
 )
-def sync(
-    source: str | None,
-    today: dt.date | None,
-    worksheet: str | None,
-    header_row: int | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    day_first: bool | None,
-    config_path: str | None,
-    dry_run: bool,
-    output: str | None,
-    fmt: str,
-) -> None:
+def sync(target: Target, dry_run: bool, output: str | None, fmt: str) -> None:
     """Check a tracker and write status columns back into it."""
 
     def action() -> int:
-        settings = _settings(
-            config_path,
-            worksheet=worksheet,
-            header_row=header_row,
-            select=select,
-            ignore=ignore,
-            day_first=day_first,
-        )
-        src = _source(source, settings)
-        backend = pipeline.open_backend(src, settings, output=output)
-        result = pipeline.sync(backend, settings, _today(today, settings), dry_run=dry_run)
+        settings, source, today = target.resolve()
+        backend = pipeline.open_backend(source, settings, output=output)
+        result = pipeline.sync(backend, settings, today, dry_run=dry_run)
         if fmt == "json":
             click.echo(json.dumps(sync_json(result), ensure_ascii=False, indent=2))
         else:
@@ -517,29 +522,13 @@ me.role, me.research ([prep] my_name, my_role, my_research); when, sent, specifi
     type=click.Choice(["thank_you", "follow_up", "outreach"]),
     help="Which draft (default: what the row needs now).",
 )
-def draft(
-    row: int,
-    source: str | None,
-    today: dt.date | None,
-    worksheet: str | None,
-    header_row: int | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    day_first: bool | None,
-    config_path: str | None,
-    kind: str | None,
-) -> None:
+def draft(row: int, target: Target, kind: str | None) -> None:
     from sheetsync.drafts import lint, render_draft
     from sheetsync.prep import PrepSettings
 
     def action() -> int:
-        settings = _settings(
-            config_path, worksheet=worksheet, header_row=header_row, day_first=day_first
-        )
-        day = _today(today, settings)
-        checked = pipeline.check(
-            pipeline.open_backend(_source(source, settings), settings), settings, day
-        )
+        settings, source, day = target.resolve()
+        checked = pipeline.check(pipeline.open_backend(source, settings), settings, day)
         df = checked.tracker.df
         if row not in df.index:
             raise click.BadParameter(
@@ -598,4 +587,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    except SheetsyncError as exc:  # raised by a command outside _run
+        fail(str(exc))
+    except Exception as exc:
+        _unexpected(exc)
     sys.exit(0)
