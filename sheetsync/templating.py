@@ -84,15 +84,20 @@ def render(name: str, context: Mapping[str, Any], user_dir: Path | None = None) 
 
 def render_text(text: str, context: Mapping[str, Any], label: str) -> str:
     """Render a short template held in data (a checklist item's text)."""
-    env = environment(None)
     try:
-        return _tidy(env.from_string(text).render(**context))
+        return _tidy(_compiled(text).render(**context))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{label}: {exc.message}. Fix the text.") from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"{label}: {exc.message} — check the variable's spelling.") from None
     except Exception as exc:  # a sandbox refusal or an error in the text's own expressions
         raise TemplateError(f"{label}: {type(exc).__name__}: {exc}. Fix the text.") from None
+
+
+@lru_cache(maxsize=256)
+def _compiled(text: str) -> jinja2.Template:
+    """Checklist texts repeat for every interview block: compile each once."""
+    return environment(None).from_string(text)
 
 
 def _undefined_message(name: str, env: SandboxedEnvironment, exc: jinja2.UndefinedError) -> str:

@@ -193,7 +193,7 @@ def run(
     params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Report:
     """Run the selected rules over the tracker and return sorted findings."""
-    findings: list[Finding] = []
+    frames: list[pd.DataFrame] = []
     skipped: dict[str, list[str]] = {}
     for r in selected(select, ignore):
         missing = r.missing(tracker)
@@ -202,34 +202,43 @@ def run(
                 skipped[r.id] = missing
             continue
         hits = r.func(tracker, ctx, **dict((params or {}).get(r.id, {})))
-        findings.extend(_findings(r.id, hits, tracker))
-    kept = apply_snooze(findings, tracker, ctx)
-    return Report(tuple(sorted(kept, key=Finding.sort_key)), skipped)
+        if len(hits.frame):
+            frames.append(hits.frame.assign(rule=r.id))
+    findings = _findings(_sorted(frames), tracker)
+    return Report(tuple(apply_snooze(findings, tracker, ctx)), skipped)
 
 
-def _findings(rule_id: str, hits: Hits, tracker: Tracker) -> Iterable[Finding]:
-    """Turn a rule's hits into findings (column by column: rules may flag 100,000 rows)."""
-    frame = hits.frame
-    rows = [int(r) for r in frame.index.tolist()]
-    contacts = tracker.df["contact"].reindex(frame.index).fillna("").astype(str).tolist()
-    dues = pd.to_datetime(frame["due"]).dt.date.astype(object).tolist()
+def _sorted(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """All hits in one frame, most urgent first, then earliest due, sheet order, rule id."""
+    if not frames:
+        empty = pd.DataFrame(columns=["message", "severity", "rule"])
+        return empty.assign(due=pd.Series(dtype="datetime64[ns]"))
+    hits = pd.concat(frames)
+    hits["due"] = pd.to_datetime(hits["due"])
+    ranks = {s.value: i for i, s in enumerate(Severity)}
+    hits = hits.assign(_rank=hits["severity"].map(ranks), _row=hits.index.astype(int))
+    return hits.sort_values(["_rank", "due", "_row", "rule"], na_position="last", kind="stable")
+
+
+def _findings(hits: pd.DataFrame, tracker: Tracker) -> list[Finding]:
+    """Turn the sorted hits into findings, column by column (rules may flag 100,000 rows)."""
+    rows = [int(r) for r in hits.index.tolist()]
+    contacts = tracker.df["contact"].reindex(hits.index).fillna("").astype(str).tolist()
+    due = hits["due"]
+    dues = due.dt.date.astype(object).where(due.notna(), None).tolist()
     severities = {s.value: s for s in Severity}
-    for row, contact, message, due, severity in zip(
-        rows,
-        contacts,
-        frame["message"].astype(str).tolist(),
-        dues,
-        frame["severity"].tolist(),
-        strict=True,
-    ):
-        yield Finding(
-            row,
-            contact or f"row {row}",
-            rule_id,
-            severities[severity],
-            message,
-            None if due is pd.NaT or not isinstance(due, dt.date) else due,
+    return [
+        Finding(row, contact or f"row {row}", rule, severities[severity], str(message), due)
+        for row, contact, rule, severity, message, due in zip(
+            rows,
+            contacts,
+            hits["rule"].tolist(),
+            hits["severity"].tolist(),
+            hits["message"].tolist(),
+            dues,
+            strict=True,
         )
+    ]
 
 
 def apply_snooze(findings: list[Finding], tracker: Tracker, ctx: Context) -> list[Finding]:
