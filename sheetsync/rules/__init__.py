@@ -30,6 +30,14 @@ class Context:
     today: dt.date
     holidays: tuple[dt.date, ...] = ()
     day_first: bool = False
+    # Results rules share within one run (3B and 7B both need "waiting for a reply").
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def shared(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per run for ``key``."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     @property
     def now(self) -> pd.Timestamp:
@@ -195,6 +203,7 @@ def run(
     """Run the selected rules over the tracker and return sorted findings."""
     frames: list[pd.DataFrame] = []
     skipped: dict[str, list[str]] = {}
+    ctx.memo.clear()  # what rules share is shared within this run only
     for r in selected(select, ignore):
         missing = r.missing(tracker)
         if missing:

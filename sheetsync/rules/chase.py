@@ -23,6 +23,11 @@ def _there(t: Tracker) -> pd.Series:
 
 def _waiting(t: Tracker, ctx: Context) -> pd.Series:
     """Rows whose first outreach has had no reply, no interview and no follow-up."""
+    result: pd.Series = ctx.shared("chase:waiting", lambda: _compute_waiting(t, ctx))
+    return result
+
+
+def _compute_waiting(t: Tracker, ctx: Context) -> pd.Series:
     sent = dates(t, "outreach_date")
     return (
         sent.notna()

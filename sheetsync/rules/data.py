@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from sheetsync.fields import BY_ID, Kind
@@ -92,18 +93,14 @@ def duplicate_contact(t: Tracker, ctx: Context) -> Hits:
     keys = t.df["key"]
     mask = keys.notna() & keys.duplicated(keep="first")
     firsts = keys[keys.notna() & ~mask]
-    first_row = dict(zip(firsts.tolist(), firsts.index.tolist(), strict=True))
-    first = keys[mask].map(first_row)
-    how = (
-        keys[mask].str.contains("@").map({True: "same email", False: "same name and organisation"})
-    )
-    message = (
-        "Same person as row "
-        + first.astype("Int64").astype("string")
-        + " ("
-        + how.astype("string")
-        + "): merge the two rows"
-    )
+    dupes = keys[mask].to_numpy(dtype=object)
+    row_of_first = pd.Series(firsts.index.to_numpy(), index=firsts.to_numpy(dtype=object))
+    first = row_of_first.reindex(dupes).to_numpy()
+    how = np.where([("@" in k) for k in dupes], "same email", "same name and organisation")
+    words = [
+        f"Same person as row {r} ({h}): merge the two rows" for r, h in zip(first, how, strict=True)
+    ]
+    message = pd.Series(words, index=keys.index[mask], dtype=object)
     return Hits.of(mask, message, severity=Severity.DATA)
 
 
