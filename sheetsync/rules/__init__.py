@@ -231,23 +231,16 @@ def _sorted(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _findings(hits: pd.DataFrame, tracker: Tracker) -> list[Finding]:
     """Turn the sorted hits into findings, column by column (rules may flag 100,000 rows)."""
-    rows = [int(r) for r in hits.index.tolist()]
+    rows = hits.index.astype(int).tolist()
     contacts = tracker.df["contact"].reindex(hits.index).fillna("").astype(str).tolist()
+    contacts = [c or f"row {r}" for r, c in zip(rows, contacts, strict=True)]
     due = hits["due"]
     dues = due.dt.date.astype(object).where(due.notna(), None).tolist()
-    severities = {s.value: s for s in Severity}
-    return [
-        Finding(row, contact or f"row {row}", rule, severities[severity], str(message), due)
-        for row, contact, rule, severity, message, due in zip(
-            rows,
-            contacts,
-            hits["rule"].tolist(),
-            hits["severity"].tolist(),
-            hits["message"].tolist(),
-            dues,
-            strict=True,
-        )
-    ]
+    by_value = {s.value: s for s in Severity}
+    severities = [by_value[s] for s in hits["severity"].tolist()]
+    messages = hits["message"].astype(str).tolist()
+    columns = zip(rows, contacts, hits["rule"].tolist(), severities, messages, dues, strict=True)
+    return list(map(Finding._make, columns))  # tuple.__new__: the fast way to build many
 
 
 def apply_snooze(findings: list[Finding], tracker: Tracker, ctx: Context) -> list[Finding]:
