@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ import pandas as pd
 
 from sheetsync.dates import Outcome, Reading, describe, read_value
 from sheetsync.fields import BY_ID, Kind
-from sheetsync.grid import CellError, CellValue, Grid, Tab, cell_ref, clean_text, is_blank
+from sheetsync.grid import CellError, Grid, Tab, cell_ref, clean_text, is_blank
 from sheetsync.layout import Layout
 
 IDENTITY = ("name", "first_name", "last_name", "email", "organization", "linkedin")
@@ -523,13 +523,3 @@ def empty_series(df: pd.DataFrame, dtype: str = "string") -> pd.Series:
 def column(df: pd.DataFrame, name: str, dtype: str) -> pd.Series:
     """``df[name]`` when present, else an all-missing column of ``dtype``."""
     return df[name] if name in df else empty_series(df, dtype)
-
-
-def rows_of(values: Sequence[CellValue]) -> list[CellValue]:
-    """A copy of one row's values (helper for tests and backends)."""
-    return list(values)
-
-
-def as_dates(s: pd.Series) -> np.ndarray:
-    """A datetime64 column as ``datetime64[D]`` (NaT kept), for business-day arithmetic."""
-    return s.to_numpy(dtype="datetime64[D]")

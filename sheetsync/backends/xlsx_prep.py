@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape
 
 from sheetsync.backends.xlsx_package import CellStyle, clean_text, excel_serial
-from sheetsync.grid import CellValue, cell_ref, col_letter
+from sheetsync.grid import CellValue, cell_ref
 from sheetsync.models import PrepPlan
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -123,8 +123,3 @@ def _validation(plan: PrepPlan) -> str:
         f'showErrorMessage="0" sqref="{" ".join(ranges)}"><formula1>{escape(TICKS)}</formula1>'
         "</dataValidation></dataValidations>"
     )
-
-
-def last_column(plan: PrepPlan) -> str:
-    """The letter of the rightmost column the prep tab uses."""
-    return col_letter(max((len(r) for r in plan.rows), default=1))
