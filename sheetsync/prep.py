@@ -300,10 +300,14 @@ def _record(row: pd.Series) -> dict[str, Any]:
     return {str(k): v for k, v in row.items()}
 
 
-def _block_key(ctx: _Context, row_no: int, row: pd.Series) -> str:
+def _who(row: pd.Series, row_no: int) -> str:
+    """The contact key of a frame row, or its row number when it has none."""
     key = row.get("key")
-    who = str(key) if isinstance(key, str) and key else f"row{row_no}"
-    return f"{who}|{pd.Timestamp(row['interview_date']):%Y-%m-%d}"
+    return str(key) if isinstance(key, str) and key else f"row{row_no}"
+
+
+def _block_key(ctx: _Context, row_no: int, row: pd.Series) -> str:
+    return f"{_who(row, row_no)}|{pd.Timestamp(row['interview_date']):%Y-%m-%d}"
 
 
 def _block(ctx: _Context, row_no: int, row: pd.Series, stage: str) -> list[PrepRow]:
@@ -383,7 +387,7 @@ def _follow_ups(ctx: _Context, findings: Iterable[Finding]) -> list[list[PrepRow
     df = ctx.tracker.df
     for f in due:
         row = df.iloc[int(df.index.get_indexer(pd.Index([f.row]))[0])]
-        base = f"{row.get('key') or f'row{f.row}'}|follow-up|{f.due}"
+        base = f"{_who(row, f.row)}|follow-up|{f.due}"
         draft = render_draft(
             "follow_up", _record(row), ctx.settings.me, ctx.today, ctx.settings.templates_dir
         )
