@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from sheetsync.fields import BY_ID
 from sheetsync.grid import CellValue, Grid, Tab
 
 TODAY = dt.date(2026, 3, 16)
+
+# In CI the property tests draw the same examples every run (a landing must not depend on
+# luck); on a developer's machine they explore new ones each time.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def grid_of(rows: Sequence[Sequence[CellValue]], name: str = "Contacts") -> Grid:
