@@ -26,6 +26,7 @@ from rich.table import Table
 
 from sheetsync import __version__, rules
 from sheetsync import sync as pipeline
+from sheetsync.commands import parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.errors import SheetsyncError
 from sheetsync.models import Finding, Severity, SyncResult
@@ -60,15 +61,6 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 
 # ---------------------------------------------------------------------- shared options
-
-
-def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date: use YYYY-MM-DD.") from None
 
 
 @dataclass(frozen=True)
@@ -116,7 +108,7 @@ def judged_options(func: Callable[..., None]) -> Callable[..., None]:
         click.argument("source", required=False),
         click.option(
             "--today",
-            callback=_parse_today,
+            callback=parse_date,
             metavar="YYYY-MM-DD",
             help="Judge dates as of this day (default: today).",
         ),
@@ -483,7 +475,7 @@ def init(path: str, force: bool) -> None:
 
 @cli.command()
 @click.argument("source", required=False)
-@click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD", help="Judge as of this day.")
+@click.option("--today", callback=parse_date, metavar="YYYY-MM-DD", help="Judge as of this day.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="sheetsync.toml.")
 def doctor(source: str | None, today: dt.date | None, config_path: str | None) -> None:
     """Check credentials, access, the tab and header found, and the column map."""

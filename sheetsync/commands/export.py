@@ -12,18 +12,10 @@ from pathlib import Path
 
 import click
 
+from sheetsync.commands import parse_date
 from sheetsync.config import Settings
 
 EXIT_ERROR = 3
-
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date: use YYYY-MM-DD.") from None
 
 
 @click.command("export")
@@ -35,9 +27,14 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     type=click.Path(dir_okay=False),
     help="The workbook to write (.xlsx). Never the tracker itself.",
 )
-@click.option("--today", callback=_date, metavar="YYYY-MM-DD", help="As-of date (default: today).")
 @click.option(
-    "--since", callback=_date, metavar="YYYY-MM-DD", help="Cover only people first contacted since."
+    "--today", callback=parse_date, metavar="YYYY-MM-DD", help="As-of date (default: today)."
+)
+@click.option(
+    "--since",
+    callback=parse_date,
+    metavar="YYYY-MM-DD",
+    help="Cover only people first contacted since.",
 )
 @click.option(
     "--redact/--no-redact",

@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 import click
 
 from sheetsync import calendar, digest, scheduler
+from sheetsync.commands import parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.errors import SheetsyncError
 
@@ -44,15 +45,6 @@ def _guard(action: Callable[[], int]) -> NoReturn:
     except KeyboardInterrupt:
         _fail("Interrupted.", 130)
     sys.exit(code)
-
-
-def _today_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date: use YYYY-MM-DD.") from None
 
 
 def _at_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.time | None:
@@ -84,7 +76,7 @@ state_option = click.option(
 )
 today_option = click.option(
     "--today",
-    callback=_today_option,
+    callback=parse_date,
     metavar="YYYY-MM-DD",
     help="Judge dates as of this day (default: today in the configured time zone).",
 )
