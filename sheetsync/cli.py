@@ -168,7 +168,9 @@ def _today(given: dt.date | None, settings: Settings) -> dt.date:
     return dt.datetime.now(zone).date()
 
 
-def _run(action: Callable[[], int]) -> NoReturn:
+def run_action(action: Callable[[], int]) -> NoReturn:
+    """Run a command's body: its return value is the exit code; a SheetsyncError is a message
+    on stderr and exit 3; anything unexpected is reported as a bug, without a traceback."""
     try:
         code = action()
     except SheetsyncError as exc:
@@ -231,7 +233,7 @@ def check(target: Target, fmt: str, exit_zero: bool) -> None:
             render_check(checked, _console())
         return EXIT_FINDINGS if checked.report.findings and not exit_zero else 0
 
-    _run(action)
+    run_action(action)
 
 
 def check_json(checked: pipeline.Checked) -> dict[str, Any]:
@@ -335,7 +337,7 @@ def sync(target: Target, dry_run: bool, output: str | None, fmt: str) -> None:
             render_sync(result, _console())
         return 0
 
-    _run(action)
+    run_action(action)
 
 
 def sync_json(result: SyncResult) -> dict[str, Any]:
@@ -470,7 +472,7 @@ def init(path: str, force: bool) -> None:
         click.echo(f"Created {path}: fill in the Contacts tab, then run `sheetsync sync {path}`.")
         return 0
 
-    _run(action)
+    run_action(action)
 
 
 @cli.command()
@@ -492,7 +494,7 @@ def doctor(source: str | None, today: dt.date | None, config_path: str | None) -
                 console.print(f"    → {_escape(c.fix)}")
         return 0 if all(c.ok for c in checks) else EXIT_ERROR
 
-    _run(action)
+    run_action(action)
 
 
 DRAFT_HELP = """Print the email draft for one row: a thank-you after an interview, the 7B follow-up
@@ -541,7 +543,7 @@ def draft(row: int, target: Target, kind: str | None) -> None:
                 click.echo(f"lint {issue.severity}: {issue.message}", err=True)
         return 0
 
-    _run(action)
+    run_action(action)
 
 
 def _draft_kind(checked: pipeline.Checked, row: int) -> str:

@@ -79,7 +79,7 @@ def export_cmd(
         return _export(chosen, Path(output), settings, cli._today(today, settings), since, redact,
                        student, cohort)  # fmt: skip
 
-    cli._run(action)
+    cli.run_action(action)
 
 
 def _export(

@@ -23,7 +23,6 @@ import click
 from sheetsync import calendar, digest, scheduler
 from sheetsync.commands import parse_date
 from sheetsync.config import Settings, load_settings
-from sheetsync.errors import SheetsyncError
 
 EXIT_ERROR = 3
 
@@ -37,14 +36,10 @@ def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 
 def _guard(action: Callable[[], int]) -> NoReturn:
-    """Run a command body: a SheetsyncError is a message on stderr and exit 3."""
-    try:
-        code = action()
-    except SheetsyncError as exc:
-        _fail(str(exc))
-    except KeyboardInterrupt:
-        _fail("Interrupted.", 130)
-    sys.exit(code)
+    """Run a command body the way every command does (errors → message and exit code)."""
+    from sheetsync.cli import run_action  # imported late: cli imports this module while loading
+
+    run_action(action)
 
 
 def _at_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.time | None:
