@@ -126,12 +126,6 @@ class Tracker:
     skipped: dict[int, str] = field(default_factory=dict)  # row → section/example/blank
     source: str = ""
 
-    def where(self, mask: pd.Series) -> Tracker:
-        """The same tracker with only the rows where ``mask`` is true (rules word their
-        messages for flagged rows only: a tracker may have 100,000 rows)."""
-        keep = mask.fillna(False).astype(bool)
-        return Tracker(self.df[keep], self.layout, self.problems, self.skipped, self.source)
-
     def has(self, field_id: str) -> bool:
         """True when the sheet has a column for the field (derived fields count)."""
         return self.layout.has(field_id) or field_id in self.df.columns

@@ -13,11 +13,13 @@ import datetime as dt
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sheetsync import gcpause
 from sheetsync.errors import ConfigError
 from sheetsync.frame import Tracker
 from sheetsync.models import Finding, Severity
@@ -78,19 +80,41 @@ class Hits:
         severity: pd.Series | Severity,
         due: pd.Series | None = None,
     ) -> Hits:
-        """Build hits from a boolean mask over the frame and per-row message/due/severity."""
-        rows = mask.index[mask.fillna(False).astype(bool)]
-        out = pd.DataFrame(index=rows)
-        out["message"] = message[rows] if isinstance(message, pd.Series) else message
-        out["due"] = due[rows] if due is not None else pd.NaT
-        sev = severity[rows] if isinstance(severity, pd.Series) else severity.value
-        out["severity"] = sev
-        return cls(out)
+        """Build hits from a boolean mask over the frame and per-row message/due/severity.
+
+        The series may cover every row of the frame or only the flagged ones (rules word
+        their messages for flagged rows only); they are aligned on the sheet row.
+        """
+        keep = mask.to_numpy(dtype=bool, na_value=False)
+        rows = mask.index[keep]
+        data = {
+            "message": _flagged(message, mask.index, keep, rows),
+            "due": pd.NaT if due is None else _flagged(due, mask.index, keep, rows),
+            "severity": _flagged(
+                severity if isinstance(severity, pd.Series) else severity.value,
+                mask.index,
+                keep,
+                rows,
+            ),
+        }
+        return cls(pd.DataFrame(data, index=rows))
 
     @classmethod
     def none(cls) -> Hits:
         """No rows flagged."""
         return cls(pd.DataFrame(columns=["message", "due", "severity"]))
+
+
+def _flagged(value: pd.Series | str, index: pd.Index, keep: np.ndarray, rows: pd.Index) -> Any:
+    """``value`` on the flagged ``rows``: a constant as is, a series by its row labels
+    (positionally when it covers exactly the frame's rows or the flagged ones: no lookups)."""
+    if not isinstance(value, pd.Series):
+        return value
+    if value.index.equals(index):
+        return value.to_numpy()[keep]
+    if value.index.equals(rows):
+        return value.to_numpy()
+    return value.reindex(rows).to_numpy()
 
 
 RuleFunc = Callable[..., Hits]
@@ -201,7 +225,7 @@ def run(
     params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Report:
     """Run the selected rules over the tracker and return sorted findings."""
-    frames: list[pd.DataFrame] = []
+    hits: list[tuple[str, pd.DataFrame]] = []
     skipped: dict[str, list[str]] = {}
     ctx.memo.clear()  # what rules share is shared within this run only
     for r in selected(select, ignore):
@@ -210,37 +234,77 @@ def run(
             if not r.opt_in:
                 skipped[r.id] = missing
             continue
-        hits = r.func(tracker, ctx, **dict((params or {}).get(r.id, {})))
-        if len(hits.frame):
-            frames.append(hits.frame.assign(rule=r.id))
-    findings = _findings(_sorted(frames), tracker)
+        found = r.func(tracker, ctx, **dict((params or {}).get(r.id, {})))
+        if len(found.frame):
+            hits.append((r.id, found.frame))
+    findings = _findings(_Columns.of(hits), tracker)
     return Report(tuple(apply_snooze(findings, tracker, ctx)), skipped)
 
 
-def _sorted(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """All hits in one frame, most urgent first, then earliest due, sheet order, rule id."""
-    if not frames:
-        empty = pd.DataFrame(columns=["message", "severity", "rule"])
-        return empty.assign(due=pd.Series(dtype="datetime64[ns]"))
-    hits = pd.concat(frames)
-    hits["due"] = pd.to_datetime(hits["due"])
-    ranks = {s.value: i for i, s in enumerate(Severity)}
-    hits = hits.assign(_rank=hits["severity"].map(ranks), _row=hits.index.astype(int))
-    return hits.sort_values(["_rank", "due", "_row", "rule"], na_position="last", kind="stable")
+_SEVERITIES = list(Severity)  # most urgent first: a finding's rank is its position here
+_RANK_INDEX = pd.Index([s.value for s in Severity])
 
 
-def _findings(hits: pd.DataFrame, tracker: Tracker) -> list[Finding]:
-    """Turn the sorted hits into findings, column by column (rules may flag 100,000 rows)."""
-    rows = hits.index.astype(int).tolist()
-    contacts = tracker.df["contact"].reindex(hits.index).fillna("").astype(str).tolist()
-    contacts = [c or f"row {r}" for r, c in zip(rows, contacts, strict=True)]
-    due = hits["due"]
-    dues = due.dt.date.astype(object).where(due.notna(), None).tolist()
-    by_value = {s.value: s for s in Severity}
-    severities = [by_value[s] for s in hits["severity"].tolist()]
-    messages = hits["message"].astype(str).tolist()
-    columns = zip(rows, contacts, hits["rule"].tolist(), severities, messages, dues, strict=True)
-    return list(map(Finding._make, columns))  # tuple.__new__: the fast way to build many
+@dataclass(frozen=True)
+class _Columns:
+    """Every rule's hits side by side as numpy columns, sorted most urgent first, then
+    earliest due (none last), sheet order, rule id. Rules may flag 100,000 rows, so this is
+    built and sorted with array operations, never row by row."""
+
+    rows: np.ndarray  # int64 sheet rows
+    rules: np.ndarray  # object: rule ids
+    ranks: np.ndarray  # int: position in Severity
+    messages: np.ndarray  # object: str
+    dues: np.ndarray  # datetime64[D], NaT when none
+
+    @classmethod
+    def of(cls, hits: list[tuple[str, pd.DataFrame]]) -> _Columns:
+        """Concatenate and sort the hits of each rule (``(rule id, Hits.frame)`` pairs)."""
+        if not hits:
+            empty = np.array([], dtype=object)
+            none = np.array([], dtype=np.int64)
+            return cls(none, empty, none, empty, np.array([], dtype="datetime64[D]"))
+        frames = [f for _, f in hits]
+        rows = np.concatenate([f.index.to_numpy(dtype=np.int64) for f in frames])
+        rules = np.concatenate([np.full(len(f), rid, dtype=object) for rid, f in hits])
+        ranks = np.concatenate([_RANK_INDEX.get_indexer(pd.Index(f["severity"])) for f in frames])
+        messages = np.concatenate(
+            [f["message"].to_numpy(dtype=object, na_value="") for f in frames]
+        )
+        dues = np.concatenate([_day_array(f["due"]) for f in frames])
+        due_key = dues.view(np.int64).copy()
+        due_key[np.isnat(dues)] = np.iinfo(np.int64).max  # no due date: after every date
+        rule_key = pd.Index(sorted(RULES)).get_indexer(pd.Index(rules))
+        order = np.lexsort((rule_key, rows, due_key, ranks))  # the last key sorts first
+        return cls(rows[order], rules[order], ranks[order], messages[order], dues[order])
+
+
+def _day_array(due: pd.Series) -> np.ndarray:
+    """A hits frame's due column as ``datetime64[D]`` (it may hold NaT or be all-missing)."""
+    return pd.to_datetime(due).to_numpy(dtype="datetime64[D]")
+
+
+def _findings(cols: _Columns, tracker: Tracker) -> list[Finding]:
+    """Turn the sorted columns into findings; a row without a name is called "row N"."""
+    index = tracker.df.index
+    labels = tracker.df["contact"].to_numpy(dtype=object, na_value="")
+    at = index.get_indexer(pd.Index(cols.rows))
+    contacts = np.where(at >= 0, labels[at], "").astype(object)
+    rows = cols.rows.tolist()
+    for i in np.flatnonzero(contacts == ""):  # few: rows with neither name nor email
+        contacts[i] = f"row {rows[i]}"
+    severities = np.array(_SEVERITIES, dtype=object)[cols.ranks]
+    columns = zip(
+        rows,
+        contacts.tolist(),
+        cols.rules.tolist(),
+        severities.tolist(),
+        cols.messages.tolist(),
+        cols.dues.astype(object).tolist(),  # datetime.date, or None for NaT
+        strict=True,
+    )
+    with gcpause.paused():  # 100,000 tuples: no cycles among them to look for
+        return list(map(tuple.__new__, repeat(Finding), columns))  # C speed, no Python frame
 
 
 def apply_snooze(findings: list[Finding], tracker: Tracker, ctx: Context) -> list[Finding]:

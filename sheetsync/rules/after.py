@@ -9,7 +9,7 @@ import pandas as pd
 from sheetsync.frame import Tracker
 from sheetsync.models import Severity
 from sheetsync.rules import Context, Example, Hits, rule
-from sheetsync.rules.common import dates, day_words, text, yes
+from sheetsync.rules.common import dates, day_words, flagged, text, yes
 
 DONE = re.compile(r"^\s*(done|sent|✓|✔|☑|\[x\]|x\b|completed)", re.I)
 
@@ -56,7 +56,7 @@ def thank_you_missing(
     words = day_words(when[mask], ctx)
     message = (
         "Send "
-        + t.where(mask).df["contact"]
+        + flagged(t, mask)
         + " a personal thank-you for the conversation "
         + words.where(age[mask] <= 1, "on " + words)
     )
@@ -82,7 +82,7 @@ def ask_referrals(t: Tracker, ctx: Context, *, within_days: int = 30) -> Hits:
     mask = (age >= 1) & (age <= within_days) & text(t, "referrals").isna()
     message = (
         "Write down whom "
-        + t.where(mask).df["contact"]
+        + flagged(t, mask)
         + " suggested you talk to next (or 'none'); ask them if you did not"
     )
     return Hits.of(mask, message, severity=Severity.INFO)
@@ -107,7 +107,7 @@ def promise_open(t: Tracker, ctx: Context) -> Hits:
     done = written.str.match(DONE.pattern, case=False).astype(bool)
     mask = pd.Series(False, index=t.df.index)
     mask[written.index[~done]] = True
-    who = t.where(mask).df["contact"]
+    who = flagged(t, mask)
     message = "You promised " + who + ": " + promised[mask] + " — then mark it 'done: …'"
     return Hits.of(mask, message, severity=Severity.DUE)
 

@@ -13,11 +13,11 @@ import pandas as pd
 from sheetsync.frame import Tracker
 from sheetsync.models import Severity
 from sheetsync.rules import Context, Example, Hits, rule
-from sheetsync.rules.common import at_org, busday_offset, dates, yes
+from sheetsync.rules.common import at_org, busday_offset, dates, flagged, yes
 
 
-def _there(t: Tracker) -> pd.Series:
-    org = at_org(t)
+def _there(t: Tracker, mask: pd.Series) -> pd.Series:
+    org = at_org(t, mask)
     return org.mask(org == "", " at the same organisation")
 
 
@@ -82,10 +82,9 @@ def follow_up_3b(
     due = busday_offset(sent, business_days, ctx)
     later = busday_offset(sent, follow_up_after, ctx)
     mask = _waiting(t, ctx) & (ctx.now >= due) & (ctx.now < later)
-    s = t.where(mask)
     message = (
-        "No reply from " + s.df["contact"] + f" after {business_days} business days: "
-        "write to a second person" + _there(s)
+        "No reply from " + flagged(t, mask) + f" after {business_days} business days: "
+        "write to a second person" + _there(t, mask)
     )
     return Hits.of(mask, message, severity=Severity.DUE, due=due)
 
@@ -131,7 +130,7 @@ def follow_up_7b(
         ctx.now > late, Severity.OVERDUE.value
     )
     message = (
-        "No reply from " + t.where(mask).df["contact"] + f" in {business_days} business days: "
+        "No reply from " + flagged(t, mask) + f" in {business_days} business days: "
         "send one short, polite follow-up"
     )
     return Hits.of(mask, message, severity=severity, due=due)
@@ -167,11 +166,10 @@ def move_on(t: Tracker, ctx: Context, *, business_days: int = 7) -> Hits:
     due = busday_offset(followed, business_days, ctx)
     mask = followed.notna() & ~yes(t, "response") & dates(t, "interview_date").isna()
     mask &= ctx.now >= due
-    s = t.where(mask)
     message = (
         "No answer to your follow-up with "
-        + s.df["contact"]
+        + flagged(t, mask)
         + ": let it rest and try another person"
-        + at_org(s)
+        + at_org(t, mask)
     )
     return Hits.of(mask, message, severity=Severity.INFO, due=due)

@@ -7,7 +7,7 @@ import pandas as pd
 from sheetsync.frame import Tracker
 from sheetsync.models import Severity
 from sheetsync.rules import Context, Example, Hits, rule
-from sheetsync.rules.common import dates, days_ago, yes
+from sheetsync.rules.common import dates, days_ago, flagged, yes
 
 
 @rule(
@@ -56,7 +56,7 @@ def stale_contact(t: Tracker, ctx: Context, *, days: int = 90) -> Hits:
     mask = talked & ~upcoming & due.notna() & (ctx.now >= due)
     message = (
         "Last in touch with "
-        + t.where(mask).df["contact"]
+        + flagged(t, mask)
         + " "
         + days_ago(last[mask], ctx).astype("Int64").astype("string")
         + " days ago: "

@@ -7,7 +7,7 @@ import pandas as pd
 from sheetsync.frame import Tracker
 from sheetsync.models import Severity
 from sheetsync.rules import Context, Example, Hits, rule
-from sheetsync.rules.common import at_org, busday_offset, dates, day_words, text
+from sheetsync.rules.common import at_org, busday_offset, dates, day_words, flagged, text
 
 
 @rule(
@@ -32,14 +32,13 @@ def prep_needed(t: Tracker, ctx: Context, *, window_days: int = 3) -> Hits:
     ahead = (when - ctx.now).dt.days
     mask = (ahead >= 0) & (ahead <= window_days)
     severity = pd.Series(Severity.SOON.value, index=t.df.index).mask(ahead <= 1, Severity.DUE.value)
-    s = t.where(mask)
     message = (
         "Interview with "
-        + s.df["contact"]
+        + flagged(t, mask)
         + " "
         + _on(when[mask], ctx)
         + ": prepare — research them"
-        + at_org(s)
+        + at_org(t, mask)
         + ", your intro, your questions"
     )
     return Hits.of(mask, message, severity=severity, due=when)
@@ -74,14 +73,13 @@ def confirm_meeting(t: Tracker, ctx: Context, *, business_days_before: int = 1) 
     when = dates(t, "interview_date")
     confirm_on = busday_offset(when, -business_days_before, ctx, roll="backward")
     mask = (confirm_on <= ctx.now) & (when > ctx.now)
-    s = t.where(mask)
     message = (
         "Confirm the meeting "
         + _on(when[mask], ctx)
         + " with "
-        + s.df["contact"]
+        + flagged(t, mask)
         + ": time, time zone and "
-        + text(s, "platform").fillna("place or platform")
+        + flagged(t, mask, "platform").fillna("place or platform")
     )
     return Hits.of(mask, message, severity=Severity.DUE, due=confirm_on)
 
@@ -108,7 +106,7 @@ def details_missing(t: Tracker, ctx: Context, *, window_days: int = 14) -> Hits:
     mask = (ahead >= 0) & (ahead <= window_days) & text(t, "platform").isna()
     message = (
         "No place or platform recorded for the interview with "
-        + t.where(mask).df["contact"]
+        + flagged(t, mask)
         + " "
         + _on(when[mask], ctx)
         + ": add it, with the time zone"
