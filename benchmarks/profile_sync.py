@@ -46,6 +46,7 @@ STAGES: list[tuple[str, str, str]] = [
     ("sheetsync.sync", "plan_prep", "prep tab"),
     ("sheetsync.backends.xlsx:XlsxBackend", "_patch", "patch sheet XML"),
     ("sheetsync.backends.xlsx:XlsxBackend", "_put_prep", "patch prep part"),
+    ("sheetsync.backends.xlsx_package:PackageWriter", "to_bytes", "zip the package"),
     ("sheetsync.backends.xlsx:XlsxBackend", "_verify", "verify"),
     ("sheetsync.backends.xlsx:XlsxBackend", "_check_unchanged", "guards (unchanged, locks)"),
     ("sheetsync.backends.xlsx:XlsxBackend", "_check_locks", "guards (unchanged, locks)"),

@@ -32,11 +32,13 @@ from python_calamine import CalamineWorkbook
 from sheetsync.backends.xlsx_package import (
     CellStyle,
     CellWrite,
+    PackageWriter,
     changed_parts,
     error_cells,
     inspect_package,
     patch_cells,
     put_sheet,
+    register_styles,
 )
 from sheetsync.errors import SourceError, WriteRefused
 
@@ -653,6 +655,46 @@ def test_put_sheet_adds_then_replaces_a_tab(tracker: Path) -> None:
     assert put_sheet(replaced, "Prep", prep("Updated")) is replaced
     with pytest.raises(WriteRefused, match="orphan"):
         put_sheet(replaced, "Contacts", prep("no"))
+
+
+def test_one_writer_gives_what_the_three_steps_give_and_zips_once(tracker: Path) -> None:
+    """A sync patches cells, registers the prep tab's styles and puts the tab: one
+    PackageWriter makes the same parts (each step seeing the last one's styles.xml) and
+    returns the original bytes when nothing changes."""
+    data = tracker.read_bytes()
+    prep = (
+        f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr">'
+        "<is><t>Before the call</t></is></c></row></sheetData></worksheet>"
+    ).encode()
+    bold_blue = CellStyle(bold=True, fill="DDEBF7")
+
+    chained = patch_cells(data, "Contacts", MANAGED)
+    chained, chained_ids = register_styles(chained, [bold_blue, STATUS])
+    chained = put_sheet(chained, "Prep", prep)
+
+    writer = PackageWriter(data)
+    writer.patch_cells("Contacts", MANAGED)
+    ids = writer.register_styles([bold_blue, STATUS])
+    together = writer.to_bytes()
+    writer.put_sheet("Prep", prep)
+    together = writer.to_bytes()
+
+    assert ids == chained_ids
+    assert ids[1] == load(together)["Contacts"]["G2"].style_id  # STATUS reused, not added twice
+    assert zip_parts(together) == zip_parts(chained)
+    assert [n for n, _ in zip_layout(together)] == [n for n, _ in zip_layout(chained)]
+    assert changed_parts(data, together) == {
+        SHEET1,
+        "xl/styles.xml",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "[Content_Types].xml",
+        "xl/worksheets/sheet3.xml",
+    }
+    idle = PackageWriter(together)
+    idle.register_styles([bold_blue])
+    idle.put_sheet("Prep", prep)
+    assert idle.to_bytes() is together
 
 
 def test_put_sheet_rejects_bad_input(tracker: Path) -> None:

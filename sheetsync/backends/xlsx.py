@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,12 +34,10 @@ from sheetsync.backends.xlsx_package import (
     CellStyle,
     CellWrite,
     PackageInfo,
+    PackageWriter,
     changed_parts,
     error_cells,
     inspect_package,
-    patch_cells,
-    put_sheet,
-    register_styles,
 )
 from sheetsync.errors import FileLockedError, SourceChangedError, SourceError, WriteRefused
 from sheetsync.grid import CellError, CellValue, Grid, MergedRange, Tab
@@ -138,6 +137,7 @@ class XlsxBackend:
         )
         self._data: bytes | None = None
         self._fingerprint: Fingerprint | None = None
+        self._tabs_read: dict[str, Tab] = {}
         self._info: PackageInfo | None = None
 
     @property
@@ -158,6 +158,7 @@ class XlsxBackend:
         sniff(self.path, data)
         self._info = inspect_package(data)
         grid = Grid(self.name, _parse_tabs(data, self._info), date1904=self._info.date1904)
+        self._tabs_read = {tab.name: tab for tab in grid.tabs}
         self._data, self._fingerprint = data, Fingerprint.of(self.path, data)
         return grid
 
@@ -189,9 +190,12 @@ class XlsxBackend:
         target = self.output or self.path
         self._check_locks(target)
         self._check_unchanged()
-        patched = self._patch(data, plan) if plan.changes else data
+        writer = PackageWriter(data)
+        if plan.changes:
+            self._patch(writer, plan)
         if plan.prep is not None:
-            patched = self._put_prep(patched, plan.prep)
+            self._put_prep(writer, plan.prep)
+        patched = writer.to_bytes()
         self._verify(data, patched, plan)
         self._check_locks(target)
         self._check_unchanged()
@@ -231,19 +235,19 @@ class XlsxBackend:
                 "program?). Nothing was written: run sync again."
             )
 
-    def _patch(self, data: bytes, plan: Plan) -> bytes:
+    def _patch(self, writer: PackageWriter, plan: Plan) -> None:
         writes = {
             (c.row, c.col): CellWrite(_writable(c.new), _style(c.style, c.new))
             for c in plan.changes
         }
         widths = {plan.column_of[h]: w for h, w in _widths().items() if h in plan.new_columns}
-        return patch_cells(data, plan.worksheet, writes, column_widths=widths)
+        writer.patch_cells(plan.worksheet, writes, column_widths=widths)
 
-    def _put_prep(self, data: bytes, prep: PrepPlan) -> bytes:
-        data, ids = register_styles(data, xlsx_prep.styles_needed())
+    def _put_prep(self, writer: PackageWriter, prep: PrepPlan) -> None:
+        ids = writer.register_styles(xlsx_prep.styles_needed())
         style_ids = dict(zip(xlsx_prep.KIND_STYLES, ids, strict=True))
         date1904 = self._info.date1904 if self._info else False
-        return put_sheet(data, prep.tab, xlsx_prep.sheet_xml(prep, style_ids, date1904))
+        writer.put_sheet(prep.tab, xlsx_prep.sheet_xml(prep, style_ids, date1904))
 
     def _verify(self, before: bytes, after: bytes, plan: Plan) -> None:
         """Prove the patch touched nothing but managed cells before it replaces the file."""
@@ -262,7 +266,7 @@ class XlsxBackend:
                 f"Internal check failed: the patch would change {sorted(extra)}. "
                 "Nothing was written; please report this."
             )
-        old = _parse_one(before, self._info, plan.worksheet)
+        old = self._tabs_read[plan.worksheet]  # as read: the parse is the same function's
         new = _parse_one(after, inspect_package(after), plan.worksheet)
         managed = set(plan.column_of.values())
         bad = _first_difference(old, new, managed)
@@ -425,13 +429,35 @@ def _parse_one(data: bytes, info: PackageInfo, name: str) -> Tab:
 
 
 def _first_difference(old: Tab, new: Tab, managed: set[int]) -> str | None:
+    """The first cell outside the ``managed`` columns whose value differs, as "B7"."""
     from sheetsync.grid import cell_ref
 
     for r in range(1, max(old.height, new.height) + 1):
         a, b = old.row_values(r), new.row_values(r)
-        for c in range(1, max(len(a), len(b)) + 1):
-            if c in managed:
-                continue
-            if old.cell(r, c) != new.cell(r, c):
-                return cell_ref(r, c)
+        if a == b:
+            continue
+        width = max(len(a), len(b))
+        for lo, hi in _unmanaged_spans(managed, width):
+            if _span(a, lo, hi) != _span(b, lo, hi):  # whole spans compared at C speed
+                for c in range(lo + 1, hi + 1):
+                    if old.cell(r, c) != new.cell(r, c):
+                        return cell_ref(r, c)
     return None
+
+
+def _unmanaged_spans(managed: set[int], width: int) -> list[tuple[int, int]]:
+    """0-based ``[lo, hi)`` slices of a row of ``width`` cells that skip the managed columns."""
+    spans, lo = [], 0
+    for col in sorted(c for c in managed if c <= width):
+        if col - 1 > lo:
+            spans.append((lo, col - 1))
+        lo = col
+    if width > lo:
+        spans.append((lo, width))
+    return spans
+
+
+def _span(cells: Sequence[CellValue], lo: int, hi: int) -> list[CellValue]:
+    """``cells[lo:hi]`` padded with None to ``hi - lo`` cells."""
+    part = list(cells[lo:hi])
+    return part + [None] * (hi - lo - len(part))

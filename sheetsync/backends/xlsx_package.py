@@ -40,6 +40,7 @@ __all__ = [
     "CellStyle",
     "CellWrite",
     "PackageInfo",
+    "PackageWriter",
     "SheetRef",
     "changed_parts",
     "clean_text",
@@ -295,10 +296,20 @@ def patch_cells(
     other entry is copied unchanged. ``column_widths`` (``{col: width}``) sets a width only for
     columns no existing ``<col>`` covers. Nothing to do returns ``data`` itself.
     """
+    writer = PackageWriter(data)
+    writer.patch_cells(sheet_name, cells, column_widths=column_widths)
+    return writer.to_bytes()
+
+
+def _patch_cells(
+    pkg: _Package,
+    sheet_name: str,
+    cells: Mapping[tuple[int, int], CellWrite],
+    column_widths: Mapping[int, float],
+) -> None:
     if not cells and not column_widths:
-        return data
+        return
     _check_coordinates(cells, column_widths)
-    pkg = _Package(data)
     book = _read_workbook(pkg)
     sheet = _worksheet(book, sheet_name)
     styles = _StyleBook(pkg, book)
@@ -312,10 +323,9 @@ def patch_cells(
     styles.save_into(edit)
     if formulas:
         _drop_from_calc_chain(pkg, book, sheet.sheet_id, formulas, edit)
-    if edit.empty():
-        return data
-    log.debug("patched %d cell(s) in %s; parts changed: %s", len(cells), sheet.part, edit)
-    return _rebuild(pkg, edit)
+    if not edit.empty():
+        log.debug("patched %d cell(s) in %s; parts changed: %s", len(cells), sheet.part, edit)
+    pkg.commit(edit)
 
 
 def put_sheet(data: bytes, sheet_name: str, sheet_xml: bytes) -> bytes:
@@ -327,9 +337,14 @@ def put_sheet(data: bytes, sheet_name: str, sheet_xml: bytes) -> bytes:
     (refused when that tab has relationships — drawings, comments, links — that the new XML
     would orphan). Putting the same XML again returns ``data`` itself.
     """
+    writer = PackageWriter(data)
+    writer.put_sheet(sheet_name, sheet_xml)
+    return writer.to_bytes()
+
+
+def _put_sheet(pkg: _Package, sheet_name: str, sheet_xml: bytes) -> None:
     _check_sheet_name(sheet_name)
     _check_sheet_xml(sheet_xml)
-    pkg = _Package(data)
     book = _read_workbook(pkg)
     existing = _find_sheet(book.sheets, sheet_name)
     edit = _Edit()
@@ -337,17 +352,60 @@ def put_sheet(data: bytes, sheet_name: str, sheet_xml: bytes) -> bytes:
         _add_sheet(pkg, book, sheet_name, sheet_xml, edit)
     else:
         _replace_sheet(pkg, existing, sheet_xml, edit)
-    return data if edit.empty() else _rebuild(pkg, edit)
+    pkg.commit(edit)
+
+
+class PackageWriter:
+    """Several edits to one package, written out as one new zip.
+
+    :func:`patch_cells`, :func:`register_styles` and :func:`put_sheet` each make one edit and
+    return a new package; a sync makes all three, and this writes (and compresses) the result
+    once instead of three times. Each step sees the parts as the steps before it left them.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pkg = _Package(data)
+
+    def patch_cells(
+        self,
+        sheet_name: str,
+        cells: Mapping[tuple[int, int], CellWrite],
+        *,
+        column_widths: Mapping[int, float] = MappingProxyType({}),
+    ) -> None:
+        """Write ``cells`` into one worksheet (see :func:`patch_cells`)."""
+        _patch_cells(self._pkg, sheet_name, cells, column_widths)
+
+    def register_styles(self, styles: Sequence[CellStyle]) -> list[int]:
+        """Make sure each style exists; their xf ids (see :func:`register_styles`)."""
+        return _register_styles(self._pkg, styles)
+
+    def put_sheet(self, sheet_name: str, sheet_xml: bytes) -> None:
+        """Add or replace a worksheet part (see :func:`put_sheet`)."""
+        _put_sheet(self._pkg, sheet_name, sheet_xml)
+
+    def to_bytes(self) -> bytes:
+        """The edited package; the original bytes themselves when nothing changed."""
+        return _rebuild(self._pkg) if self._pkg.edited else self._data
 
 
 def changed_parts(before: bytes, after: bytes) -> set[str]:
-    """Names of zip entries whose content differs, plus entries added or removed."""
+    """Names of zip entries whose content differs, plus entries added or removed.
+
+    Compared by the CRC-32 and size the zip directory records for each entry, so nothing is
+    decompressed: a different CRC or size proves a change, and an equal pair means the same
+    content but for a deliberate CRC collision (this guards against sheetsync's own mistakes).
+    """
     old, new = _Package(before), _Package(after)
     names = set(old.names) | set(new.names)
     return {
         name
         for name in names
-        if name not in old.index or name not in new.index or old.read(name) != new.read(name)
+        if name not in old.index
+        or name not in new.index
+        or (old.index[name].CRC, old.index[name].file_size)
+        != (new.index[name].CRC, new.index[name].file_size)
     }
 
 
@@ -375,7 +433,27 @@ class _Package:
                 "which one Excel uses. Open it in Excel, save it again and retry."
             )
         self.folded = {name.lower(): name for name in self.names}
+        self.changed: dict[str, bytes] = {}  # entries replaced or added since opening
+        self.edited = False
         _refuse_other_formats(self)
+
+    def commit(self, edit: _Edit) -> None:
+        """Fold one operation's edit into the package: later reads see it, and
+        :func:`_rebuild` writes it. Replaced entries keep their place; added ones go last."""
+        for name in edit.remove:
+            self.names.remove(name)
+            del self.index[name]
+            self.changed.pop(name, None)
+        self.changed.update(edit.replace)
+        for name, content in edit.add.items():
+            if name not in self.index:
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                self.names.append(name)
+                self.index[name] = info
+            self.changed[name] = content
+        self.folded = {name.lower(): name for name in self.names}
+        self.edited = self.edited or not edit.empty()
 
     def find(self, name: str) -> str | None:
         """The actual entry name for a part name (case-insensitive, like OPC)."""
@@ -384,7 +462,9 @@ class _Package:
         return self.folded.get(name.lower())
 
     def read(self, name: str) -> bytes:
-        """The decompressed bytes of one entry."""
+        """The decompressed bytes of one entry (as edited, once an edit is committed)."""
+        if name in self.changed:
+            return self.changed[name]
         try:
             return self.zip.read(self.index[name])
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
@@ -441,21 +521,14 @@ class _Edit:
         return ", ".join(sorted({*self.replace, *self.add, *self.remove}))
 
 
-def _rebuild(pkg: _Package, edit: _Edit) -> bytes:
-    """Write a new zip: same entries in the same order, edited ones swapped in."""
+def _rebuild(pkg: _Package) -> bytes:
+    """Write a new zip: same entries in the same order, edited ones swapped in, added last."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", allowZip64=True) as new:
         if pkg.zip.comment:
             new.comment = pkg.zip.comment
-        for info in pkg.infos:
-            if info.filename in edit.remove:
-                continue
-            content = edit.replace.get(info.filename)
-            new.writestr(_clone_info(info), pkg.read(info.filename) if content is None else content)
-        for name, content in edit.add.items():
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            new.writestr(info, content)
+        for name in pkg.names:
+            new.writestr(_clone_info(pkg.index[name]), pkg.read(name))
     return out.getvalue()
 
 
@@ -1623,6 +1696,8 @@ def _check_sheet_xml(sheet_xml: bytes) -> None:
         raise ValueError(f"sheet_xml is not well-formed: {exc}") from exc
     if root.tag != _w("worksheet"):
         raise ValueError("sheet_xml must be a SpreadsheetML <worksheet>")
+    if _REL_NS.encode() not in sheet_xml:
+        return  # no namespace, no attribute in it: nothing to look for element by element
     for el in root.iter():
         if any(name.startswith("{" + _REL_NS + "}") for name in el.attrib):
             raise ValueError("sheet_xml must not reference relationships (r:id attributes)")
@@ -1749,10 +1824,15 @@ def register_styles(data: bytes, styles: Sequence[CellStyle]) -> tuple[bytes, li
 
     Identical styles already present are reused, so registering twice changes nothing.
     """
-    pkg = _Package(data)
-    book = _read_workbook(pkg)
-    book_styles = _StyleBook(pkg, book)
+    writer = PackageWriter(data)
+    ids = writer.register_styles(styles)
+    return writer.to_bytes(), ids
+
+
+def _register_styles(pkg: _Package, styles: Sequence[CellStyle]) -> list[int]:
+    book_styles = _StyleBook(pkg, _read_workbook(pkg))
     ids = [book_styles.xf_id(style) for style in styles]
     edit = _Edit()
     book_styles.save_into(edit)
-    return (data if edit.empty() else _rebuild(pkg, edit)), ids
+    pkg.commit(edit)
+    return ids
