@@ -34,6 +34,7 @@ from sheetsync.backends.xlsx_package import (
     CellWrite,
     PackageWriter,
     changed_parts,
+    col_letters,
     error_cells,
     inspect_package,
     patch_cells,
@@ -844,6 +845,66 @@ def test_property_unwritten_cells_unchanged_written_cells_read_back(
             assert got.get(key) == want
     assert set(got) <= set(existing) | set(writes)
     assert changed_parts(data, after) <= {SHEET1, "xl/styles.xml"}
+
+
+row_bodies = st.lists(
+    st.tuples(
+        st.integers(1, 9),  # row number
+        st.dictionaries(st.integers(1, 6), existing_values, max_size=4),  # its cells
+        st.booleans(),  # with spans="…"
+    ),
+    max_size=6,
+    unique_by=lambda row: row[0],
+)
+
+
+def sheet_body(rows: list[tuple[int, dict[int, Any], bool]]) -> str:
+    """Rows as Excel writes them: in order, cells with ``r``, optional spans, some empty."""
+    out = []
+    for num, cells, spans in sorted(rows, key=lambda row: row[0]):
+        attrs = f' r="{num}"' + (f' spans="{min(cells)}:{max(cells)}"' if spans and cells else "")
+        if not cells:
+            out.append(f"<row{attrs}/>")
+            continue
+        xml = "".join(
+            f'<c r="{col_letters(c)}{num}"><v>{v}</v></c>'
+            if isinstance(v, int)
+            else f'<c r="{col_letters(c)}{num}" t="inlineStr"><is><t>{v}</t></is></c>'
+            for c, v in sorted(cells.items())
+        )
+        out.append(f"<row{attrs}>{xml}</row>")
+    return "".join(out)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=row_bodies,
+    writes=st.dictionaries(
+        coords, st.one_of(values, st.just("a & <b>\r\n x")), min_size=1, max_size=12
+    ),
+    styled=st.booleans(),
+)
+def test_property_streamed_patch_equals_the_full_parse(
+    rows: list[tuple[int, dict[int, Any], bool]], writes: dict[tuple[int, int], Any], styled: bool
+) -> None:
+    """Rows patched as bytes (cells appended after the last one) or as parsed runs give the
+    same XML as parsing the whole sheet with lxml and editing the tree."""
+    from sheetsync.backends import xlsx_package as xp
+
+    data = raw_sheet(sheet_body(rows))
+    pkg = xp._Package(data)
+    book = xp._read_workbook(pkg)
+    style = STATUS if styled else None
+    by_row = xp._resolve_writes(
+        {k: CellWrite(v, style) for k, v in writes.items()}, False, xp._StyleBook(pkg, book)
+    )
+    xml = pkg.read(SHEET1)
+    layout = xp._scan_sheet(xml)
+    assert layout is not None
+    streamed, _ = xp._patch_streamed(xml, layout, by_row, {})
+    tree, _ = xp._patch_tree(xml, SHEET1, by_row, {})
+    canonical = [etree.tostring(etree.fromstring(x), method="c14n") for x in (streamed, tree)]
+    assert canonical[0] == canonical[1]
 
 
 # --------------------------------------------------------------------------- odd but valid XML

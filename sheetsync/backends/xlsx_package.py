@@ -1553,20 +1553,108 @@ def _patched_body(
 ) -> tuple[bytes, list[str]]:
     """The content of <sheetData>: untouched rows copied as bytes, the others rewritten.
 
-    Target rows are grouped into runs with no untouched row between them; each run is one
-    byte range, parsed and re-serialised as one fragment.
+    A row whose writes all land to the right of its last cell (a first sync adds the managed
+    columns to every row) gets the new cells appended as bytes. The other target rows are
+    grouped into runs with no untouched row between them; each run is one byte range, parsed
+    and re-serialised as one fragment.
     """
-    pieces: list[bytes] = []
+    edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement), in sheet order
     formulas: list[str] = []
-    pos = layout.sd_open_end
-    for run in _runs(layout, sorted(by_row)):
+    slow: list[int] = []
+    for num in sorted(by_row):
+        appended = _appended_row(xml, layout, num, by_row[num])
+        if appended is None:
+            slow.append(num)
+        else:
+            edits.append(appended)
+    for run in _runs(layout, slow):
         start, end = _run_span(xml, layout, run)
         wrapper = _parse_fragment(layout, xml[start:end])
         formulas += _rewrite_rows(wrapper, [num for num, _, _ in run], by_row)
-        pieces += [xml[pos:start], _inner(wrapper)]
+        edits.append((start, end, _inner(wrapper)))
+    pieces: list[bytes] = []
+    pos = layout.sd_open_end
+    for start, end, replacement in sorted(edits, key=lambda e: e[:2]):  # inserts come first
+        pieces += [xml[pos:start], replacement]
         pos = end
     pieces.append(xml[pos : layout.sd_close])
     return b"".join(pieces), formulas
+
+
+_CELL_START = re.compile(rb"<c[\s/>]")
+_REF_ATTR = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]{1,3}[0-9]+)[\"']")
+_SPANS = re.compile(rb"(\sspans\s*=\s*[\"'])([0-9]+):([0-9]+)([\"'])")
+
+
+def _appended_row(
+    xml: bytes, layout: _Layout, num: int, writes: Mapping[int, _Cell]
+) -> tuple[int, int, bytes] | None:
+    """Row ``num`` with ``writes`` appended after its last cell, as ``(start, end, bytes)``
+    to splice in; None unless that is all it takes (then the row is parsed instead).
+
+    Only plain rows qualify: existing, unprefixed, not self-closing, no extension list, its
+    last cell carrying an ``r``, and every write to the right of that cell.
+    """
+    i = bisect.bisect_left(layout.row_nums, num)
+    if i == len(layout.row_nums) or layout.row_nums[i] != num:
+        return None
+    if layout.row_closed[i] or layout.row_prefixes[i]:
+        return None
+    tag_end = layout.row_tag_ends[i]
+    next_row = layout.row_starts[i + 1] if i + 1 < len(layout.row_starts) else layout.sd_close
+    close = xml.find(b"</row>", tag_end, next_row)
+    if close < 0 or xml.find(b"extLst", tag_end, close) >= 0:
+        return None
+    cells = list(_CELL_START.finditer(xml, tag_end, close))
+    first = last = 0
+    if cells:
+        first, last = (
+            _cell_col(xml, cells[0].start(), close),
+            _cell_col(xml, cells[-1].start(), close),
+        )
+        if not first or not last:
+            return None
+    if any(col <= last for col in writes):
+        return None
+    new = sorted((col, w) for col, w in writes.items() if w.kind != "delete")
+    if not new:
+        return (close, close, b"")
+    added = "".join(_cell_xml(_ref(num, col), w) for col, w in new).encode()
+    start = layout.row_starts[i]
+    tag = xml[start:tag_end]
+    spans = _SPANS.search(tag)
+    if spans is not None:  # as _update_spans: first to last cell
+        wide = f"{first or new[0][0]}:{new[-1][0]}".encode()
+        tag = tag[: spans.start()] + spans.group(1) + wide + spans.group(4) + tag[spans.end() :]
+    return (start, close, tag + xml[tag_end:close] + added)
+
+
+def _cell_col(xml: bytes, start: int, stop: int) -> int:
+    """The column of the ``<c>`` starting at ``start`` from its ``r``; 0 when it has none."""
+    head_end = xml.find(b">", start, stop)
+    ref = _REF_ATTR.search(xml, start, head_end) if head_end >= 0 else None
+    parsed = _parse_ref(ref.group(1).decode()) if ref else None
+    return parsed[1] if parsed else 0
+
+
+def _cell_xml(ref: str, write: _Cell) -> str:
+    """One ``<c>`` element as text, as :func:`_fill_cell` builds it with lxml."""
+    style = "" if write.s is None else f' s="{write.s}"'
+    if write.kind == "str":
+        text = _xml_text(_ooxml_escape(write.text))
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    if write.kind == "num":
+        return f'<c r="{ref}"{style}><v>{write.text}</v></c>'
+    if write.kind == "bool":
+        return f'<c r="{ref}"{style} t="b"><v>{write.text}</v></c>'
+    return f'<c r="{ref}"{style}/>'  # blank: a styled, empty cell
+
+
+def _xml_text(text: str) -> str:
+    """Escape character data as lxml does (a carriage return must survive parsing)."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
 
 
 def _runs(layout: _Layout, targets: list[int]) -> list[list[tuple[int, int, bool]]]:
