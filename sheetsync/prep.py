@@ -287,32 +287,33 @@ def _interviews(ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _blocks(ctx: _Context) -> list[list[PrepRow]]:
     ahead, after = _interviews(ctx)
-    blocks = [_block(ctx, r, ahead.iloc[i], "before") for i, r in enumerate(_rows(ahead))]
-    return blocks + [_block(ctx, r, after.iloc[i], "after") for i, r in enumerate(_rows(after))]
+    blocks = [_block(ctx, r, record, "before") for r, record in _records(ahead)]
+    return blocks + [_block(ctx, r, record, "after") for r, record in _records(after)]
 
 
-def _rows(df: pd.DataFrame) -> list[int]:
-    return [int(r) for r in df.index.tolist()]
+def _records(df: pd.DataFrame) -> list[tuple[int, dict[str, Any]]]:
+    """Each frame row as (sheet row, plain dict) — what templates and drafts take — built
+    column by column (a row-by-row ``iloc`` costs far more for thousands of blocks)."""
+    columns = [(str(c), df[c].tolist()) for c in df.columns]
+    return [
+        (int(row), {name: values[i] for name, values in columns})
+        for i, row in enumerate(df.index.tolist())
+    ]
 
 
-def _record(row: pd.Series) -> dict[str, Any]:
-    """A frame row as a plain dict (what templates and drafts take)."""
-    return {str(k): v for k, v in row.items()}
-
-
-def _who(row: pd.Series, row_no: int) -> str:
+def _who(row: Mapping[str, Any], row_no: int) -> str:
     """The contact key of a frame row, or its row number when it has none."""
     key = row.get("key")
     return str(key) if isinstance(key, str) and key else f"row{row_no}"
 
 
-def _block_key(ctx: _Context, row_no: int, row: pd.Series) -> str:
+def _block_key(ctx: _Context, row_no: int, row: Mapping[str, Any]) -> str:
     return f"{_who(row, row_no)}|{pd.Timestamp(row['interview_date']):%Y-%m-%d}"
 
 
-def _block(ctx: _Context, row_no: int, row: pd.Series, stage: str) -> list[PrepRow]:
+def _block(ctx: _Context, row_no: int, row: dict[str, Any], stage: str) -> list[PrepRow]:
     key = _block_key(ctx, row_no, row)
-    contact = contact_context(_record(row))
+    contact = contact_context(row)
     when = pd.Timestamp(row["interview_date"])
     verb = "interview" if stage == "before" else "interview was"
     head = f"{contact['name']}{' · ' + contact['organization'] if contact['organization'] else ''}"
@@ -331,14 +332,14 @@ def _block(ctx: _Context, row_no: int, row: pd.Series, stage: str) -> list[PrepR
             rows += _question_rows(ctx, key, contact)
     if stage == "after" and not _thanked(row):
         draft = render_draft(
-            "thank_you", _record(row), ctx.settings.me, ctx.today, ctx.settings.templates_dir
+            "thank_you", row, ctx.settings.me, ctx.today, ctx.settings.templates_dir
         )
         rows.append(_keep(ctx, PrepRow(f"{key}|draft-thank-you", "draft", draft)))
     rows.append(PrepRow(f"{key}|end", "blank"))
     return rows
 
 
-def _thanked(row: pd.Series) -> bool:
+def _thanked(row: Mapping[str, Any]) -> bool:
     value = row.get("thank_you")
     return bool(value) if value is not None and not pd.isna(value) else False
 
@@ -385,11 +386,12 @@ def _follow_ups(ctx: _Context, findings: Iterable[Finding]) -> list[list[PrepRow
         return []
     rows = [PrepRow("followups", "section", "Follow-ups due (7B): one short, polite nudge each")]
     df = ctx.tracker.df
+    records = dict(_records(df.loc[sorted({f.row for f in due})]))
     for f in due:
-        row = df.iloc[int(df.index.get_indexer(pd.Index([f.row]))[0])]
+        row = records[f.row]
         base = f"{_who(row, f.row)}|follow-up|{f.due}"
         draft = render_draft(
-            "follow_up", _record(row), ctx.settings.me, ctx.today, ctx.settings.templates_dir
+            "follow_up", row, ctx.settings.me, ctx.today, ctx.settings.templates_dir
         )
         rows.append(
             _keep(

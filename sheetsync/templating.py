@@ -84,6 +84,8 @@ def render(name: str, context: Mapping[str, Any], user_dir: Path | None = None) 
 
 def render_text(text: str, context: Mapping[str, Any], label: str) -> str:
     """Render a short template held in data (a checklist item's text)."""
+    if "{" not in text:  # no Jinja2 syntax: the same for every contact
+        return _constant(text)
     try:
         return _tidy(_compiled(text).render(**context))
     except jinja2.TemplateSyntaxError as exc:
@@ -92,6 +94,12 @@ def render_text(text: str, context: Mapping[str, Any], label: str) -> str:
         raise TemplateError(f"{label}: {exc.message} — check the variable's spelling.") from None
     except Exception as exc:  # a sandbox refusal or an error in the text's own expressions
         raise TemplateError(f"{label}: {type(exc).__name__}: {exc}. Fix the text.") from None
+
+
+@lru_cache(maxsize=256)
+def _constant(text: str) -> str:
+    """A text without template syntax, rendered once (checklists repeat per interview)."""
+    return _tidy(_compiled(text).render())
 
 
 @lru_cache(maxsize=256)
