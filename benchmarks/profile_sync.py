@@ -153,31 +153,21 @@ def _interesting(function: str) -> bool:
 
 
 def main(argv: list[str]) -> None:
-    """Profile a first sync and a no-op sync of a copy of ``argv[0]``.
-
-    ``argv[1]``, when given, names fixes from :mod:`benchmarks.what_if` to apply first
-    (``templates,layout``); then no cProfile pass is made.
-    """
+    """Profile a first sync and a no-op sync of a copy of ``argv[0]``."""
     source = Path(argv[0])
-    fixes = [f for f in (argv[1] if len(argv) > 1 else "").split(",") if f]
     folder = Path(tempfile.mkdtemp(prefix="sheetsync-profile-"))  # backups land here too
     work = folder / source.name
     shutil.copyfile(source, work)
     import sheetsync.cli  # noqa: F401  (imports outside the clock)
     from sheetsync import frame, layout, prep, rules  # noqa: F401
 
-    if fixes:
-        from benchmarks import what_if
-
-        what_if.apply(fixes)
     install_timers()
-    report: dict[str, Any] = {"fixes": fixes}
+    report: dict[str, Any] = {}
     for label in ("sync-first", "sync-noop"):
         with stage_times() as (wall, cpu):
             did = sync_once(work)
         report[label] = {"stages": wall, "stages_cpu": cpu, **did}
-    if not fixes:
-        report["cprofile-noop"] = hot_functions(work)
+    report["cprofile-noop"] = hot_functions(work)
     shutil.rmtree(folder)
     print(json.dumps(report))
 

@@ -102,23 +102,16 @@ def growth(sizes: list[dict[str, Any]]) -> str:
     return table(header, rows)
 
 
-def stages(profile: dict[str, Any], fixed: dict[str, Any] | None, key: str = "stages_cpu") -> str:
+def stages(profile: dict[str, Any], key: str = "stages_cpu") -> str:
     """Seconds per pipeline stage (CPU by default: steadier on a busy machine) for the first
-    and the no-op sync, and with the proposed fixes."""
+    and the no-op sync."""
     first, noop = profile["sync-first"][key], profile["sync-noop"][key]
     names = [k for k in first if k != "total"] + [k for k in noop if k not in first]
     header = ["stage", "first sync s", "share", "no-op sync s", "share"]
-    if fixed:
-        header += ["first, with fixes", "no-op, with fixes"]
     rows = []
     for name in [*sorted(names, key=lambda k: -first.get(k, 0.0)), "total"]:
         row = [name, _s(first.get(name, 0.0)), _pct(first, name), _s(noop.get(name, 0.0))]
         row.append(_pct(noop, name))
-        if fixed:
-            row += [
-                _s(fixed["sync-first"][key].get(name, 0.0)),
-                _s(fixed["sync-noop"][key].get(name, 0.0)),
-            ]
         rows.append(row)
     return table(header, rows)
 

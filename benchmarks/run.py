@@ -120,22 +120,19 @@ def run_xlsx(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def run_profile(args: argparse.Namespace) -> dict[str, Any]:
-    """Where the time goes at ``--profile-rows``: as it is, and with the proposed fixes."""
+    """Where the time goes at ``--profile-rows``, by pipeline stage."""
     from benchmarks.trackers import cached_tracker
 
     path = cached_tracker(args.out / "cache", args.profile_rows)
-    out = {"rows": args.profile_rows}
-    for label, fixes in (("as-is", ""), ("with-fixes", "templates,layout")):
-        log(f"  profile {args.profile_rows:,} rows ({label})")
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.profile_sync", str(path), fixes],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        out[label] = json.loads(done.stdout.strip().splitlines()[-1])
-    return out
+    log(f"  profile {args.profile_rows:,} rows")
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.profile_sync", str(path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {"rows": args.profile_rows, "as-is": json.loads(done.stdout.strip().splitlines()[-1])}
 
 
 def run_rules(args: argparse.Namespace) -> dict[str, Any]:
@@ -177,9 +174,9 @@ def print_tables(results: dict[str, Any], out: Path) -> None:
     if "profile" in results:
         p = results["profile"]
         title = f"where a sync's time goes ({p['rows']:,} rows; CPU seconds)"
-        sections.append((title, report.stages(p["as-is"], p.get("with-fixes"))))
+        sections.append((title, report.stages(p["as-is"])))
         title = f"where a sync's time goes ({p['rows']:,} rows; wall seconds)"
-        sections.append((title, report.stages(p["as-is"], p.get("with-fixes"), "stages")))
+        sections.append((title, report.stages(p["as-is"], "stages")))
         sections.append(("hot functions (cProfile, no-op sync)", report.hot_functions(p["as-is"])))
     if "rules" in results:
         sections.append(("checks alone", report.rules_table(results["rules"])))
