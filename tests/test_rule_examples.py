@@ -56,3 +56,29 @@ def test_core_rule_ids_are_registered() -> None:
         "duplicate-contact",
     }
     assert core <= set(RULES)
+
+
+def test_snooze_quiets_rows_until_a_date_or_for_the_rules_named() -> None:
+    """A "Snooze until" date in the future, or a bare "yes", quiets every finding on the row;
+    rule ids written in it quiet only those rules; data problems always show."""
+    sent = "2026-03-03"  # 9 business days before the 16th: follow-up-7b is due on every row
+    rows: list[dict[str, object]] = [
+        {"outreach_date": sent, "snooze": "2026-04-01"},  # 2: quiet until April
+        {"outreach_date": sent, "snooze": "2026-03-01"},  # 3: snooze has run out
+        {"outreach_date": sent, "snooze": "yes"},  # 4: quiet, no end date
+        {"outreach_date": sent, "snooze": "follow-up-3b"},  # 5: names another rule
+        {"outreach_date": sent, "snooze": "Follow-up-7B: on leave"},  # 6: names this one
+        {"outreach_date": "2026-02-30", "snooze": "yes"},  # 7: a bad date is still shown
+        {"outreach_date": sent},  # 8: no snooze
+    ]
+    grid = grid_of(field_rows(rows, also=["response"]))
+    tracker = frame.build(grid, layout.discover(grid))
+    report = rules.run(
+        tracker, rules.make_context(dt.date(2026, 3, 16)), select=["follow-up-7b", "bad-date"]
+    )
+    assert sorted((f.row, f.rule) for f in report.findings) == [
+        (3, "follow-up-7b"),
+        (5, "follow-up-7b"),
+        (7, "bad-date"),
+        (8, "follow-up-7b"),
+    ]

@@ -237,8 +237,9 @@ def run(
         found = r.func(tracker, ctx, **dict((params or {}).get(r.id, {})))
         if len(found.frame):
             hits.append((r.id, found.frame))
-    findings = _findings(_Columns.of(hits), tracker)
-    return Report(tuple(apply_snooze(findings, tracker, ctx)), skipped)
+    columns = _Columns.of(hits)
+    columns = columns.without(_snoozed(columns, tracker, ctx))
+    return Report(tuple(_findings(columns, tracker)), skipped)
 
 
 _SEVERITIES = list(Severity)  # most urgent first: a finding's rank is its position here
@@ -278,6 +279,19 @@ class _Columns:
         order = np.lexsort((rule_key, rows, due_key, ranks))  # the last key sorts first
         return cls(rows[order], rules[order], ranks[order], messages[order], dues[order])
 
+    def without(self, drop: np.ndarray) -> _Columns:
+        """The same columns less the hits where ``drop`` is true."""
+        if not drop.any():
+            return self
+        keep = ~drop
+        return _Columns(
+            self.rows[keep],
+            self.rules[keep],
+            self.ranks[keep],
+            self.messages[keep],
+            self.dues[keep],
+        )
+
 
 def _day_array(due: pd.Series) -> np.ndarray:
     """A hits frame's due column as ``datetime64[D]`` (it may hold NaT or be all-missing)."""
@@ -307,24 +321,30 @@ def _findings(cols: _Columns, tracker: Tracker) -> list[Finding]:
         return list(map(tuple.__new__, repeat(Finding), columns))  # C speed, no Python frame
 
 
-def apply_snooze(findings: list[Finding], tracker: Tracker, ctx: Context) -> list[Finding]:
-    """Drop findings on rows the user snoozed ("Snooze until" a date, or rule ids, or "yes")."""
-    if "snooze" not in tracker.df:
-        return findings
+def _snoozed(cols: _Columns, tracker: Tracker, ctx: Context) -> np.ndarray:
+    """Which hits the user snoozed: a "Snooze until" date still ahead, or a bare "yes",
+    quiets the row; rule ids written in the cell quiet only those rules. Data problems are
+    never snoozed (a broken cell is not a reminder)."""
     df = tracker.df
+    drop = np.zeros(len(cols.rows), dtype=bool)
+    if "snooze" not in df or not len(cols.rows):
+        return drop
     until = df["snooze_date"]
+    quiet = (until > ctx.now) | (df["snooze"].fillna(False).astype(bool) & until.isna())
+    at = df.index.get_indexer(pd.Index(cols.rows))
+    found = at >= 0
+    drop[found] = quiet.to_numpy(dtype=bool)[at[found]]
     text = df["snooze_text"].fillna("").str.lower()
-    quiet_all = (until > ctx.now) | (df["snooze"].fillna(False) & until.isna())
-    kept = []
-    for f in findings:
-        if f.severity is Severity.DATA or f.row not in df.index:
-            kept.append(f)
-            continue
-        named = [rid for rid in RULES if rid in text[f.row]]
-        muted = f.rule in named if named else bool(quiet_all[f.row])
-        if not muted:
-            kept.append(f)
-    return kept
+    written = text[text != ""]
+    named: dict[int, set[str]] = {}
+    for row, words in zip(written.index.tolist(), written.tolist(), strict=True):
+        ids = {rid for rid in RULES if rid in words}
+        if ids:
+            named[row] = ids
+    for i in np.flatnonzero(np.isin(cols.rows, list(named))):  # few: rows naming rules
+        drop[i] = cols.rules[i] in named[int(cols.rows[i])]
+    drop[cols.ranks == _SEVERITIES.index(Severity.DATA)] = False
+    return drop
 
 
 def make_context(
