@@ -43,6 +43,9 @@ class Tab:
     rows: list[list[CellValue]]
     merged: list[MergedRange] = field(default_factory=list)
     hidden: bool = False
+    # Formula cells saved without a result (a program that does not calculate wrote the
+    # file): readers that do not recalculate, sheetsync included, see them as empty.
+    formulas_without_values: int = 0
 
     @property
     def height(self) -> int:

@@ -637,5 +637,18 @@ def _layout_of(best: _Candidate) -> Layout:
         headers=headers,
         unmapped=unmapped,
         managed=managed,
-        warnings=best.warnings,
+        warnings=best.warnings + _formula_warnings(best.tab),
+    )
+
+
+def _formula_warnings(tab: Tab) -> tuple[str, ...]:
+    """A note when formulas in the contacts tab have no saved result to read."""
+    n = tab.formulas_without_values
+    if not n:
+        return ()
+    cells = "1 formula cell" if n == 1 else f"{n:,} formula cells"
+    return (
+        f"{cells} in '{tab.name}' have no saved result (the file was written by a program "
+        "that does not calculate, such as a script); sheetsync reads them as empty. Open "
+        "the file in Excel or LibreOffice and save it once, then run again.",
     )

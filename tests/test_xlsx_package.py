@@ -36,6 +36,7 @@ from sheetsync.backends.xlsx_package import (
     changed_parts,
     col_letters,
     error_cells,
+    formulas_without_values,
     inspect_package,
     patch_cells,
     put_sheet,
@@ -707,6 +708,28 @@ def test_put_sheet_rejects_bad_input(tracker: Path) -> None:
 
 
 # --------------------------------------------------------------------------- errors and refusals
+
+
+def test_formulas_without_values_are_counted() -> None:
+    """openpyxl saves formulas with no result; Excel saves each with one (an empty text
+    result is still a result); a shared formula's followers count like any other cell."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.active.append(["=1+1", '=CONCAT("a","b")', 3])
+    wb.active.append(["=TODAY()"])
+    assert formulas_without_values(save(wb), "S") == 3
+    excel = raw_sheet(
+        '<row r="1"><c r="A1"><f>1+1</f><v>2</v></c>'
+        '<c r="B1" t="str"><f>IF(1,"","x")</f><v></v></c><c r="C1"><v>3</v></c></row>'
+    )
+    assert formulas_without_values(excel, "S") == 0
+    shared = raw_sheet(
+        '<row r="1"><c r="A1"><f t="shared" ref="A1:A3" si="0">B1*2</f><v></v></c></row>'
+        '<row r="2"><c r="A2"><f t="shared" si="0"/></c></row>'
+        '<row r="3"><c r="A3"><f t="shared" si="0"/><v>4</v></c></row>'
+    )
+    assert formulas_without_values(shared, "S") == 2
+    assert formulas_without_values(tracker_workbook(), "Contacts") == 0
 
 
 def test_error_cells() -> None:

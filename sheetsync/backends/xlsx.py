@@ -37,6 +37,7 @@ from sheetsync.backends.xlsx_package import (
     PackageWriter,
     changed_parts,
     error_cells,
+    formulas_without_values,
     inspect_package,
 )
 from sheetsync.errors import FileLockedError, SourceChangedError, SourceError, WriteRefused
@@ -417,7 +418,7 @@ def _read_tab(book: object, name: str, data: bytes, *, hidden: bool) -> Tab:
         MergedRange(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1)
         for a, b in (sheet.merged_cell_ranges or [])
     ]
-    return Tab(name, rows, merged, hidden)
+    return Tab(name, rows, merged, hidden, formulas_without_values(data, name))
 
 
 def _parse_one(data: bytes, info: PackageInfo, name: str) -> Tab:

@@ -47,6 +47,7 @@ __all__ = [
     "col_letters",
     "error_cells",
     "excel_serial",
+    "formulas_without_values",
     "inspect_package",
     "patch_cells",
     "put_sheet",
@@ -273,12 +274,39 @@ def error_cells(data: bytes, sheet_name: str) -> dict[tuple[int, int], str]:
     """
     pkg = _Package(data)
     sheet = _worksheet(_read_workbook(pkg), sheet_name)
-    xml = pkg.read(sheet.part)
+    return _error_cells(pkg.read(sheet.part), sheet.part)
+
+
+# Where a formula cell may lack its saved result: an empty value, or none before </c>.
+_NO_RESULT_HINTS = (b"</f><v></v>", b"</f><v/>", b"</f><v />", b"</f></c>", b"/></c>")
+_FORMULA_CELL = re.compile(rb"<c(\s[^>]*)?>(?:<f[\s>/][^<]*(?:</f>)?)(<v\s*/>|<v>[^<]*</v>)?</c>")
+_TEXT_RESULT = re.compile(rb"\st\s*=\s*[\"']str[\"']")
+
+
+def formulas_without_values(data: bytes, sheet_name: str) -> int:
+    """How many formula cells of the sheet were saved without a result, as a program that
+    does not calculate (openpyxl, most scripts) leaves them. An empty text result
+    (``t="str"`` with an empty value) is a result. Cells in an unusual layout (prefixed
+    tags, extensions) are not counted."""
+    pkg = _Package(data)
+    xml = pkg.read(_worksheet(_read_workbook(pkg), sheet_name).part)
+    if not any(hint in xml for hint in _NO_RESULT_HINTS):
+        return 0  # the usual case, found by byte search alone
+    count = 0
+    for cell in _FORMULA_CELL.finditer(xml):
+        value = cell.group(2)
+        empty = value is None or value.startswith(b"<v/") or value in (b"<v></v>", b"<v />")
+        if empty and (value is None or not _TEXT_RESULT.search(cell.group(1) or b"")):
+            count += 1
+    return count
+
+
+def _error_cells(xml: bytes, part: str) -> dict[tuple[int, int], str]:
     if (xml.find(b'"e"') < 0 and xml.find(b"'e'") < 0) or not _MAYBE_ERROR.search(xml):
         return {}
     layout = _scan_sheet(xml)
     if layout is None:
-        return _errors_in_rows(_sheet_rows(_parse_sheet(xml, sheet.part)))
+        return _errors_in_rows(_sheet_rows(_parse_sheet(xml, part)))
     return _errors_streamed(xml, layout)
 
 
