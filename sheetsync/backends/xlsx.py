@@ -36,9 +36,8 @@ from sheetsync.backends.xlsx_package import (
     PackageInfo,
     PackageWriter,
     changed_parts,
-    error_cells,
-    formulas_without_values,
     inspect_package,
+    sheet_facts,
 )
 from sheetsync.errors import FileLockedError, SourceChangedError, SourceError, WriteRefused
 from sheetsync.grid import CellError, CellValue, Grid, MergedRange, Tab
@@ -409,7 +408,8 @@ def _read_tab(book: object, name: str, data: bytes, *, hidden: bool) -> Tab:
     rows: list[list[CellValue]] = [
         [None if v == "" else v for v in r] for r in sheet.to_python(skip_empty_area=False)
     ]
-    for (r, c), code in error_cells(data, name).items():
+    facts = sheet_facts(data, name)
+    for (r, c), code in facts.errors.items():
         while len(rows) < r:
             rows.append([])
         rows[r - 1].extend([None] * (c - len(rows[r - 1])))
@@ -418,7 +418,7 @@ def _read_tab(book: object, name: str, data: bytes, *, hidden: bool) -> Tab:
         MergedRange(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1)
         for a, b in (sheet.merged_cell_ranges or [])
     ]
-    return Tab(name, rows, merged, hidden, formulas_without_values(data, name))
+    return Tab(name, rows, merged, hidden, facts.formulas_without_values)
 
 
 def _parse_one(data: bytes, info: PackageInfo, name: str) -> Tab:

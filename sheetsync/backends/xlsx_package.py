@@ -41,6 +41,7 @@ __all__ = [
     "CellWrite",
     "PackageInfo",
     "PackageWriter",
+    "SheetFacts",
     "SheetRef",
     "changed_parts",
     "clean_text",
@@ -51,6 +52,7 @@ __all__ = [
     "inspect_package",
     "patch_cells",
     "put_sheet",
+    "sheet_facts",
 ]
 
 log = logging.getLogger("sheetsync")
@@ -272,9 +274,23 @@ def error_cells(data: bytes, sheet_name: str) -> dict[tuple[int, int], str]:
     python-calamine reads error cells as empty; the reader overlays these so that a broken
     formula is reported rather than mistaken for a blank.
     """
+    return sheet_facts(data, sheet_name).errors
+
+
+@dataclass(frozen=True)
+class SheetFacts:
+    """What a reader of cell values misses in a sheet: error cells and unsaved results."""
+
+    errors: dict[tuple[int, int], str]  # see error_cells
+    formulas_without_values: int  # see formulas_without_values
+
+
+def sheet_facts(data: bytes, sheet_name: str) -> SheetFacts:
+    """Both facts from one read of the sheet's part (it may be tens of megabytes)."""
     pkg = _Package(data)
     sheet = _worksheet(_read_workbook(pkg), sheet_name)
-    return _error_cells(pkg.read(sheet.part), sheet.part)
+    xml = pkg.read(sheet.part)
+    return SheetFacts(_error_cells(xml, sheet.part), _formulas_without_values(xml))
 
 
 # Where a formula cell may lack its saved result: an empty value, or none before </c>.
@@ -288,8 +304,10 @@ def formulas_without_values(data: bytes, sheet_name: str) -> int:
     does not calculate (openpyxl, most scripts) leaves them. An empty text result
     (``t="str"`` with an empty value) is a result. Cells in an unusual layout (prefixed
     tags, extensions) are not counted."""
-    pkg = _Package(data)
-    xml = pkg.read(_worksheet(_read_workbook(pkg), sheet_name).part)
+    return sheet_facts(data, sheet_name).formulas_without_values
+
+
+def _formulas_without_values(xml: bytes) -> int:
     if not any(hint in xml for hint in _NO_RESULT_HINTS):
         return 0  # the usual case, found by byte search alone
     count = 0
