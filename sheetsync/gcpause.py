@@ -1,11 +1,12 @@
 """Pause Python's cycle collector while building many small objects.
 
-Building tens of thousands of findings or cells allocates a tuple or list each, and every 700
-allocations CPython runs a collection; now and then a full one, which walks every object the
-process holds — for a 100,000-row tracker, the whole grid. None of those objects form cycles,
-so the walks find nothing. Pausing the collector for the build (and restoring its state
-afterwards, even on error) removes that cost; anything cyclic made meanwhile is collected at
-the next collection as usual.
+Checking a large tracker allocates many short-lived objects (pandas intermediates, one tuple
+per finding), and every 700 allocations CPython runs a collection; now and then a full one,
+which walks every object the process holds — for a 100,000-row tracker, the whole grid of
+cells. Those walks find nothing to free and made ``rules.run`` take anywhere from 0.4 to 0.7 s
+on the same input. Pausing the collector for such a step (and restoring its state afterwards,
+even on error) removes that cost; anything cyclic made meanwhile is collected at the next
+collection as usual.
 """
 
 from __future__ import annotations

@@ -225,16 +225,23 @@ def run(
     params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Report:
     """Run the selected rules over the tracker and return sorted findings."""
+    with gcpause.paused():  # only short-lived objects here; the collector would walk the grid
+        return _run(tracker, ctx, selected(select, ignore), params or {})
+
+
+def _run(
+    tracker: Tracker, ctx: Context, chosen: list[Rule], params: Mapping[str, Mapping[str, Any]]
+) -> Report:
     hits: list[tuple[str, pd.DataFrame]] = []
     skipped: dict[str, list[str]] = {}
     ctx.memo.clear()  # what rules share is shared within this run only
-    for r in selected(select, ignore):
+    for r in chosen:
         missing = r.missing(tracker)
         if missing:
             if not r.opt_in:
                 skipped[r.id] = missing
             continue
-        found = r.func(tracker, ctx, **dict((params or {}).get(r.id, {})))
+        found = r.func(tracker, ctx, **dict(params.get(r.id, {})))
         if len(found.frame):
             hits.append((r.id, found.frame))
     columns = _Columns.of(hits)
@@ -317,8 +324,7 @@ def _findings(cols: _Columns, tracker: Tracker) -> list[Finding]:
         cols.dues.astype(object).tolist(),  # datetime.date, or None for NaT
         strict=True,
     )
-    with gcpause.paused():  # 100,000 tuples: no cycles among them to look for
-        return list(map(tuple.__new__, repeat(Finding), columns))  # C speed, no Python frame
+    return list(map(tuple.__new__, repeat(Finding), columns))  # C speed, no Python frame
 
 
 def _snoozed(cols: _Columns, tracker: Tracker, ctx: Context) -> np.ndarray:

@@ -13,7 +13,14 @@ import pandas as pd
 from sheetsync.frame import Tracker
 from sheetsync.models import Severity
 from sheetsync.rules import Context, Example, Hits, rule
-from sheetsync.rules.common import at_org, busday_offset, dates, flagged, yes
+from sheetsync.rules.common import (
+    at_org,
+    busday_offset,
+    business_days_after,
+    dates,
+    flagged,
+    yes,
+)
 
 
 def _there(t: Tracker, mask: pd.Series) -> pd.Series:
@@ -78,9 +85,8 @@ def follow_up_3b(
     Cancelled by a reply, an interview date or a recorded follow-up; superseded by
     follow-up-7b once that is due.
     """
-    sent = dates(t, "outreach_date")
-    due = busday_offset(sent, business_days, ctx)
-    later = busday_offset(sent, follow_up_after, ctx)
+    due = business_days_after(t, "outreach_date", business_days, ctx)
+    later = business_days_after(t, "outreach_date", follow_up_after, ctx)
     mask = _waiting(t, ctx) & (ctx.now >= due) & (ctx.now < later)
     message = (
         "No reply from " + flagged(t, mask) + f" after {business_days} business days: "
@@ -123,7 +129,7 @@ def follow_up_7b(
 
     Cancelled by a reply, an interview date or a recorded follow-up date.
     """
-    due = busday_offset(dates(t, "outreach_date"), business_days, ctx)
+    due = business_days_after(t, "outreach_date", business_days, ctx)
     late = busday_offset(due, overdue_after, ctx)
     mask = _waiting(t, ctx) & (ctx.now >= due)
     severity = pd.Series(Severity.DUE.value, index=t.df.index).mask(

@@ -28,13 +28,22 @@ def yes(t: Tracker, name: str) -> pd.Series:
 
 def busday_offset(days: pd.Series, n: int, ctx: Context, roll: str = "forward") -> pd.Series:
     """``days`` moved by ``n`` business days (weekends and holidays skipped); NaT stays NaT."""
-    out = pd.Series(pd.NaT, index=days.index, dtype="datetime64[ns]")
-    valid = days.notna()
+    start = days.to_numpy(dtype="datetime64[D]")
+    valid = ~np.isnat(start)
+    out = np.full(len(start), np.datetime64("NaT"), dtype="datetime64[ns]")
     if valid.any():
-        start = days[valid].to_numpy(dtype="datetime64[D]")
-        moved = np.busday_offset(start, n, roll=roll, holidays=ctx.holiday_array)  # type: ignore[call-overload]
+        moved = np.busday_offset(start[valid], n, roll=roll, holidays=ctx.holiday_array)  # type: ignore[call-overload]
         out[valid] = moved.astype("datetime64[ns]")
-    return out
+    return pd.Series(out, index=days.index)
+
+
+def business_days_after(t: Tracker, field: str, n: int, ctx: Context) -> pd.Series:
+    """The ``field`` date of each row moved ``n`` business days on, computed once per run
+    (3B and 7B both need "seven business days after the outreach")."""
+    result: pd.Series = ctx.shared(
+        f"busday:{field}:{n}", lambda: busday_offset(dates(t, field), n, ctx)
+    )
+    return result
 
 
 def busdays_between(start: pd.Series, end: pd.Timestamp, ctx: Context) -> pd.Series:

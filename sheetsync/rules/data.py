@@ -14,15 +14,15 @@ from sheetsync.rules.common import dates, flagged, text
 
 
 def _problem_hits(problems: list[CellProblem], index: pd.Index) -> Hits:
+    """One finding per row with problems, naming each cell (problems are few per row)."""
     by_row: dict[int, list[str]] = {}
     for p in problems:
-        if p.row in index:
-            by_row.setdefault(p.row, []).append(
-                f"{p.ref} ('{p.header}') holds '{p.value}', which {p.hint}"
-            )
-    mask = pd.Series(index.isin(list(by_row)), index=index)
-    message = pd.Series({r: "; ".join(m) for r, m in by_row.items()}, dtype="string")
-    return Hits.of(mask, message.reindex(index), severity=Severity.DATA)
+        by_row.setdefault(p.row, []).append(
+            f"{p.ref} ('{p.header}') holds '{p.value}', which {p.hint}"
+        )
+    message = pd.Series(["; ".join(m) for m in by_row.values()], index=list(by_row), dtype=object)
+    mask = pd.Series(index.isin(message.index), index=index)
+    return Hits.of(mask, message, severity=Severity.DATA)
 
 
 def _is_date_field(field_id: str) -> bool:
