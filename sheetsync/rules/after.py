@@ -9,7 +9,7 @@ import pandas as pd
 from sheetsync.frame import Tracker
 from sheetsync.models import Severity
 from sheetsync.rules import Context, Example, Hits, rule
-from sheetsync.rules.common import dates, day_words, flagged, text, yes
+from sheetsync.rules.common import dates, day_words, flagged, phrase, text, yes
 
 DONE = re.compile(r"^\s*(done|sent|✓|✔|☑|\[x\]|x\b|completed)", re.I)
 
@@ -54,11 +54,10 @@ def thank_you_missing(
         age > overdue_days, Severity.OVERDUE.value
     )
     words = day_words(when[mask], ctx)
-    message = (
-        "Send "
-        + flagged(t, mask)
-        + " a personal thank-you for the conversation "
-        + words.where(age[mask] <= 1, "on " + words)
+    message = phrase(
+        "Send {} a personal thank-you for the conversation {}",
+        flagged(t, mask),
+        words.where((age[mask] <= 1).to_numpy(), phrase("on {}", words)),
     )
     return Hits.of(mask, message, severity=severity, due=when + pd.Timedelta(days=due_days))
 
@@ -80,10 +79,9 @@ def ask_referrals(t: Tracker, ctx: Context, *, within_days: int = 30) -> Hits:
     """A recent interview with no referrals recorded: note whom they suggested (or 'none')."""
     age = (ctx.now - dates(t, "interview_date")).dt.days
     mask = (age >= 1) & (age <= within_days) & text(t, "referrals").isna()
-    message = (
-        "Write down whom "
-        + flagged(t, mask)
-        + " suggested you talk to next (or 'none'); ask them if you did not"
+    message = phrase(
+        "Write down whom {} suggested you talk to next (or 'none'); ask them if you did not",
+        flagged(t, mask),
     )
     return Hits.of(mask, message, severity=Severity.INFO)
 
@@ -108,7 +106,7 @@ def promise_open(t: Tracker, ctx: Context) -> Hits:
     mask = pd.Series(False, index=t.df.index)
     mask[written.index[~done]] = True
     who = flagged(t, mask)
-    message = "You promised " + who + ": " + promised[mask] + " — then mark it 'done: …'"
+    message = phrase("You promised {}: {} — then mark it 'done: …'", who, promised[mask])
     return Hits.of(mask, message, severity=Severity.DUE)
 
 

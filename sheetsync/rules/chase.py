@@ -19,13 +19,14 @@ from sheetsync.rules.common import (
     business_days_after,
     dates,
     flagged,
+    phrase,
     yes,
 )
 
 
 def _there(t: Tracker, mask: pd.Series) -> pd.Series:
     org = at_org(t, mask)
-    return org.mask(org == "", " at the same organisation")
+    return org.where(org.to_numpy() != "", " at the same organisation")
 
 
 def _waiting(t: Tracker, ctx: Context) -> pd.Series:
@@ -88,9 +89,11 @@ def follow_up_3b(
     due = business_days_after(t, "outreach_date", business_days, ctx)
     later = business_days_after(t, "outreach_date", follow_up_after, ctx)
     mask = _waiting(t, ctx) & (ctx.now >= due) & (ctx.now < later)
-    message = (
-        "No reply from " + flagged(t, mask) + f" after {business_days} business days: "
-        "write to a second person" + _there(t, mask)
+    message = phrase(
+        "No reply from {} after {} business days: write to a second person{}",
+        flagged(t, mask),
+        business_days,
+        _there(t, mask),
     )
     return Hits.of(mask, message, severity=Severity.DUE, due=due)
 
@@ -135,9 +138,10 @@ def follow_up_7b(
     severity = pd.Series(Severity.DUE.value, index=t.df.index).mask(
         ctx.now > late, Severity.OVERDUE.value
     )
-    message = (
-        "No reply from " + flagged(t, mask) + f" in {business_days} business days: "
-        "send one short, polite follow-up"
+    message = phrase(
+        "No reply from {} in {} business days: send one short, polite follow-up",
+        flagged(t, mask),
+        business_days,
     )
     return Hits.of(mask, message, severity=severity, due=due)
 
@@ -172,10 +176,9 @@ def move_on(t: Tracker, ctx: Context, *, business_days: int = 7) -> Hits:
     due = busday_offset(followed, business_days, ctx)
     mask = followed.notna() & ~yes(t, "response") & dates(t, "interview_date").isna()
     mask &= ctx.now >= due
-    message = (
-        "No answer to your follow-up with "
-        + flagged(t, mask)
-        + ": let it rest and try another person"
-        + at_org(t, mask)
+    message = phrase(
+        "No answer to your follow-up with {}: let it rest and try another person{}",
+        flagged(t, mask),
+        at_org(t, mask),
     )
     return Hits.of(mask, message, severity=Severity.INFO, due=due)

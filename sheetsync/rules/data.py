@@ -10,7 +10,7 @@ from sheetsync.frame import CellProblem, Tracker
 from sheetsync.grid import CellError
 from sheetsync.models import Severity
 from sheetsync.rules import Context, Example, Hits, rule
-from sheetsync.rules.common import dates, flagged, text
+from sheetsync.rules.common import dates, flagged, phrase, text
 
 
 def _problem_hits(problems: list[CellProblem], index: pd.Index) -> Hits:
@@ -119,7 +119,7 @@ def no_contact_info(t: Tracker, ctx: Context) -> Hits:
     """Someone not yet contacted with neither an email nor a LinkedIn profile on the row."""
     reachable = text(t, "email").notna() | text(t, "linkedin").notna()
     mask = ~reachable & dates(t, "outreach_date").isna()
-    message = "No email or LinkedIn for " + flagged(t, mask) + ": find a way to reach them"
+    message = phrase("No email or LinkedIn for {}: find a way to reach them", flagged(t, mask))
     return Hits.of(mask, message, severity=Severity.INFO)
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 from sheetsync.frame import Tracker
 from sheetsync.models import Severity
 from sheetsync.rules import Context, Example, Hits, rule
-from sheetsync.rules.common import dates, days_ago, flagged, yes
+from sheetsync.rules.common import dates, days_ago, flagged, phrase, yes
 
 
 @rule(
@@ -54,13 +54,11 @@ def stale_contact(t: Tracker, ctx: Context, *, days: int = 90) -> Hits:
     talked |= ~_derived(t) & last.notna()
     upcoming = dates(t, "interview_date") > ctx.now
     mask = talked & ~upcoming & due.notna() & (ctx.now >= due)
-    message = (
-        "Last in touch with "
-        + flagged(t, mask)
-        + " "
-        + days_ago(last[mask], ctx).astype("Int64").astype("string")
-        + " days ago: "
-        "send a short update, an article or a thank-you for their advice"
+    message = phrase(
+        "Last in touch with {} {} days ago: "
+        "send a short update, an article or a thank-you for their advice",
+        flagged(t, mask),
+        days_ago(last[mask], ctx).astype("Int64").astype(object),
     )
     return Hits.of(mask, message, severity=Severity.DUE, due=due)
 

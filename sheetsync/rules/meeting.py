@@ -7,7 +7,7 @@ import pandas as pd
 from sheetsync.frame import Tracker
 from sheetsync.models import Severity
 from sheetsync.rules import Context, Example, Hits, rule
-from sheetsync.rules.common import at_org, busday_offset, dates, day_words, flagged, text
+from sheetsync.rules.common import at_org, busday_offset, dates, day_words, flagged, phrase, text
 
 
 @rule(
@@ -32,21 +32,19 @@ def prep_needed(t: Tracker, ctx: Context, *, window_days: int = 3) -> Hits:
     ahead = (when - ctx.now).dt.days
     mask = (ahead >= 0) & (ahead <= window_days)
     severity = pd.Series(Severity.SOON.value, index=t.df.index).mask(ahead <= 1, Severity.DUE.value)
-    message = (
-        "Interview with "
-        + flagged(t, mask)
-        + " "
-        + _on(when[mask], ctx)
-        + ": prepare — research them"
-        + at_org(t, mask)
-        + ", your intro, your questions"
+    message = phrase(
+        "Interview with {} {}: prepare — research them{}, your intro, your questions",
+        flagged(t, mask),
+        _on(when[mask], ctx),
+        at_org(t, mask),
     )
     return Hits.of(mask, message, severity=severity, due=when)
 
 
 def _on(when: pd.Series, ctx: Context) -> pd.Series:
     words = day_words(when, ctx)
-    return words.where(words.isin(["today", "tomorrow", "yesterday"]), "on " + words)
+    near = words.isin(["today", "tomorrow", "yesterday"]).to_numpy()
+    return words.where(near, phrase("on {}", words))
 
 
 @rule(
@@ -73,13 +71,11 @@ def confirm_meeting(t: Tracker, ctx: Context, *, business_days_before: int = 1) 
     when = dates(t, "interview_date")
     confirm_on = busday_offset(when, -business_days_before, ctx, roll="backward")
     mask = (confirm_on <= ctx.now) & (when > ctx.now)
-    message = (
-        "Confirm the meeting "
-        + _on(when[mask], ctx)
-        + " with "
-        + flagged(t, mask)
-        + ": time, time zone and "
-        + flagged(t, mask, "platform").fillna("place or platform")
+    message = phrase(
+        "Confirm the meeting {} with {}: time, time zone and {}",
+        _on(when[mask], ctx),
+        flagged(t, mask),
+        flagged(t, mask, "platform").fillna("place or platform"),
     )
     return Hits.of(mask, message, severity=Severity.DUE, due=confirm_on)
 
@@ -104,11 +100,9 @@ def details_missing(t: Tracker, ctx: Context, *, window_days: int = 14) -> Hits:
     when = dates(t, "interview_date")
     ahead = (when - ctx.now).dt.days
     mask = (ahead >= 0) & (ahead <= window_days) & text(t, "platform").isna()
-    message = (
-        "No place or platform recorded for the interview with "
-        + flagged(t, mask)
-        + " "
-        + _on(when[mask], ctx)
-        + ": add it, with the time zone"
+    message = phrase(
+        "No place or platform recorded for the interview with {} {}: add it, with the time zone",
+        flagged(t, mask),
+        _on(when[mask], ctx),
     )
     return Hits.of(mask, message, severity=Severity.DUE, due=when - pd.Timedelta(days=1))
