@@ -6,9 +6,12 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sheetsync.grid import CellValue, cell_ref
+
+if TYPE_CHECKING:
+    from sheetsync.sync import Checked
 
 
 class Severity(StrEnum):
@@ -130,6 +133,9 @@ class SyncResult:
     dry_run: bool
     backup: str | None = None
     output: str | None = None
+    # The check the sync acted on (the run loop's calendar reuses it instead of reading the
+    # source again); not part of the result's value.
+    checked: Checked | None = field(default=None, repr=False, compare=False)
 
     @property
     def findings_by_rule(self) -> dict[str, int]:

@@ -32,7 +32,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -464,6 +464,9 @@ class Runner:
         self.on_run = on_run
         self.state = load_state(spec.state_path)
         self._running = False
+        # Calendar events of each source synced in this run, taken from the check its sync
+        # made (so the calendar does not read every source a second time).
+        self._events: dict[str, list[calendar.DueEvent]] = {}
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -535,6 +538,7 @@ class Runner:
         started, today = self.now(), self.today()
         caught_up = self._note_catch_up(slot, started, at_start)
         self.state.last_run_started = _stamp(started)
+        self._events = {}
         outcomes = tuple(self._sync_source(s, today) for s in self._sources_until_stopped())
         stopped = len(outcomes) < len(self.spec.sources)
         after = self._after_run(today, outcomes) if not stopped else _After()
@@ -608,7 +612,19 @@ class Runner:
         entry.last_success, entry.summary = _stamp(self.now()), summarize(result)
         entry.last_error, entry.runs = None, entry.runs + 1
         save_state(self.spec.state_path, self.state)
-        return SourceRun(source, result=result)
+        self._keep_events(source, result)
+        # The grid and frame of a source are not kept past it: a run may cover hundreds.
+        return SourceRun(source, result=replace(result, checked=None))
+
+    def _keep_events(self, source: str, result: SyncResult) -> None:
+        """Note the source's calendar events from its sync's check, when a calendar is due."""
+        cfg: calendar.CalendarConfig = self.settings.section("calendar")
+        if not cfg.file or result.checked is None:
+            return
+        try:
+            self._events[source] = calendar.events_for(result.checked, cfg)
+        except Exception:  # the calendar step reads the source again and reports the error
+            log.debug("%s: calendar events from the sync's check failed", source, exc_info=True)
 
     def _with_retries(self, source: str, today: dt.date) -> SyncResult:
         attempt = 0
@@ -701,7 +717,11 @@ class Runner:
         if not cfg.file:
             return None
         synced = [o.source for o in outcomes if o.ok]
-        events = calendar.collect_events(synced, self.settings, today, cfg)
+        unread = [s for s in synced if s not in self._events]
+        events = [e for s in synced if s in self._events for e in self._events[s]]
+        events = calendar.unique(
+            events + calendar.collect_events(unread, self.settings, today, cfg)
+        )
         calendar.write_calendar(Path(cfg.file), events, cfg, stamp=self.now())
         self.state.calendar.update(last_written=_stamp(self.now()), events=len(events))
         self.state.calendar.pop("last_error", None)

@@ -150,4 +150,5 @@ def sync(
         dry_run=dry_run,
         backup=applied.backup if applied else None,
         output=applied.output if applied else None,
+        checked=checked,
     )

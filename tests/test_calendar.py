@@ -123,6 +123,32 @@ def test_the_run_loop_writes_the_calendar_after_each_run(tmp_path: Path) -> None
     assert scheduler.load_state(runner.spec.state_path).calendar["events"] == 4
 
 
+def test_the_run_loop_reuses_each_sync_s_check_for_the_calendar(
+    tmp_path: Path, emulator_env: SheetsEmulator
+) -> None:
+    """The calendar of a run comes from the check each sync already made: a Google source is
+    read once per run, not a second time for its events."""
+    rows: list[list[Any]] = [list(HEADER), *[list(r) for r in ROWS]]
+    sheet = emulator_env.add_spreadsheet("Tracker", {"Contacts": rows})
+    ics(f"gsheet:{sheet}", "-o", str(tmp_path / "alone.ics"))  # the calendar `ics` makes
+    (tmp_path / "sheetsync.toml").write_text(
+        f'source = "gsheet:{sheet}"\n[calendar]\nfile = "due.ics"\n'
+        '[digest]\nenabled = false\n[google]\nauth = "anonymous"\n'
+    )
+    settings = load_settings(tmp_path / "sheetsync.toml")
+    runner = scheduler.Runner(
+        scheduler.make_spec(settings), settings, today=dt.date.fromisoformat(TODAY)
+    )
+    emulator_env.clear_requests()
+    report = runner.run_once()
+    assert report.ok and report.calendar_file == str(tmp_path / "due.ics")
+    ops = [r.op for r in emulator_env.requests]
+    assert ops.count("spreadsheets.get") == 1, ops  # the sync's own metadata read, no more
+    assert ops.count("spreadsheets.values.batchGet") == 2, ops  # its read and its re-read
+    assert uids(events(tmp_path / "due.ics")) == uids(events(tmp_path / "alone.ics"))
+    assert all(o.result is None or o.result.checked is None for o in report.outcomes)
+
+
 def test_config(tmp_path: Path) -> None:
     path = tmp_path / "sheetsync.toml"
     assert calendar.parse_config({}, path) == calendar.CalendarConfig()
