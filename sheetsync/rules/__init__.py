@@ -88,9 +88,9 @@ class Hits:
         keep = mask.to_numpy(dtype=bool, na_value=False)
         rows = mask.index[keep]
         data = {
-            "message": _flagged(message, mask.index, keep, rows),
-            "due": pd.NaT if due is None else _flagged(due, mask.index, keep, rows),
-            "severity": _flagged(
+            "message": _on_rows(message, mask.index, keep, rows),
+            "due": pd.NaT if due is None else _on_rows(due, mask.index, keep, rows),
+            "severity": _on_rows(
                 severity if isinstance(severity, pd.Series) else severity.value,
                 mask.index,
                 keep,
@@ -105,7 +105,7 @@ class Hits:
         return cls(pd.DataFrame(columns=["message", "due", "severity"]))
 
 
-def _flagged(value: pd.Series | str, index: pd.Index, keep: np.ndarray, rows: pd.Index) -> Any:
+def _on_rows(value: pd.Series | str, index: pd.Index, keep: np.ndarray, rows: pd.Index) -> Any:
     """``value`` on the flagged ``rows``: a constant as is, a series by its row labels
     (positionally when it covers exactly the frame's rows or the flagged ones: no lookups)."""
     if not isinstance(value, pd.Series):
