@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -437,7 +436,6 @@ def test_ten_thousand_rows(tmp_path: Path, cli: Callable[..., Result]) -> None:
     path = tmp_path / "big.xlsx"
     wb.save(path)
     before = snapshot(tmp_path)
-    start = time.monotonic()
     res = cli("check", path.name, "--today", TODAY, "--format", "json")
     assert res.code == 1
     rows = [f["row"] for f in res.json()["findings"]]
@@ -447,7 +445,6 @@ def test_ten_thousand_rows(tmp_path: Path, cli: Callable[..., Result]) -> None:
     dry = cli("sync", path.name, "--today", TODAY, "--format", "json", "--dry-run")
     assert dry.code == 0
     assert dry.json()["rows_read"] == 10_000
-    assert time.monotonic() - start < 30
     assert snapshot(tmp_path) == before
 
 
