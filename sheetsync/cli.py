@@ -26,7 +26,7 @@ from rich.table import Table
 
 from sheetsync import __version__, rules
 from sheetsync import sync as pipeline
-from sheetsync.commands import parse_date
+from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.errors import SheetsyncError
 from sheetsync.models import Finding, Severity, SyncResult
@@ -212,14 +212,7 @@ def cli(verbose: int) -> None:
 
 @cli.command()
 @judged_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 def check(target: Target, fmt: str, exit_zero: bool) -> None:
     """Check a tracker and list what to do (writes nothing)."""
@@ -316,14 +309,7 @@ def _render_notes(checked: pipeline.Checked, console: Console) -> None:
     type=click.Path(dir_okay=False),
     help="Write the synced workbook here instead of changing the source (.xlsx).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 def sync(target: Target, dry_run: bool, output: str | None, fmt: str) -> None:
     """Check a tracker and write status columns back into it."""
 
@@ -425,9 +411,7 @@ def _shown(value: object) -> str:
 
 
 @cli.command("rules")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option
 def rules_cmd(fmt: str) -> None:
     """List every rule: its id, what it flags, the columns it needs, its parameters."""
     if fmt == "json":

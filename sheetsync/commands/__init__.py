@@ -9,6 +9,16 @@ import click
 
 MODULES: tuple[str, ...] = ("scheduling", "export")
 
+# --format text|json, as every command that reports takes it (the value arrives as ``fmt``).
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+
 
 def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
     """Click callback for YYYY-MM-DD options (--today, --since)."""

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 import click
 
 from sheetsync import calendar, digest, scheduler
-from sheetsync.commands import parse_date
+from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
 
 EXIT_ERROR = 3
@@ -228,9 +228,7 @@ def _print_report(report: scheduler.RunReport) -> None:
 @click.command("status")
 @config_option
 @state_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option
 def status_cmd(config_path: str | None, state_file: str | None, fmt: str) -> None:
     """Show what the scheduled runs did: last success, summary and last error per tracker."""
 
