@@ -252,10 +252,11 @@ class XlsxBackend:
     def _verify(self, before: bytes, after: bytes, plan: Plan) -> None:
         """Prove the patch touched nothing but managed cells before it replaces the file."""
         assert self._info is not None
+        info_after = inspect_package(after)
         allowed = {self._info.sheet(plan.worksheet).part, "xl/styles.xml", "xl/calcChain.xml"}
         if plan.prep is not None:
             allowed |= {
-                inspect_package(after).sheet(plan.prep.tab).part,
+                info_after.sheet(plan.prep.tab).part,
                 "xl/workbook.xml",
                 "xl/_rels/workbook.xml.rels",
                 "[Content_Types].xml",
@@ -267,7 +268,7 @@ class XlsxBackend:
                 "Nothing was written; please report this."
             )
         old = self._tabs_read[plan.worksheet]  # as read: the parse is the same function's
-        new = _parse_one(after, inspect_package(after), plan.worksheet)
+        new = _parse_one(after, info_after, plan.worksheet)
         managed = set(plan.column_of.values())
         bad = _first_difference(old, new, managed)
         if bad:
