@@ -35,12 +35,11 @@ from sheetsync.backends.xlsx_package import (
     PackageWriter,
     changed_parts,
     col_letters,
-    error_cells,
-    formulas_without_values,
     inspect_package,
     patch_cells,
     put_sheet,
     register_styles,
+    sheet_facts,
 )
 from sheetsync.errors import SourceError, WriteRefused
 
@@ -481,7 +480,7 @@ def test_overwriting_a_cell_drops_its_old_content() -> None:
     out = sheet_xml(after)
     assert b'<c r="A1" s="0"><v>3.5</v></c>' in out
     assert b"<f>" not in out and b"cm=" not in out
-    assert error_cells(after, "S") == {}
+    assert sheet_facts(after, "S").errors == {}
 
 
 def test_overwriting_a_formula_updates_the_calc_chain() -> None:
@@ -717,19 +716,19 @@ def test_formulas_without_values_are_counted() -> None:
     wb.active.title = "S"
     wb.active.append(["=1+1", '=CONCAT("a","b")', 3])
     wb.active.append(["=TODAY()"])
-    assert formulas_without_values(save(wb), "S") == 3
+    assert sheet_facts(save(wb), "S").formulas_without_values == 3
     excel = raw_sheet(
         '<row r="1"><c r="A1"><f>1+1</f><v>2</v></c>'
         '<c r="B1" t="str"><f>IF(1,"","x")</f><v></v></c><c r="C1"><v>3</v></c></row>'
     )
-    assert formulas_without_values(excel, "S") == 0
+    assert sheet_facts(excel, "S").formulas_without_values == 0
     shared = raw_sheet(
         '<row r="1"><c r="A1"><f t="shared" ref="A1:A3" si="0">B1*2</f><v></v></c></row>'
         '<row r="2"><c r="A2"><f t="shared" si="0"/></c></row>'
         '<row r="3"><c r="A3"><f t="shared" si="0"/><v>4</v></c></row>'
     )
-    assert formulas_without_values(shared, "S") == 2
-    assert formulas_without_values(tracker_workbook(), "Contacts") == 0
+    assert sheet_facts(shared, "S").formulas_without_values == 2
+    assert sheet_facts(tracker_workbook(), "Contacts").formulas_without_values == 0
 
 
 def test_error_cells() -> None:
@@ -739,9 +738,11 @@ def test_error_cells() -> None:
         "</is></c></row>"
     )
     data = raw_sheet(body)
-    assert error_cells(data, "S") == {(1, 1): "#DIV/0!", (4, 3): "#REF!"}
-    assert error_cells(raw_sheet('<row><c t="e"><v>#N/A</v></c></row>'), "S") == {(1, 1): "#N/A"}
-    assert error_cells(tracker_workbook(), "Contacts") == {}
+    assert sheet_facts(data, "S").errors == {(1, 1): "#DIV/0!", (4, 3): "#REF!"}
+    assert sheet_facts(raw_sheet('<row><c t="e"><v>#N/A</v></c></row>'), "S").errors == {
+        (1, 1): "#N/A"
+    }
+    assert sheet_facts(tracker_workbook(), "Contacts").errors == {}
 
 
 def encrypted_container() -> bytes:

@@ -46,9 +46,7 @@ __all__ = [
     "changed_parts",
     "clean_text",
     "col_letters",
-    "error_cells",
     "excel_serial",
-    "formulas_without_values",
     "inspect_package",
     "patch_cells",
     "put_sheet",
@@ -268,21 +266,22 @@ def inspect_package(data: bytes) -> PackageInfo:
     )
 
 
-def error_cells(data: bytes, sheet_name: str) -> dict[tuple[int, int], str]:
-    """Cells holding an error value (``t="e"``), as ``{(row, col): "#REF!"}``, 1-based.
-
-    python-calamine reads error cells as empty; the reader overlays these so that a broken
-    formula is reported rather than mistaken for a blank.
-    """
-    return sheet_facts(data, sheet_name).errors
-
-
 @dataclass(frozen=True)
 class SheetFacts:
-    """What a reader of cell values misses in a sheet: error cells and unsaved results."""
+    """What a reader of cell values (python-calamine) misses in a sheet.
 
-    errors: dict[tuple[int, int], str]  # see error_cells
-    formulas_without_values: int  # see formulas_without_values
+    ``errors``: cells holding an error value (``t="e"``), as ``{(row, col): "#REF!"}``,
+    1-based; calamine reads them as empty, and the reader overlays them so that a broken
+    formula is reported rather than mistaken for a blank.
+
+    ``formulas_without_values``: formula cells saved without a result, as a program that does
+    not calculate (openpyxl, most scripts) leaves them. An empty text result (``t="str"`` with
+    an empty value) is a result. Cells in an unusual layout (prefixed tags, extensions) are
+    not counted.
+    """
+
+    errors: dict[tuple[int, int], str]
+    formulas_without_values: int
 
 
 def sheet_facts(data: bytes, sheet_name: str) -> SheetFacts:
@@ -296,15 +295,8 @@ def sheet_facts(data: bytes, sheet_name: str) -> SheetFacts:
 # Where a formula cell may lack its saved result: an empty value, or none before </c>.
 _NO_RESULT_HINTS = (b"</f><v></v>", b"</f><v/>", b"</f><v />", b"</f></c>", b"/></c>")
 _FORMULA_CELL = re.compile(rb"<c(\s[^>]*)?>(?:<f[\s>/][^<]*(?:</f>)?)(<v\s*/>|<v>[^<]*</v>)?</c>")
+_EMPTY_VALUE = re.compile(rb"<v\s*/>|<v></v>")
 _TEXT_RESULT = re.compile(rb"\st\s*=\s*[\"']str[\"']")
-
-
-def formulas_without_values(data: bytes, sheet_name: str) -> int:
-    """How many formula cells of the sheet were saved without a result, as a program that
-    does not calculate (openpyxl, most scripts) leaves them. An empty text result
-    (``t="str"`` with an empty value) is a result. Cells in an unusual layout (prefixed
-    tags, extensions) are not counted."""
-    return sheet_facts(data, sheet_name).formulas_without_values
 
 
 def _formulas_without_values(xml: bytes) -> int:
@@ -312,9 +304,8 @@ def _formulas_without_values(xml: bytes) -> int:
         return 0  # the usual case, found by byte search alone
     count = 0
     for cell in _FORMULA_CELL.finditer(xml):
-        value = cell.group(2)
-        empty = value is None or value.startswith(b"<v/") or value in (b"<v></v>", b"<v />")
-        if empty and (value is None or not _TEXT_RESULT.search(cell.group(1) or b"")):
+        attrs, value = cell.group(1) or b"", cell.group(2)
+        if value is None or (_EMPTY_VALUE.fullmatch(value) and not _TEXT_RESULT.search(attrs)):
             count += 1
     return count
 
