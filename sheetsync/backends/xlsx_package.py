@@ -461,9 +461,9 @@ class _Package:
                 f"The workbook is damaged or not an .xlsx file ({exc}). Open it in Excel or "
                 "LibreOffice, save it as an Excel Workbook (.xlsx) and try again."
             ) from exc
-        self.infos = self.zip.infolist()
-        self.names = [info.filename for info in self.infos]
-        self.index = {info.filename: info for info in self.infos}
+        infos = self.zip.infolist()
+        self.names = [info.filename for info in infos]
+        self.index = {info.filename: info for info in infos}
         if len(self.index) != len(self.names):
             raise SourceError(
                 "The workbook's zip package lists the same part twice, so it is ambiguous "
