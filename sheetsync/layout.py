@@ -320,6 +320,10 @@ class Layout:
     unmapped: tuple[str, ...] = ()
     managed: Mapping[str, int] = field(default_factory=dict)  # managed header → column
     warnings: tuple[str, ...] = ()
+    # How sure the map is, per canonical field (0–1); fields set in [columns] count as 1.0.
+    confidence: Mapping[str, float] = field(default_factory=dict)
+    # Fields whose meaning is in doubt: ``sync`` does not write until they are confirmed.
+    doubtful: tuple[str, ...] = ()
 
     def header_of(self, field_id: str) -> str:
         """The header text of a mapped field."""
