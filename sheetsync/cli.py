@@ -28,6 +28,7 @@ from sheetsync import __version__, rules
 from sheetsync import sync as pipeline
 from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
+from sheetsync.drafts import KINDS
 from sheetsync.errors import SheetsyncError
 from sheetsync.models import Finding, Severity, SyncResult
 
@@ -481,15 +482,18 @@ def doctor(source: str | None, today: dt.date | None, config_path: str | None) -
     run_action(action)
 
 
-DRAFT_HELP = """Print the email draft for one row: a thank-you after an interview, the 7B follow-up
-after no reply, or a first outreach email (checked against the advice: under 100 words, a
-question, no job ask, the connection named, 30 minutes or less).
+DRAFT_HELP = """Print the email draft one row needs now, from the stage its cells record: an
+outreach email before any contact, a follow-up while it is unanswered, a confirmation once they
+replied or before the interview, a thank-you after it, a stay-in-touch note later. An outreach
+draft is checked against the advice (under 100 words, a question, no job ask, the connection
+named, 30 minutes or less).
 
 Templates are templates/drafts/<kind>.txt.j2, overridable with [prep] templates_dir. They can
 use: contact.name, contact.first_name, contact.organization, contact.title, contact.email,
 contact.connection, contact.referred_by, contact.platform, contact.notes, contact.referrals,
 contact.promises, contact.questions, contact.interview_date, contact.outreach_date; me.name,
-me.role, me.research ([prep] my_name, my_role, my_research); when, sent, specific, today."""
+me.role, me.research ([prep] my_name, my_role, my_research); when, sent, specific, promise
+(what you promised, as a sentence), today."""
 
 
 @cli.command(help=DRAFT_HELP)
@@ -497,11 +501,11 @@ me.role, me.research ([prep] my_name, my_role, my_research); when, sent, specifi
 @judged_options
 @click.option(
     "--kind",
-    type=click.Choice(["thank_you", "follow_up", "outreach"]),
-    help="Which draft (default: what the row needs now).",
+    type=click.Choice(list(KINDS)),
+    help="Which draft (default: the one the row's stage needs).",
 )
 def draft(row: int, target: Target, kind: str | None) -> None:
-    from sheetsync.drafts import lint, render_draft
+    from sheetsync.drafts import choose_kind, contact_context, lint, render_draft
     from sheetsync.prep import PrepSettings
 
     def action() -> int:
@@ -513,30 +517,20 @@ def draft(row: int, target: Target, kind: str | None) -> None:
                 f"row {row} is not a contact row of '{checked.layout.worksheet}'.", param_hint="ROW"
             )
         record = {str(k): v for k, v in df.loc[row].items()}
-        chosen = kind or _draft_kind(checked, row)
+        chosen = kind or choose_kind(record, day)
         prep_settings: PrepSettings = settings.section("prep")
         text = render_draft(chosen, record, prep_settings.me, day, prep_settings.templates_dir)
         click.echo(text)
         if chosen == "outreach":
+            contact = contact_context(record)
             issues = lint(
-                text,
-                connection=str(record.get("connection") or ""),
-                referred_by=str(record.get("referred_by") or ""),
+                text, connection=contact["connection"], referred_by=contact["referred_by"]
             )
             for issue in issues:
                 click.echo(f"lint {issue.severity}: {issue.message}", err=True)
         return 0
 
     run_action(action)
-
-
-def _draft_kind(checked: pipeline.Checked, row: int) -> str:
-    rules_on_row = {f.rule for f in checked.report.findings if f.row == row}
-    if "thank-you-missing" in rules_on_row:
-        return "thank_you"
-    if "follow-up-7b" in rules_on_row:
-        return "follow_up"
-    return "outreach"
 
 
 def _register_commands() -> None:

@@ -1,10 +1,18 @@
 """Email drafts rendered from templates/, and a lint pass for outreach emails.
 
-Three drafts follow the advice in ADVICE.md: a **thank-you** after an interview (naming
-something specific from the notes when there are notes), a **follow-up** for the 7B step (one
-short, polite nudge) and an **outreach** email to someone new (the connection first, who you are,
-why them, at most 30 minutes, ending with a question). :func:`lint` checks an outreach draft —
-sheetsync's or one the student wrote — against the same advice.
+Five drafts follow the advice the checks embody, one for each stage of a contact's row
+(:func:`choose_kind` picks the one the row is at):
+
+* **outreach** before any contact: the connection first, who you are, why them, at most
+  30 minutes, ending with a question;
+* **follow_up** while the outreach is unanswered: one short, polite nudge (the 7B step);
+* **confirm** once they replied, or before the interview: the time, time zone and place;
+* **thank_you** after the interview: naming something specific from the notes, the
+  referrals and, phrased as a sentence, what you promised;
+* **stay_in_touch** later: a short update, so the contact does not go cold.
+
+:func:`lint` checks an outreach draft — sheetsync's or one the student wrote — against the
+same advice.
 """
 
 from __future__ import annotations
@@ -18,9 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from sheetsync.templating import render
-
-KINDS = ("thank_you", "follow_up", "outreach")
+KINDS = ("outreach", "follow_up", "confirm", "thank_you", "stay_in_touch")
 JOB_ASK = re.compile(
     r"\b(jobs?|positions?|openings?|vacanc(?:y|ies)|hiring|hire me|employment|apply(?:ing)? for|"
     r"internships?|recruit(?:ing|er)?|opportunit(?:y|ies) (?:at|on|in) your)\b",
@@ -93,6 +99,78 @@ def contact_context(row: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def _present(value: object) -> bool:
+    """True for a cell that holds something (pandas' NA/NaT and blanks are nothing)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    if isinstance(value, float) and value != value:  # NaN
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
+def _as_day(value: object) -> dt.date | None:
+    if not _present(value) or not isinstance(value, dt.date | pd.Timestamp):
+        return None
+    return value.date() if isinstance(value, pd.Timestamp | dt.datetime) else value
+
+
+def _happened(row: Mapping[str, Any], field_id: str) -> bool:
+    """A date-or-flag field (response, thank_you) that records it happened: a date or yes."""
+    flag = row.get(field_id)
+    return _as_day(row.get(f"{field_id}_date")) is not None or (_present(flag) and bool(flag))
+
+
+def choose_kind(row: Mapping[str, Any], today: dt.date) -> str:
+    """The draft a contact row needs now, from the stage its cells record.
+
+    Before any contact: ``outreach``. Written to, no reply: ``follow_up``. They replied, or the
+    interview is still ahead: ``confirm``. The interview is past: ``thank_you`` until one is
+    recorded, then ``stay_in_touch``.
+    """
+    interview = _as_day(row.get("interview_date"))
+    if interview is not None and interview < today:
+        return "stay_in_touch" if _happened(row, "thank_you") else "thank_you"
+    if interview is not None or _happened(row, "response"):
+        return "confirm"
+    contacted = any(_as_day(row.get(f)) is not None for f in ("outreach_date", "follow_up_date"))
+    return "follow_up" if contacted else "outreach"
+
+
+_PROMISE_VERB = re.compile(
+    r"^(send|share|forward|introduce|connect|email|e-mail|mail|pass|give|follow|"
+    r"read|look|check|update|let|write|call|ask|put|tell|keep|invite|get|review)\b",
+    re.I,
+)
+_OBJECT_PRONOUN = re.compile(r"^(\w+(?:\s+\w+)?)\s+(him|her|them)\b", re.I)
+_PAST = re.compile(r"^(sent|shared|forwarded|introduced|connected|read|wrote|\w+ed)\b", re.I)
+_DONE = re.compile(r"^\s*(done|sent|✓|☑)\b[:\s-]*", re.I)
+
+
+def promise_sentence(promise: str) -> str:
+    """What the student promised, as a sentence to them: "Send him the review" becomes
+    "As promised, I will send you the review." A promise marked done is reported as kept.
+    """
+    text = " ".join(promise.split()).rstrip(" .;")
+    if not text:
+        return ""
+    done = _DONE.match(text)
+    if done:
+        rest = text[done.end() :].strip()
+        if not rest:
+            return ""
+        if _PAST.match(rest):  # "sent the paper": already a sentence about what I did
+            return f"As promised, I {_second_person(rest[0].lower() + rest[1:])}."
+        return f"As promised, I have taken care of this: {rest}."
+    if _PROMISE_VERB.match(text):
+        return f"As promised, I will {_second_person(text[0].lower() + text[1:])}."
+    return f"I have not forgotten what I promised: {text}."
+
+
+def _second_person(phrase: str) -> str:
+    """Turn "send him the paper" into "send you the paper" (the draft speaks to them)."""
+    return _OBJECT_PRONOUN.sub(lambda m: f"{m.group(1)} you", phrase, count=1)
+
+
 def specific_detail(notes: str) -> str:
     """Something specific to name in a thank-you: the first clause of the notes, shortened."""
     first = re.split(r"(?<=[.;!?])\s|\n", notes.strip(), maxsplit=1)[0].rstrip(".;!? ")
@@ -105,6 +183,8 @@ def render_draft(
     kind: str, row: Mapping[str, Any], me: Me, today: dt.date, user_dir: Path | None = None
 ) -> str:
     """Render one draft for one contact row of the frame."""
+    from sheetsync.templating import render  # Jinja2 loads only when a draft is rendered
+
     contact = contact_context(row)
     interview = row.get("interview_date")
     sent = row.get("outreach_date")
@@ -115,6 +195,7 @@ def render_draft(
         "when": _when(interview, today),
         "sent": _day(sent) or "a little while ago",
         "specific": specific_detail(contact["notes"]),
+        "promise": promise_sentence(contact["promises"]),
     }
     return render(f"drafts/{kind}.txt.j2", context, user_dir)
 

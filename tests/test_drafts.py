@@ -7,16 +7,19 @@ import datetime as dt
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from sheetsync import sync as pipeline
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings, load_settings
-from sheetsync.drafts import KINDS, Me, lint, render_draft
+from sheetsync.drafts import KINDS, Me, choose_kind, lint, promise_sentence, render_draft
 from sheetsync.errors import ConfigError, TemplateError
 
+from .cli_runner import Result
 from .workbooks import kitchen_sink
 
 TODAY = dt.date(2026, 3, 16)
@@ -164,3 +167,121 @@ def test_draft_command_prints_the_draft_the_row_needs(tmp_path: Path) -> None:
         [*run, "5", str(example), "--today", "2026-03-16"], capture_output=True, text=True
     )
     assert missing.returncode == 2 and "not a contact row" in missing.stderr
+
+
+# ---------------------------------------------------------------- the draft a row's stage needs
+
+INIT_ROW = {  # one contact in an `init` tracker, every field filled (interview date as text)
+    "Name": "Ana Ruiz",
+    "Organization": "Acme Bio",
+    "Title": "Scientist",
+    "Email": "ana@acme.example",
+    "LinkedIn": "https://www.linkedin.com/in/ana-ruiz",
+    "Connection": "ASCB 2025",
+    "Referred by": "Dr. Lee",
+    "Date contacted": "2026-03-02",
+    "Response": "2026-03-04",
+    "Follow-up sent": "2026-03-10",
+    "Interview date": "3/12/2026",
+    "Place / platform": "Zoom",
+    "Thank-you sent": "2026-03-13",
+    "Last contact": "2026-03-13",
+    "Next contact": "2026-06-01",
+    "Keep in touch every": "3 months",
+    "Referrals": "Bo Chen",
+    "Promised": "Send her my poster",
+    "Questions": "How did you move into industry?",
+    "Notes": "She said the first year is about learning the product.",
+    "Draft email": "",
+    "Snooze until": "",
+}
+
+
+def _init_tracker(tmp_path: Path, cli: Callable[..., Result], cells: dict[str, str]) -> Path:
+    """An `init` tracker with one contact on row 4, written as a person would type it."""
+    path = tmp_path / "t.xlsx"
+    path.unlink(missing_ok=True)
+    assert cli("init", str(path)).code == 0
+    book = openpyxl.load_workbook(path)
+    sheet = book["Contacts"]
+    headers = [c.value for c in sheet[3]]
+    assert set(INIT_ROW) == set(headers)  # the test covers every field `init` makes
+    for col, header in enumerate(headers, start=1):
+        sheet.cell(4, col).value = cells.get(str(header)) or None
+    book.save(path)
+    return path
+
+
+def _stage(**cells: str) -> dict[str, str]:
+    return {"Name": "Ana Ruiz", "Organization": "Acme Bio", **cells}
+
+
+STAGES = [  # what the row records → the draft it needs on 2026-03-16
+    (_stage(), "outreach"),
+    (_stage(**{"Date contacted": "2026-03-02"}), "follow_up"),
+    (_stage(**{"Date contacted": "2026-03-02", "Response": "yes"}), "confirm"),
+    (_stage(**{"Response": "2026-03-04", "Interview date": "3/20/2026"}), "confirm"),
+    (_stage(**{"Response": "2026-03-04", "Interview date": "3/12/2026"}), "thank_you"),
+    (_stage(**{"Interview date": "3/12/2026", "Thank-you sent": "yes"}), "stay_in_touch"),
+]
+
+
+@pytest.mark.parametrize(("cells", "kind"), STAGES)
+def test_the_draft_follows_the_rows_stage(
+    tmp_path: Path, cli: Callable[..., Result], cells: dict[str, str], kind: str
+) -> None:
+    path = _init_tracker(tmp_path, cli, cells)
+    checked = pipeline.check(XlsxBackend(path), Settings(), TODAY)
+    record = {str(k): v for k, v in checked.tracker.df.loc[4].items()}
+    assert choose_kind(record, TODAY) == kind
+    shown = cli("draft", "4", str(path), "--today", "2026-03-16")
+    assert shown.code == 0
+    assert shown.out == render_draft(kind, record, Me(), TODAY) + "\n"
+
+
+@pytest.mark.parametrize("empty", sorted(INIT_ROW))
+def test_every_kind_renders_with_any_init_field_left_empty(
+    tmp_path: Path, cli: Callable[..., Result], empty: str
+) -> None:
+    path = _init_tracker(tmp_path, cli, {k: v for k, v in INIT_ROW.items() if k != empty})
+    checked = pipeline.check(XlsxBackend(path), Settings(), TODAY)
+    record = {str(k): v for k, v in checked.tracker.df.loc[4].items()}
+    for kind in KINDS:
+        text = render_draft(kind, record, Me(), TODAY)
+        assert text.startswith("Subject: "), kind
+        for junk in ("None", "nan", "<NA>", "NaT", "{{"):
+            assert junk not in text, (kind, junk)
+    shown = cli("draft", "4", str(path), "--today", "2026-03-16", "--kind", "outreach")
+    assert shown.code == 0 and shown.out.startswith("Subject: "), shown.err
+
+
+def test_the_thank_you_phrases_the_promise_as_a_sentence(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    path = _init_tracker(tmp_path, cli, INIT_ROW)
+    shown = cli("draft", "4", str(path), "--today", "2026-03-16", "--kind", "thank_you")
+    assert "As promised, I will send you my poster." in shown.out
+    assert "Send her my poster" not in shown.out
+
+
+@pytest.mark.parametrize(
+    ("promise", "sentence"),
+    [
+        ("send my CV", "As promised, I will send my CV."),
+        (
+            "Send him the spatial transcriptomics review.",
+            ("As promised, I will send you the spatial transcriptomics review."),
+        ),
+        ("introduce her to Bo Chen", "As promised, I will introduce you to Bo Chen."),
+        ("done: sent the paper", "As promised, I sent the paper."),
+        ("done", ""),
+        ("done: the intro to Bo", "As promised, I have taken care of this: the intro to Bo."),
+        (
+            "the slides from my talk",
+            "I have not forgotten what I promised: the slides from my talk.",
+        ),
+        ("   ", ""),
+    ],
+)
+def test_promise_sentence(promise: str, sentence: str) -> None:
+    assert promise_sentence(promise) == sentence
