@@ -15,7 +15,7 @@ from sheetsync import sync as pipeline
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.grid import Tab
-from sheetsync.prep import DEFAULT_TAB, PrepSettings
+from sheetsync.prep import DEFAULT_TAB, PrepSettings, key_of
 
 from .conftest import save_rows
 from .sheets_emulator import SheetsEmulator
@@ -79,11 +79,11 @@ class Store:
 
     def rows_by_key(self) -> dict[str, list[Any]]:
         tab = self.prep()
-        return {str(r[0]): list(r) for r in tab.rows if r and r[0]}
+        return {str(key_of(r[0])): list(r) for r in tab.rows if r and key_of(r[0])}
 
     def row_of(self, key: str) -> int:
         tab = self.prep()
-        return next(i for i, r in enumerate(tab.rows, 1) if r and r[0] == key)
+        return next(i for i, r in enumerate(tab.rows, 1) if r and key_of(r[0]) == key)
 
 
 class XlsxStore(Store):
@@ -218,9 +218,10 @@ def test_rows_the_student_adds_are_kept(store: Store) -> None:
     store.sync()
     height = store.prep().height
     store.set_prep_cell(f"C{height + 2}", "Ask Ana about the Boston team")
-    store.sync(TODAY + dt.timedelta(days=1))
-    kept = [r for k, r in store.rows_by_key().items() if k.startswith("kept|")]
-    assert [r[2] for r in kept] == ["Ask Ana about the Boston team"]
+    for day in (1, 2):  # kept on the next sync and every one after
+        store.sync(TODAY + dt.timedelta(days=day))
+        added = [r for r in store.prep().rows if r and not key_of(r[0]) and any(r)]
+        assert [r[2] for r in added] == ["Ask Ana about the Boston team"]
 
 
 def test_user_text_is_written_literally(store: Store) -> None:
