@@ -228,3 +228,95 @@ def test_user_text_is_written_literally(store: Store) -> None:
     store.sync(dt.date(2026, 2, 19))  # Dev's interview tomorrow
     header = store.rows_by_key()["dev@umbrella.org|2026-02-20"][2]
     assert header.startswith('=HYPERLINK("http://x","Dev")')
+
+
+# ---------------------------------------------------------------------- the merge: each bug
+
+
+ANA = "ana@helix.bio|2026-03-18"
+
+
+def tick(store: Store) -> Any:
+    return "☑" if isinstance(store, XlsxStore) else True
+
+
+def test_notes_on_every_kind_of_row_survive(store: Store) -> None:
+    """A note beside the title, a block heading, its meta line, a phase title and the blank
+    separator is the student's: kept, on its row, on every later sync."""
+    store.sync()
+    notes = {
+        "title": "my prep for March",
+        "key": "my own column title",
+        ANA: "she prefers mornings",
+        f"{ANA}|meta": "link in the invite",
+        f"{ANA}|before": "start Friday",
+        f"{ANA}|questions": "ask the assay one first",
+        f"{ANA}|end": "after: write to Bo",
+    }
+    for key, note in notes.items():
+        store.set_prep_cell(f"E{store.row_of(key)}", note)
+    store.move_contact_to_bottom(2)
+    for day in (1, 2):
+        store.sync(TODAY + dt.timedelta(days=day))
+        rows = store.rows_by_key()
+        assert {k: rows[k][4] for k in notes} == notes
+
+
+def test_text_typed_over_a_generated_line_and_a_number_in_c_are_kept(store: Store) -> None:
+    store.sync()
+    store.set_prep_cell(f"C{store.row_of(f'{ANA}|research-person')}", "done: read her thesis")
+    store.set_prep_cell(f"C{store.row_of(f'{ANA}|meta')}", 42)
+    store.set_prep_cell(f"D{store.row_of(f'{ANA}|end')}", 3.5)
+    store.sync(TODAY + dt.timedelta(days=1))
+    rows = store.rows_by_key()
+    assert rows[f"{ANA}|research-person"][2] == "done: read her thesis"
+    meta, end = rows[f"{ANA}|meta"][2], rows[f"{ANA}|end"][3]
+    assert (meta, end) == (42, 3.5) and not isinstance(meta, str | bool)
+
+
+def test_added_rows_move_with_their_block(store: Store) -> None:
+    """Rows the student adds inside a block follow that block when interviews re-sort."""
+    store.sync()
+    below = store.row_of(f"{ANA}|meta")
+    store.set_prep_cell(f"C{store.prep().height + 1}", "end of tab row")
+    store.sync()  # the row at the end is anchored to Bo's block (the last one)
+    store.set_prep_cell(f"A{below}", None)  # the student clears the key of Ana's meta line
+    store.set_prep_cell(f"D{below}", "kept with Ana")
+    later = TODAY + dt.timedelta(days=3)  # Ema's and Ana's interviews are now in the past
+    for day in (later, later + dt.timedelta(days=1)):
+        store.sync(day)
+        tab = store.prep().rows
+        keys = [key_of(r[0]) if r else None for r in tab]
+        mine = next(i for i, r in enumerate(tab) if len(r) > 3 and r[3] == "kept with Ana")
+        assert keys[mine - 1] == ANA  # still right below Ana's heading
+        assert "Where: Zoom" in str(tab[mine][2])  # the whole row, its text included
+        last = next(i for i, r in enumerate(tab) if len(r) > 2 and r[2] == "end of tab row")
+        assert keys[last - 1] == "bo@acme.com|2026-03-14|end"
+
+
+def test_a_duplicated_contact_keeps_the_ticks_and_notes_of_both_blocks(store: Store) -> None:
+    store.sync()
+    if isinstance(store, XlsxStore):
+        store._edit(lambda wb: wb.worksheets[0].append(PEOPLE[0]))
+    else:
+        store.emulator.set_values(store.id, "Contacts", "A7", [PEOPLE[0]])
+    store.sync()
+    first, second = f"{ANA}|research-person", f"{ANA}~2|research-person"
+    for key, note in ((first, "note in the first"), (second, "note in the second")):
+        store.set_prep_cell(f"B{store.row_of(key)}", tick(store))
+        store.set_prep_cell(f"D{store.row_of(key)}", note)
+    for day in (0, 1):
+        store.sync(TODAY + dt.timedelta(days=day))
+        rows = store.rows_by_key()
+        assert rows[first][1:4:2] == [tick(store), "note in the first"]
+        assert rows[second][1:4:2] == [tick(store), "note in the second"]
+
+
+def test_dropped_blocks_keep_what_the_student_typed(store: Store) -> None:
+    store.sync()
+    store.set_prep_cell(f"C{store.row_of('bo@acme.com|2026-03-14|after')}", "typed over")
+    store.set_prep_cell(f"C{store.prep().height + 1}", "my row after Bo")
+    store.sync(TODAY + dt.timedelta(days=30), aged="drop")
+    text = [r[2] for r in store.prep().rows if len(r) > 2]
+    assert "typed over" in text and "my row after Bo" in text
+    assert not any(k.startswith("ema@globex.com") for k in store.rows_by_key())
