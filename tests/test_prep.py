@@ -298,7 +298,7 @@ def test_a_duplicated_contact_keeps_the_ticks_and_notes_of_both_blocks(store: St
     store.sync()
     if isinstance(store, XlsxStore):
         store._edit(lambda wb: wb.worksheets[0].append(PEOPLE[0]))
-    else:
+    elif isinstance(store, GoogleStore):
         store.emulator.set_values(store.id, "Contacts", "A7", [PEOPLE[0]])
     store.sync()
     first, second = f"{ANA}|research-person", f"{ANA}~2|research-person"
