@@ -72,9 +72,17 @@ PEOPLE: list[list[CellValue]] = [
 ]
 KINDS = ("title", "header", "block", "meta", "phase", "item", "draft", "section", "blank")
 KINDS += ("kept", "new")  # a row the student added; a row they add now
+
+
 # Only the rule the prep tab reads (7B follow-ups), and the contacts tab named: the other rules
 # and the search for the header row cost time and change nothing in the prep tab.
-FAST = {"select": ("follow-up-7b",), "worksheet": "Contacts", "header_row": 1}
+def config(aged: str = "archive") -> Settings:
+    return Settings(
+        select=("follow-up-7b",),
+        worksheet="Contacts",
+        header_row=1,
+        sections={"prep": PrepSettings(aged=aged)},
+    )
 
 
 # ---------------------------------------------------------------------- the three paths
@@ -402,7 +410,7 @@ def own_rows(rows: list[list[CellValue]]) -> Counter[tuple[tuple[CellValue, ...]
 def play(data: st.DataObject, store: Store, figures: Figures, rounds: int) -> None:
     student = Student(data, store, figures)
     tracker = [list(r) for r in PEOPLE]
-    store.sync(DAY, Settings(**FAST))
+    store.sync(DAY, config())
     figures.syncs += 1
     for _ in range(rounds):
         view = store.rows()
@@ -413,7 +421,7 @@ def play(data: st.DataObject, store: Store, figures: Figures, rounds: int) -> No
         before = own_rows(store.rows())
         today = _day(data.draw(st.integers(-12, 12), label="today"))
         aged = data.draw(st.sampled_from(["archive", "drop"]), label="aged")
-        store.sync(today, Settings(**FAST, sections={"prep": PrepSettings(aged=aged)}))
+        store.sync(today, config(aged))
         rows = store.rows()
         student.check(rows)
         assert own_rows(rows) == before, "a row of the student's moved away from its block"
@@ -430,9 +438,9 @@ def change_tracker(data: st.DataObject, tracker: list[list[CellValue]]) -> list[
     tracker = [tracker[i] for i in order]
     if data.draw(st.integers(0, 3), label="move?") == 0:
         i = data.draw(st.integers(0, len(tracker) - 1), label="who")
-        if isinstance(tracker[i][5], dt.date):
-            shift = data.draw(st.integers(-3, 3), label="shift")
-            tracker[i][5] = tracker[i][5] + dt.timedelta(days=shift)
+        when = tracker[i][5]
+        if isinstance(when, dt.date):
+            tracker[i][5] = when + dt.timedelta(days=data.draw(st.integers(-3, 3), label="shift"))
     return tracker
 
 
@@ -493,7 +501,7 @@ def test_a_tab_written_before_the_memory_existed_keeps_the_students_cells() -> N
     """An older sheetsync keyed rows with the bare key: its ticks, notes, a line typed over and
     the rows it kept aside are the student's; its own lines are replaced, not duplicated."""
     store = Memory()
-    store.sync(DAY, Settings(**FAST))
+    store.sync(DAY, config())
     tab = store.grid.tab(TAB)
     assert tab is not None
     old = [[key_of(r[0]), *r[1:]] for r in tab.rows]  # the memory stripped: the old format
@@ -501,7 +509,7 @@ def test_a_tab_written_before_the_memory_existed_keeps_the_students_cells() -> N
     item[1:4] = ["☑", "my own words", "a note"]
     old.append(["kept|0123456789", None, "a row I added"])
     tab.rows[:] = old
-    store.sync(DAY, Settings(**FAST))
+    store.sync(DAY, config())
     rows = store.rows()
     assert [r[1:4] for r in rows if key_of(r[0]) == item[0]] == [["☑", "my own words", "a note"]]
     assert ["kept|0123456789", None, "a row I added"] in rows
@@ -513,12 +521,12 @@ def test_a_tab_written_before_the_memory_existed_keeps_the_students_cells() -> N
 def test_a_block_that_leaves_and_comes_back_keeps_its_notes() -> None:
     """Blocks move to the Done area and back (another day); a note goes wherever they go."""
     store = Memory()
-    store.sync(DAY, Settings(**FAST))
+    store.sync(DAY, config())
     key = "ema@globex.com|2026-03-19|research-person"
     rows = store.rows()
     store.edit([("type", next(i for i, r in enumerate(rows, 1) if key_of(r[0]) == key), 4, "n")])
     for offset, area in ((30, "done"), (0, "blocks"), (30, "done")):
-        store.sync(_day(offset), Settings(**FAST))
+        store.sync(_day(offset), config())
         keys = [key_of(r[0]) for r in store.rows()]
         assert ("done" in keys and keys.index("done") < keys.index(key)) == (area == "done")
         assert store.rows()[keys.index(key)][3] == "n"
