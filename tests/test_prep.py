@@ -15,6 +15,7 @@ from sheetsync import sync as pipeline
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.grid import Tab
+from sheetsync.models import SyncResult
 from sheetsync.prep import DEFAULT_TAB, PrepSettings, key_of
 
 from .conftest import save_rows
@@ -64,7 +65,7 @@ class Store:
 
     source: str
 
-    def sync(self, today: dt.date = TODAY, **prep: Any) -> pipeline.SyncResult:
+    def sync(self, today: dt.date = TODAY, **prep: Any) -> SyncResult:
         settings = Settings(sections={"prep": PrepSettings(**prep)})
         return pipeline.sync(pipeline.open_backend(self.source, settings), settings, today)
 

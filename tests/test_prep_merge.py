@@ -70,8 +70,9 @@ PEOPLE: list[list[CellValue]] = [
     ["Finn Ross", "Hooli", "finn@hooli.com", _day(-12), None, None, None, None, None],  # 7B
     ["Gia Park", None, None, None, "yes", _day(-5), None, "yes", None],  # no email
 ]
-KINDS = ("title", "header", "block", "meta", "phase", "item", "draft", "section", "blank")
-KINDS += ("kept", "new")  # a row the student added; a row they add now
+# sheetsync's row kinds; "kept": a row the student added; "new": a row they add now
+KINDS: tuple[str, ...] = ("title", "header", "block", "meta", "phase", "item", "draft")
+KINDS += ("section", "blank", "kept", "new")
 
 
 # Only the rule the prep tab reads (7B follow-ups), and the contacts tab named: the other rules
@@ -323,9 +324,9 @@ class Student:
         row = self.data.draw(st.sampled_from(by_kind[kind]), label="row")
         self.figures.kinds[kind] += 1
         if kind != "new" and self.data.draw(st.integers(0, 9), label="insert?") == 0:
-            value = self.token(3)
-            self.ledger.append(Typed(value, 3, None))
-            return ("insert", row, 3, value)
+            inserted = self.token(3)
+            self.ledger.append(Typed(inserted, 3, None))
+            return ("insert", row, 3, inserted)
         col = self.data.draw(st.sampled_from([1, 2, 3, 3, 4, 4, 5, 6]), label="col")
         cells = view[row - 1] if row <= len(view) else []
         key = _key(cells)
