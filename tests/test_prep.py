@@ -321,3 +321,16 @@ def test_dropped_blocks_keep_what_the_student_typed(store: Store) -> None:
     text = [r[2] for r in store.prep().rows if len(r) > 2]
     assert "typed over" in text and "my row after Bo" in text
     assert not any(k.startswith("ema@globex.com") for k in store.rows_by_key())
+
+
+def test_a_date_and_time_typed_in_xlsx_keeps_its_time(tmp_path: Path) -> None:
+    store = XlsxStore(tmp_path)
+    store.sync()
+    when = dt.datetime(2026, 3, 20, 14, 30)
+    store.set_prep_cell(f"D{store.row_of(f'{ANA}|confirm-details')}", when)
+    store.set_prep_cell(f"E{store.row_of(f'{ANA}|confirm-details')}", dt.date(2026, 3, 21))
+    store.move_contact_to_bottom(2)  # Ana's block moves
+    for day in (1, 2):
+        store.sync(TODAY + dt.timedelta(days=day))
+        cells = store.rows_by_key()[f"{ANA}|confirm-details"][3:5]
+        assert cells == [when, dt.date(2026, 3, 21)]
