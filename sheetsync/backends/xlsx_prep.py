@@ -1,8 +1,10 @@
 """The prep tab as worksheet XML, for the .xlsx backend to put into the package.
 
-sheetsync owns this tab, so it is written whole: column A holds the row keys (hidden), B the
-checkbox (a ☐/☑ drop-down), C what to do, D onwards the student's notes. Text is written as
-inline strings — literal text, never a formula.
+The tab is written whole from the plan's rows, which :mod:`sheetsync.prep` has already merged
+with everything the student typed there (so writing it whole loses none of it): column A holds
+each row's key and sheetsync's memory of what it wrote (hidden), B the checkbox (a ☐/☑
+drop-down), C what to do, D onwards notes. Text is written as inline strings — literal text,
+never a formula; numbers, booleans, dates and times keep their type.
 """
 
 from __future__ import annotations
