@@ -289,12 +289,18 @@ def _line(
         key, kind, prints = decoded
         return _Line(cells, key, kind, prints)
     first = cells[0] if cells else None
-    if legacy and isinstance(first, str) and clean_text(first) and not first.startswith("kept|"):
+    if legacy and isinstance(first, str) and _LEGACY_KEY.search(clean_text(first)):
         key = clean_text(first)
         row = wanted.get(key)
         kind = row.kind if row else _kind_of(key)
         return _Line(cells, key, kind, _legacy_prints(cells, row, unticked))
     return _Line(cells, None, "kept")
+
+
+# A key an older sheetsync wrote: a structural row, or person|date[|item] / person|follow-up|date
+_LEGACY_KEY = re.compile(
+    r"^(title|key|done|kept|followups(\|end)?)$|\|\d{4}-\d{2}-\d{2}(~\d+)?(\||$)"
+)
 
 
 def _legacy_prints(

@@ -531,3 +531,16 @@ def test_a_block_that_leaves_and_comes_back_keeps_its_notes() -> None:
         keys = [key_of(r[0]) for r in store.rows()]
         assert ("done" in keys and keys.index("done") < keys.index(key)) == (area == "done")
         assert store.rows()[keys.index(key)][3] == "n"
+
+
+def test_a_tab_of_the_students_own_with_that_name_is_kept_whole() -> None:
+    """A tab the student made and named like the prep tab, before any sync: none of its rows
+    look like sheetsync's, so all of them are the student's, with "drop" as with "archive"."""
+    store = Memory()
+    own = [["Monday", None, "buy coffee"], ["key", "x", "my header"], [None, None, None, "Z"]]
+    store.grid.tabs.append(Tab(TAB, [list(r) for r in own]))
+    store.sync(DAY, config("drop"))
+    store.sync(_day(30), config("drop"))
+    rows = store.rows()
+    assert [r for r in rows if not key_of(r[0])] == [own[0], own[2]]
+    assert [r[1:3] for r in rows if key_of(r[0]) == "key"] == [["x", "my header"]]
