@@ -273,9 +273,6 @@ class Figures:
         )
 
 
-FIGURES: dict[str, Figures] = {}
-
-
 def _kind(cells: Sequence[CellValue]) -> str:
     decoded = decode(cells[0]) if cells else None
     return decoded[1] if decoded else "kept"
@@ -445,8 +442,8 @@ def change_tracker(data: st.DataObject, tracker: list[list[CellValue]]) -> list[
     return tracker
 
 
-def run_path(name: str, make: Callable[[], Store], examples: int, rounds: int) -> Figures:
-    figures = FIGURES.setdefault(name, Figures())
+def run_path(make: Callable[[], Store], examples: int, rounds: int) -> Figures:
+    figures = Figures()
 
     @settings(
         max_examples=examples,
@@ -467,7 +464,7 @@ def report(capsys: pytest.CaptureFixture[str], name: str, figures: Figures) -> N
 
 
 def test_memory_path_loses_nothing_the_student_typed(capsys: pytest.CaptureFixture[str]) -> None:
-    figures = run_path("memory", Memory, examples=25, rounds=8)
+    figures = run_path(Memory, examples=25, rounds=8)
     report(capsys, "memory", figures)
     assert figures.rounds >= 200 and figures.chars_checked > 0
     assert all(figures.kinds[k] for k in KINDS)
@@ -482,7 +479,7 @@ def test_xlsx_path_loses_nothing_the_student_typed(capsys: pytest.CaptureFixture
             sub.mkdir()
             return Xlsx(sub)
 
-        figures = run_path("xlsx", make, examples=6, rounds=5)
+        figures = run_path(make, examples=6, rounds=5)
     report(capsys, "xlsx", figures)
     assert figures.rounds >= 30 and figures.chars_checked > 0
 
@@ -490,7 +487,7 @@ def test_xlsx_path_loses_nothing_the_student_typed(capsys: pytest.CaptureFixture
 def test_google_path_loses_nothing_the_student_typed(
     emulator_env: SheetsEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    figures = run_path("google", lambda: Google(emulator_env), examples=4, rounds=5)
+    figures = run_path(lambda: Google(emulator_env), examples=4, rounds=5)
     report(capsys, "google", figures)
     assert figures.rounds >= 20 and figures.chars_checked > 0
 
