@@ -531,10 +531,15 @@ def test_a_block_that_leaves_and_comes_back_keeps_its_notes() -> None:
 
 
 def test_a_tab_of_the_students_own_with_that_name_is_kept_whole() -> None:
-    """A tab the student made and named like the prep tab, before any sync: none of its rows
-    look like sheetsync's, so all of them are the student's, with "drop" as with "archive"."""
+    """A tab the student made and named like the prep tab, before any sync: rows whose key does
+    not look like one sheetsync wrote are the student's, whole, even with "drop"; a row keyed
+    like its header row keeps the student's cells."""
     store = Memory()
-    own = [["Monday", None, "buy coffee"], ["key", "x", "my header"], [None, None, None, "Z"]]
+    own: list[list[CellValue]] = [
+        ["Monday", None, "buy coffee"],
+        ["key", "x", "my header"],
+        [None, None, None, "Z"],
+    ]
     store.grid.tabs.append(Tab(TAB, [list(r) for r in own]))
     store.sync(DAY, config("drop"))
     store.sync(_day(30), config("drop"))
