@@ -303,6 +303,12 @@ _LEGACY_KEY = re.compile(
 )
 
 
+LEGACY_TITLE = (  # the title before the tab was merged (it promised less)
+    "Interview prep — written by sheetsync. Tick the boxes in column B and write notes "
+    "from column D on: both are kept on every sync."
+)
+
+
 def _legacy_prints(
     cells: tuple[CellValue, ...], row: PrepRow | None, unticked: CellValue
 ) -> tuple[str, ...]:
@@ -317,7 +323,9 @@ def _legacy_prints(
         value = cells[1 + i] if 1 + i < len(cells) else None
         ours = fingerprint(value) == fingerprint(want[i])
         ours = ours or (i == 0 and (_empty(value) or value == unticked))
-        ours = ours or (i == 1 and row is None and isinstance(value, str))
+        ours = ours or (
+            i == 1 and ((row is None and isinstance(value, str)) or value == LEGACY_TITLE)
+        )
         prints.append(fingerprint(value) if ours else UNKNOWN)
     return tuple(prints)
 

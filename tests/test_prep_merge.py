@@ -36,7 +36,7 @@ from sheetsync.backends.memory import MemoryBackend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.grid import CellValue, Grid, Tab
-from sheetsync.prep import DEFAULT_TAB, PrepSettings, decode, key_of
+from sheetsync.prep import DEFAULT_TAB, LEGACY_TITLE, TITLE, PrepSettings, decode, key_of
 
 from .conftest import save_rows
 from .sheets_emulator import SheetsEmulator
@@ -503,6 +503,7 @@ def test_a_tab_written_before_the_memory_existed_keeps_the_students_cells() -> N
     tab = store.grid.tab(TAB)
     assert tab is not None
     old = [[key_of(r[0]), *r[1:]] for r in tab.rows]  # the memory stripped: the old format
+    old[0][2] = LEGACY_TITLE  # and the old title
     item = next(r for r in old if str(r[0]).endswith("|research-person"))
     item[1:4] = ["☑", "my own words", "a note"]
     old.append(["kept|0123456789", None, "a row I added"])
@@ -514,6 +515,7 @@ def test_a_tab_written_before_the_memory_existed_keeps_the_students_cells() -> N
     texts = Counter(r[2] for r in rows if key_of(r[0]) and len(r) > 2 and r[2])
     assert texts["Before"] == 4 and max(texts.values()) == 4  # four blocks, no line doubled
     assert all(key_of(r[0]) for r in rows if r[0] != "kept|0123456789")
+    assert rows[0][2] == TITLE
 
 
 def test_a_block_that_leaves_and_comes_back_keeps_its_notes() -> None:
