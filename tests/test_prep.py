@@ -4,6 +4,8 @@ notes that survive re-syncs and reorders, blocks that age out, literal text, no-
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -334,3 +336,24 @@ def test_a_date_and_time_typed_in_xlsx_keeps_its_time(tmp_path: Path) -> None:
         store.sync(TODAY + dt.timedelta(days=day))
         cells = store.rows_by_key()[f"{ANA}|confirm-details"][3:5]
         assert cells == [when, dt.date(2026, 3, 21)]
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_the_memory_survives_a_libreoffice_save(tmp_path: Path) -> None:
+    """The student opens the workbook in LibreOffice, types a note and saves: sheetsync still
+    knows its own cells (nothing to rewrite) and keeps the note."""
+    store = XlsxStore(tmp_path)
+    store.sync()
+    store.set_prep_cell(f"D{store.row_of(f'{ANA}|research-person')}", "her 2023 talk")
+    saved = tmp_path / "saved"
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(saved), str(store.path)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    shutil.copy(saved / store.path.name, store.path)
+    assert store.rows_by_key()[f"{ANA}|research-person"][3] == "her 2023 talk"
+    result = store.sync()
+    assert result.plan.prep is None  # every cell of sheetsync's recognised as its own
+    assert store.rows_by_key()[f"{ANA}|research-person"][3] == "her 2023 talk"
