@@ -664,6 +664,10 @@ def _structural(key: str) -> bool:
 
 
 def _kind_of(key: str) -> str:
+    """What a row is, from its key alone (for a row of a tab written before the memory)."""
+    own = {"title": "title", "key": "header", "followups|end": "blank"}
+    if key in own or key in ("done", "kept", "followups"):
+        return own.get(key, "section")
     tail = key.rsplit("|", 1)[-1]
     if key.count("|") == 1:
         return "block"
