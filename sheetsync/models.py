@@ -81,7 +81,8 @@ class CellChange:
 
 @dataclass(frozen=True)
 class PrepPlan:
-    """The managed prep tab, rewritten whole: its rows, and what each row is."""
+    """The managed prep tab, written whole: its rows (sheetsync's merged with the student's,
+    see :mod:`sheetsync.prep`), and what each row is ("kept" for a row the student added)."""
 
     tab: str
     rows: tuple[tuple[CellValue, ...], ...]
@@ -96,8 +97,15 @@ class PrepPlan:
         return tuple(
             i
             for i, (k, r) in enumerate(zip(self.kinds, self.rows, strict=True), 1)
-            if k in ("item", "kept") and len(r) > 1 and r[1] is not None
+            if len(r) > 1 and _is_tick(k, r[1])
         )
+
+
+def _is_tick(kind: str, value: CellValue) -> bool:
+    """A checklist item's box; on a row the student added, only a box they copied there."""
+    if kind == "kept":
+        return isinstance(value, bool) or value in ("☐", "☑")
+    return kind == "item" and value is not None
 
 
 @dataclass(frozen=True)

@@ -108,23 +108,32 @@ def _column_changes(
 
 
 def _trimmed(rows: Sequence[Sequence[CellValue]]) -> list[list[CellValue]]:
-    out = [[None if is_blank(v) else v for v in r] for r in rows]
+    """Rows without their trailing empty cells, and without trailing empty rows."""
+    out = [list(r) for r in rows]
     for r in out:
-        while r and r[-1] is None:
+        while r and (r[-1] is None or r[-1] == ""):
             r.pop()
     while out and not out[-1]:
         out.pop()
     return out
 
 
+def _comparable(rows: Sequence[Sequence[CellValue]]) -> list[list[CellValue]]:
+    """Rows as a backend reads them back (a date typed in .xlsx reads as a datetime)."""
+    return _trimmed([[_norm(v) for v in r] for r in rows])
+
+
 def plan_prep(grid: Grid, tab: PrepTab | None) -> PrepPlan | None:
-    """The prep tab's rewrite, or None when it already holds exactly what it should."""
+    """The prep tab's rewrite, or None when it already holds exactly what it should.
+
+    ``tab`` is already merged with what the sheet holds (see :mod:`sheetsync.prep`): every
+    cell the student typed is in it, so writing it whole loses nothing.
+    """
     if tab is None:
         return None
     current = grid.tab(tab.name)
     wanted = _trimmed(tab.grid_rows())
-    have = _trimmed(current.rows) if current is not None else None
-    if have is not None and [[_norm(v) for v in r] for r in have] == wanted:
+    if current is not None and _comparable(current.rows) == _comparable(wanted):
         return None
     return PrepPlan(
         tab.name,
@@ -137,4 +146,6 @@ def plan_prep(grid: Grid, tab: PrepTab | None) -> PrepPlan | None:
 
 
 def _norm(value: CellValue) -> CellValue:
-    return value.date() if isinstance(value, dt.datetime) else value
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date()
+    return None if value == "" else value

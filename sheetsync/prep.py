@@ -4,11 +4,26 @@ For every interview in the next few days the tab holds a block — who, when, wh
 know them, the row to look at — with the before and during checklist from
 ``templates/checklist.toml`` and the questions to ask; for every interview of the last few days,
 an after block (notes, thank-you with a draft, LinkedIn, promises, referrals, next touch); and
-a follow-up draft for each 7B finding. Each row carries a key in column A (contact + interview
-date + item id), so **ticks** (column B) and **notes** (column D onwards) the student typed are
-carried over on every sync, whatever moved. Blocks that leave the window move to a Done area
-(or are dropped, unless they hold notes), and rows the student added themselves are kept at the
-end. Nothing that comes from the student's tab is ever lost.
+a follow-up draft for each 7B finding.
+
+**The tab is merged, not rebuilt.** The student types anywhere in it: ticks, notes, over a
+generated line, rows of their own. sheetsync remembers what it wrote, per cell, and on each sync
+decides three-way — what it wrote last, what is there now, what it wants now: a cell that
+still holds exactly what it wrote gets what it wants now; any other cell is the student's and
+stays, with its row, wherever the row's block moves (re-sorted interviews, the Done area). A
+row the student added (no key) stays below the row it followed. A row no longer wanted is
+removed only when nothing in it, or added below it, is the student's.
+
+Where the memory lives: in the hidden key column A of each row sheetsync manages, as
+``<key>#<kind>:<B>:<C>:<D>`` — the row key (contact + interview date + item), a letter for
+what the row is, and an 8-hex-digit hash of the value and type sheetsync last wrote in B, C and
+D ("-" for nothing, "?" for "unknown: the student's"). Plain cell values, so it travels with
+the workbook and works the same on .xlsx, Google Sheets and the memory backend, survives sorts
+and moves of whole rows (the memory moves with its row), and needs no hidden part or developer
+metadata, which some programs drop on save and which would have to be matched back to rows.
+A column A the student clears or changes no longer parses: the row is then treated as theirs,
+whole, and kept. A tab written before the memory existed is read conservatively (see
+:func:`_legacy_prints`).
 """
 
 from __future__ import annotations
@@ -16,8 +31,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +43,15 @@ from sheetsync.config import check_keys
 from sheetsync.drafts import Me, contact_context, render_draft
 from sheetsync.errors import ConfigError
 from sheetsync.frame import Tracker
-from sheetsync.grid import CellValue, Grid, Tab, clean_text, is_blank
+from sheetsync.grid import CellValue, Grid, Tab, clean_text
 from sheetsync.init import ChecklistItem, Question, load_checklist, load_questions
 from sheetsync.models import Finding
 from sheetsync.templating import check_templates_dir, render_text
 
 DEFAULT_TAB = "sheetsync · prep"
 TITLE = (
-    "Interview prep — written by sheetsync. Tick the boxes in column B and write notes "
-    "from column D on: both are kept on every sync."
+    "Interview prep — written by sheetsync. Tick the boxes in column B, write notes from "
+    "column D on, add rows or type over any line: what you type is kept on every sync."
 )
 HEADER = ("key", "✓", "What to do", "Your notes")
 PHASE_TITLES = {"before": "Before", "during": "During (keep this at hand)", "after": "After"}
@@ -94,68 +110,302 @@ def parse_config(table: Mapping[str, Any], path: Path) -> PrepSettings:
 
 @dataclass(frozen=True)
 class PrepRow:
-    """One row of the prep tab: its key, checkbox, text and the student's own cells."""
+    """One row sheetsync wants in the prep tab: its key, what it is, checkbox and text."""
 
     key: str
-    kind: str  # title, header, block, meta, phase, item, draft, section, blank, kept
+    kind: str  # title, header, block, meta, phase, item, draft, section, blank
     text: str = ""
     tick: CellValue = None  # None: no checkbox on this row
-    notes: tuple[CellValue, ...] = ()  # column D onwards, typed by the student
+    notes: tuple[CellValue, ...] = ()  # column D onwards (only the header row has one)
 
-    def cells(self) -> list[CellValue]:
-        """The row as cell values A, B, C, D…"""
-        values: list[CellValue] = [self.key, self.tick, self.text or None, *self.notes]
-        while values and is_blank(values[-1]):
-            values.pop()
-        return values
+    def wanted(self) -> tuple[CellValue, ...]:
+        """What sheetsync wants in columns B, C and D."""
+        text = storable(self.text) if self.text else None
+        return (self.tick, text or None, self.notes[0] if self.notes else None)
+
+
+@dataclass(frozen=True)
+class TabRow:
+    """One row of the prep tab as it is written: what it is, and its cells A, B, C, …"""
+
+    kind: str  # a PrepRow kind, or "kept" for a row the student added
+    cells: tuple[CellValue, ...]
 
 
 @dataclass(frozen=True)
 class PrepTab:
-    """The whole prep tab, as it should be."""
+    """The whole prep tab, as it should be: sheetsync's rows merged with the student's."""
 
     name: str
-    rows: tuple[PrepRow, ...]
+    rows: tuple[TabRow, ...]
 
     def grid_rows(self) -> list[list[CellValue]]:
         """Every row's cells."""
-        return [r.cells() for r in self.rows]
+        return [list(r.cells) for r in self.rows]
+
+
+# ---------------------------------------------------------------------- the memory in column A
+
+OWN = 3  # columns B, C, D: the cells of a row (besides its key) sheetsync may write
+UNKNOWN = "?"  # no memory of this cell: whatever it holds is the student's
+_KIND_CODE = {
+    "title": "t",
+    "header": "h",
+    "block": "b",
+    "meta": "m",
+    "phase": "p",
+    "item": "i",
+    "draft": "d",
+    "section": "s",
+    "blank": "e",
+}
+_CODE_KIND = {code: kind for kind, code in _KIND_CODE.items()}
+_PRINT = r"(?:[0-9a-f]{8}|-|\?)"
+_MEMO = re.compile(
+    rf"(?P<key>.+)#(?P<kind>[a-z]):(?P<prints>{_PRINT}(?::{_PRINT}){{{OWN - 1}}})", re.S
+)
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def storable(text: str) -> str:
+    """Text as every backend stores and reads it back (no XML-illegal characters, \\n line
+    ends), so what sheetsync remembers writing is exactly what it will read."""
+    return _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def fingerprint(value: CellValue) -> str:
+    """A short hash of a cell value and its type ("-" for an empty cell)."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        canon = f"b:{int(value)}"
+    elif isinstance(value, int | float):
+        canon = f"n:{float(value)!r}"
+    elif isinstance(value, dt.datetime):
+        canon = f"d:{value.date() if value.time() == dt.time() else value}"
+    elif isinstance(value, dt.date):
+        canon = f"d:{value}"
+    elif isinstance(value, str):
+        canon = f"s:{storable(value)}"
+    else:
+        canon = f"e:{value}"
+    return hashlib.sha1(canon.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def encode(key: str, kind: str, prints: Sequence[str]) -> str:
+    """Column A of a managed row: its key, its kind, and what sheetsync wrote in B, C, D."""
+    return f"{key}#{_KIND_CODE[kind]}:{':'.join(prints)}"
+
+
+def decode(value: CellValue) -> tuple[str, str, tuple[str, ...]] | None:
+    """(key, kind, fingerprints) from column A, or None when A is not sheetsync's."""
+    if not isinstance(value, str):
+        return None
+    found = _MEMO.fullmatch(value)
+    if found is None or found["kind"] not in _CODE_KIND:
+        return None
+    return found["key"], _CODE_KIND[found["kind"]], tuple(found["prints"].split(":"))
+
+
+def key_of(value: CellValue) -> str | None:
+    """The row key in a column-A cell sheetsync wrote (None for any other cell)."""
+    decoded = decode(value)
+    return decoded[0] if decoded else None
 
 
 # ---------------------------------------------------------------------- what the sheet has
 
 
+def _empty(value: CellValue) -> bool:
+    return value is None or value == ""
+
+
 @dataclass(frozen=True)
-class _Existing:
-    ticks: dict[str, CellValue]
-    notes: dict[str, tuple[CellValue, ...]]
-    rows: list[PrepRow]  # every keyed row as it stands, in order
-    kept: list[PrepRow]  # rows the student added (no key)
+class _Line:
+    """A row of the tab as it stands: sheetsync's (with its memory) or the student's own."""
+
+    cells: tuple[CellValue, ...]
+    key: str | None  # None: a row the student added (or whose key they changed)
+    kind: str
+    prints: tuple[str, ...] = (UNKNOWN,) * OWN
+
+    def cell(self, col: int) -> CellValue:
+        return self.cells[col - 1] if col <= len(self.cells) else None
+
+    def owned(self, i: int) -> bool:
+        """True while column B + i still holds exactly what sheetsync wrote there."""
+        return fingerprint(self.cell(2 + i)) == self.prints[i]
+
+    def has_student_content(self) -> bool:
+        if self.key is None:
+            return True
+        typed = any(not self.owned(i) and not _empty(self.cell(2 + i)) for i in range(OWN))
+        return typed or any(not _empty(v) for v in self.cells[1 + OWN :])
+
+    def as_written(self) -> TabRow:
+        """The row unchanged (its memory re-encoded, for a row read from an older tab)."""
+        if self.key is None:
+            return TabRow("kept", self.cells)
+        return TabRow(self.kind, (encode(self.key, self.kind, self.prints), *self.cells[1:]))
 
 
-def _existing(tab: Tab | None) -> _Existing:
-    found = _Existing({}, {}, [], [])
+@dataclass
+class _Unit:
+    """A managed row and the rows the student added below it (which move with it)."""
+
+    index: int
+    line: _Line | None  # None: rows the student added above every managed row
+    added: list[_Line] = field(default_factory=list)
+
+    def has_student_content(self) -> bool:
+        return bool(self.added) or (self.line is not None and self.line.has_student_content())
+
+    def rows(self) -> list[TabRow]:
+        head = [self.line.as_written()] if self.line is not None else []
+        return head + [a.as_written() for a in self.added]
+
+
+def _units(tab: Tab | None, wanted: Mapping[str, PrepRow], unticked: CellValue) -> list[_Unit]:
+    units = [_Unit(0, None)]
     if tab is None:
-        return found
-    for r in range(1, tab.height + 1):
-        cells = list(tab.row_values(r))
-        key = clean_text(str(cells[0])) if cells and not is_blank(cells[0]) else ""
-        notes = tuple(cells[3:])
-        if key and key not in ("key", "title"):
-            tick = cells[1] if len(cells) > 1 else None
-            found.ticks[key], found.notes[key] = tick, notes
-            text = cells[2] if len(cells) > 2 and isinstance(cells[2], str) else ""
-            found.rows.append(PrepRow(key, "item", text, tick, notes))
-        elif not key and any(not is_blank(v) for v in cells):
-            found.kept.append(_kept_row(cells))
-    return found
+        return units
+    legacy = not any(decode(r[0]) for r in tab.rows if r)
+    for cells in tab.rows:
+        if all(_empty(v) for v in cells):
+            continue
+        line = _line(tuple(cells), legacy, wanted, unticked)
+        if line.key is None:
+            units[-1].added.append(line)
+        else:
+            units.append(_Unit(len(units), line))
+    return units
 
 
-def _kept_row(cells: Sequence[CellValue]) -> PrepRow:
-    digest = hashlib.sha1(repr(list(cells)).encode()).hexdigest()[:10]
-    text = cells[2] if len(cells) > 2 and isinstance(cells[2], str) else ""
-    tick = cells[1] if len(cells) > 1 else None
-    return PrepRow(f"kept|{digest}", "kept", text, tick, tuple(cells[3:]))
+def _line(
+    cells: tuple[CellValue, ...], legacy: bool, wanted: Mapping[str, PrepRow], unticked: CellValue
+) -> _Line:
+    decoded = decode(cells[0]) if cells else None
+    if decoded is not None:
+        key, kind, prints = decoded
+        return _Line(cells, key, kind, prints)
+    first = cells[0] if cells else None
+    if legacy and isinstance(first, str) and _LEGACY_KEY.search(clean_text(first)):
+        key = clean_text(first)
+        row = wanted.get(key)
+        kind = row.kind if row else _kind_of(key)
+        return _Line(cells, key, kind, _legacy_prints(cells, row, unticked))
+    return _Line(cells, None, "kept")
+
+
+# A key an older sheetsync wrote: a structural row, or person|date[|item] / person|follow-up|date
+_LEGACY_KEY = re.compile(
+    r"^(title|key|done|kept|followups(\|end)?)$|\|\d{4}-\d{2}-\d{2}(~\d+)?(\||$)"
+)
+
+
+LEGACY_TITLE = (  # the title before the tab was merged (it promised less)
+    "Interview prep — written by sheetsync. Tick the boxes in column B and write notes "
+    "from column D on: both are kept on every sync."
+)
+
+
+def _legacy_prints(
+    cells: tuple[CellValue, ...], row: PrepRow | None, unticked: CellValue
+) -> tuple[str, ...]:
+    """What an older sheetsync (which kept no memory) most surely wrote in B, C and D.
+
+    It wrote the checkbox and the text in C, so an unticked box, C exactly as wanted now, and C
+    text of a row no longer wanted count as its own; anything else is the student's.
+    """
+    want = row.wanted() if row else (None, None, None)
+    prints = []
+    for i in range(OWN):
+        value = cells[1 + i] if 1 + i < len(cells) else None
+        ours = fingerprint(value) == fingerprint(want[i])
+        ours = ours or (i == 0 and (_empty(value) or value == unticked))
+        ours = ours or (
+            i == 1 and ((row is None and isinstance(value, str)) or value == LEGACY_TITLE)
+        )
+        prints.append(fingerprint(value) if ours else UNKNOWN)
+    return tuple(prints)
+
+
+# ---------------------------------------------------------------------- the merge
+
+
+def merge(wanted: Sequence[PrepRow], units: Sequence[_Unit], aged: str) -> list[TabRow]:
+    """sheetsync's rows in their order, each merged with the row it wrote before (and the rows
+    the student added below it); then the Done area: rows no longer wanted that are kept."""
+    waiting: dict[str, list[_Unit]] = {}
+    for unit in units[1:]:
+        assert unit.line is not None and unit.line.key is not None
+        waiting.setdefault(unit.line.key, []).append(unit)
+    out = units[0].rows() if units else []
+    for row in wanted:
+        queue = waiting.get(row.key)
+        out += _merged(row, queue.pop(0) if queue else None)
+    done = waiting.pop(DONE_ROW.key, [])
+    left = sorted((u for q in waiting.values() for u in q), key=lambda u: u.index)
+    kept = _kept(left, aged) + [u for u in done[1:] if u.has_student_content()]
+    if kept or (done and done[0].has_student_content()):
+        out += _merged(DONE_ROW, done[0] if done else None)
+        for unit in sorted(kept, key=lambda u: u.index):
+            out += unit.rows()
+    return out
+
+
+def _merged(row: PrepRow, unit: _Unit | None) -> list[TabRow]:
+    """Three-way, per cell: a cell still holding what sheetsync wrote gets what it wants now;
+    any other cell is the student's and stays as it is."""
+    want = row.wanted()
+    line = unit.line if unit is not None else None
+    values: list[CellValue] = []
+    prints: list[str] = []
+    for i in range(OWN):
+        if line is None or line.owned(i):
+            values.append(want[i])
+            prints.append(fingerprint(want[i]))
+        else:
+            values.append(line.cell(2 + i))
+            prints.append(line.prints[i])
+    extra = line.cells[1 + OWN :] if line is not None else ()
+    cells = [encode(row.key, row.kind, prints), *values, *extra]
+    while cells and _empty(cells[-1]):
+        cells.pop()
+    added = [a.as_written() for a in unit.added] if unit is not None else []
+    return [TabRow(row.kind, tuple(cells)), *added]
+
+
+def _kept(left: Sequence[_Unit], aged: str) -> list[_Unit]:
+    """Rows no longer wanted that stay: with "archive" every block row; with "drop" the blocks
+    holding anything the student typed. Section rows stay only with the student's content."""
+    if aged == "archive":
+        return [u for u in left if u.has_student_content() or not _structural_line(u)]
+    heads = _heads(left)
+    noted = {heads[u.index] for u in left if u.has_student_content()}
+    return [
+        u
+        for u in left
+        if u.has_student_content() or (heads[u.index] in noted and not _structural_line(u))
+    ]
+
+
+def _structural_line(unit: _Unit) -> bool:
+    line = unit.line
+    assert line is not None and line.key is not None
+    return line.kind in ("title", "header", "section") or _structural(line.key)
+
+
+def _heads(units: Sequence[_Unit]) -> dict[int, str]:
+    """The block each row belongs to: the shortest prefix of its key that is a row's key."""
+    keys = {u.line.key for u in units if u.line is not None}
+    heads: dict[int, str] = {}
+    for u in units:
+        assert u.line is not None and u.line.key is not None
+        parts = u.line.key.split("|")
+        prefixes = ("|".join(parts[:n]) for n in range(1, len(parts) + 1))
+        heads[u.index] = next(p for p in prefixes if p in keys or p == u.line.key)
+    return heads
 
 
 # ---------------------------------------------------------------------- questions
@@ -227,9 +477,20 @@ class _Context:
     settings: PrepSettings
     today: dt.date
     unticked: CellValue
-    existing: _Existing
     checklist: tuple[ChecklistItem, ...]
     bank: tuple[Question, ...]
+    seen: Counter[str] = field(default_factory=Counter)  # block keys handed out so far
+
+    def unique(self, base: str) -> str:
+        """``base``, or ``base~2``, ``base~3``… for the second, third… block with that key
+        (two tracker rows for one person and date are two blocks, in tracker order)."""
+        self.seen[base] += 1
+        return base if self.seen[base] == 1 else f"{base}~{self.seen[base]}"
+
+
+TITLE_ROW = PrepRow("title", "title", TITLE)
+HEADER_ROW = PrepRow("key", "header", HEADER[2], HEADER[1], (HEADER[3],))
+DONE_ROW = PrepRow("done", "section", "Done — interviews that have left the window")
 
 
 def build(
@@ -241,36 +502,34 @@ def build(
     *,
     unticked: CellValue,
 ) -> PrepTab | None:
-    """The prep tab as it should be now, or None when there is nothing to show or keep."""
+    """The prep tab as it should be now — sheetsync's rows merged with everything the student
+    typed — or None when there is nothing to show and no tab yet."""
     current = grid.tab(settings.tab)
     ctx = _Context(
         tracker,
         settings,
         today,
         unticked,
-        _existing(current),
         tuple(load_checklist(settings.templates_dir)),
         tuple(question_bank(grid, settings)),
     )
     blocks = _blocks(ctx) + _follow_ups(ctx, findings)
-    wanted = {r.key for block in blocks for r in block}
-    aged = _aged(ctx, wanted)
-    kept = ctx.existing.kept
-    if not blocks and not aged and not kept and current is None:
+    if not blocks and current is None:
         return None
-    rows: list[PrepRow] = [
-        PrepRow("title", "title", TITLE),
-        PrepRow("key", "header", HEADER[2], HEADER[1], (HEADER[3],)),
-    ]
-    for block in blocks:
-        rows += block
-    if aged:
-        rows.append(PrepRow("done", "section", "Done — interviews that have left the window"))
-        rows += aged
-    if kept:
-        rows.append(PrepRow("kept", "section", "Kept from your own edits"))
-        rows += kept
-    return PrepTab(settings.tab, tuple(rows))
+    wanted = _unique_rows([TITLE_ROW, HEADER_ROW, *(r for block in blocks for r in block)])
+    units = _units(current, {r.key: r for r in wanted}, unticked)
+    return PrepTab(settings.tab, tuple(merge(wanted, units, settings.aged)))
+
+
+def _unique_rows(rows: Sequence[PrepRow]) -> list[PrepRow]:
+    """Rows whose key is taken already (a question asked twice) get ``~2``, ``~3``…"""
+    seen: Counter[str] = Counter()
+    out = []
+    for row in rows:
+        seen[row.key] += 1
+        n = seen[row.key]
+        out.append(row if n == 1 else replace(row, key=f"{row.key}~{n}"))
+    return out
 
 
 def _interviews(ctx: _Context) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -308,7 +567,7 @@ def _who(row: Mapping[str, Any], row_no: int) -> str:
 
 
 def _block_key(ctx: _Context, row_no: int, row: Mapping[str, Any]) -> str:
-    return f"{_who(row, row_no)}|{pd.Timestamp(row['interview_date']):%Y-%m-%d}"
+    return ctx.unique(f"{_who(row, row_no)}|{pd.Timestamp(row['interview_date']):%Y-%m-%d}")
 
 
 def _block(ctx: _Context, row_no: int, row: dict[str, Any], stage: str) -> list[PrepRow]:
@@ -334,7 +593,7 @@ def _block(ctx: _Context, row_no: int, row: dict[str, Any], stage: str) -> list[
         draft = render_draft(
             "thank_you", row, ctx.settings.me, ctx.today, ctx.settings.templates_dir
         )
-        rows.append(_keep(ctx, PrepRow(f"{key}|draft-thank-you", "draft", draft)))
+        rows.append(PrepRow(f"{key}|draft-thank-you", "draft", draft))
     rows.append(PrepRow(f"{key}|end", "blank"))
     return rows
 
@@ -366,7 +625,7 @@ def _item(
     field_id, label = _EXTRA.get(item.id, ("", ""))
     if field_id and contact.get(field_id):
         text += f" {label}: {contact[field_id]}."
-    return _keep(ctx, PrepRow(f"{key}|{item.id}", "item", f"{text} ({item.when})", ctx.unticked))
+    return PrepRow(f"{key}|{item.id}", "item", f"{text} ({item.when})", ctx.unticked)
 
 
 def _question_rows(ctx: _Context, key: str, contact: Mapping[str, str]) -> list[PrepRow]:
@@ -375,9 +634,7 @@ def _question_rows(ctx: _Context, key: str, contact: Mapping[str, str]) -> list[
     if not chosen:
         return []
     rows = [PrepRow(f"{key}|questions", "phase", "Questions to ask, most important first")]
-    return rows + [
-        _keep(ctx, PrepRow(f"{key}|q|{q.id}", "item", q.text, ctx.unticked)) for q in chosen
-    ]
+    return rows + [PrepRow(f"{key}|q|{q.id}", "item", q.text, ctx.unticked) for q in chosen]
 
 
 def _follow_ups(ctx: _Context, findings: Iterable[Finding]) -> list[list[PrepRow]]:
@@ -389,41 +646,15 @@ def _follow_ups(ctx: _Context, findings: Iterable[Finding]) -> list[list[PrepRow
     records = dict(_records(df.loc[sorted({f.row for f in due})]))
     for f in due:
         row = records[f.row]
-        base = f"{_who(row, f.row)}|follow-up|{f.due}"
+        base = ctx.unique(f"{_who(row, f.row)}|follow-up|{f.due}")
         draft = render_draft(
             "follow_up", row, ctx.settings.me, ctx.today, ctx.settings.templates_dir
         )
         rows.append(
-            _keep(
-                ctx,
-                PrepRow(base, "item", f"Follow up with {f.contact} (row {f.row})", ctx.unticked),
-            )
+            PrepRow(base, "item", f"Follow up with {f.contact} (row {f.row})", ctx.unticked)
         )
-        rows.append(_keep(ctx, PrepRow(f"{base}|draft", "draft", draft)))
+        rows.append(PrepRow(f"{base}|draft", "draft", draft))
     return [[*rows, PrepRow("followups|end", "blank")]]
-
-
-def _keep(ctx: _Context, row: PrepRow) -> PrepRow:
-    """Carry the student's tick and notes for this key over from the sheet."""
-    tick = ctx.existing.ticks.get(row.key, row.tick)
-    if row.tick is None:
-        tick = None if is_blank(tick) else tick
-    elif is_blank(tick):
-        tick = row.tick
-    return PrepRow(row.key, row.kind, row.text, tick, ctx.existing.notes.get(row.key, ()))
-
-
-def _aged(ctx: _Context, wanted: set[str]) -> list[PrepRow]:
-    """Rows of blocks no longer in the window, as they stand (drop: only those with notes)."""
-    old = [r for r in ctx.existing.rows if r.key not in wanted and not _structural(r.key)]
-    if ctx.settings.aged == "drop":
-        noted = {
-            r.key.split("|")[0] + "|" + r.key.split("|")[1]
-            for r in old
-            if r.key.count("|") >= 1 and any(not is_blank(v) for v in r.notes)
-        }
-        old = [r for r in old if "|".join(r.key.split("|")[:2]) in noted]
-    return [PrepRow(r.key, _kind_of(r.key), r.text, r.tick, r.notes) for r in old]
 
 
 def _structural(key: str) -> bool:
@@ -433,6 +664,10 @@ def _structural(key: str) -> bool:
 
 
 def _kind_of(key: str) -> str:
+    """What a row is, from its key alone (for a row of a tab written before the memory)."""
+    own = {"title": "title", "key": "header", "followups|end": "blank"}
+    if key in own or key in ("done", "kept", "followups"):
+        return own.get(key, "section")
     tail = key.rsplit("|", 1)[-1]
     if key.count("|") == 1:
         return "block"

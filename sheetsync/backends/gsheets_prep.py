@@ -1,5 +1,8 @@
 """The prep tab on Google Sheets: the structural requests (tab, checkboxes, formats) and the
-values, for the Google backend to send with the rest of a sync's requests."""
+values, for the Google backend to send with the rest of a sync's requests.
+
+The values are the plan's rows, already merged by :mod:`sheetsync.prep` with everything the
+student typed in the tab (the same merge as for .xlsx), written as one RAW range."""
 
 from __future__ import annotations
 

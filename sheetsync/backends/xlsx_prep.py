@@ -1,8 +1,10 @@
 """The prep tab as worksheet XML, for the .xlsx backend to put into the package.
 
-sheetsync owns this tab, so it is written whole: column A holds the row keys (hidden), B the
-checkbox (a ☐/☑ drop-down), C what to do, D onwards the student's notes. Text is written as
-inline strings — literal text, never a formula.
+The tab is written whole from the plan's rows, which :mod:`sheetsync.prep` has already merged
+with everything the student typed there (so writing it whole loses none of it): column A holds
+each row's key and sheetsync's memory of what it wrote (hidden), B the checkbox (a ☐/☑
+drop-down), C what to do, D onwards notes. Text is written as inline strings — literal text,
+never a formula; numbers, booleans, dates and times keep their type.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ KIND_STYLES: dict[str, CellStyle] = {
     "draft": CellStyle(wrap=True, font_color="375623"),
     "kept": CellStyle(wrap=True),
     "date": CellStyle(number_format="yyyy-mm-dd"),
+    "datetime": CellStyle(number_format="yyyy-mm-dd hh:mm"),
 }
 WIDTHS = {1: 12.0, 2: 5.0, 3: 92.0, 4: 48.0}
 TICKS = '"☐,☑"'
@@ -79,7 +82,8 @@ def _row(
         if value is None and not banded:
             continue
         s = style if c == 3 or banded or kind == "title" else None
-        parts.append(_cell(cell_ref(r, c), value, s, ids["date"], date1904))
+        dates = (ids["date"], ids["datetime"])
+        parts.append(_cell(cell_ref(r, c), value, s, dates, date1904))
     if not parts:
         return ""
     return f'<row r="{r}"{_height(cells, kind)}>{"".join(parts)}</row>'
@@ -94,15 +98,20 @@ def _height(cells: Sequence[CellValue], kind: str) -> str:
     return f' ht="{15 * lines}" customHeight="1"' if lines > 1 else ""
 
 
-def _cell(ref: str, value: CellValue, style: int | None, date_style: int, date1904: bool) -> str:
+def _cell(
+    ref: str, value: CellValue, style: int | None, date_styles: tuple[int, int], date1904: bool
+) -> str:
     s = f' s="{style}"' if style is not None else ""
     if value is None:
         return f'<c r="{ref}"{s}/>'
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"{s}><v>{int(value)}</v></c>'
+    if isinstance(value, dt.datetime) and value.time() != dt.time():
+        serial = excel_serial(value, date1904)  # a time the student typed is kept too
+        return f'<c r="{ref}" s="{date_styles[1]}"><v>{serial!r}</v></c>'
     if isinstance(value, dt.date):
         day = value.date() if isinstance(value, dt.datetime) else value
-        return f'<c r="{ref}" s="{date_style}"><v>{excel_serial(day, date1904):g}</v></c>'
+        return f'<c r="{ref}" s="{date_styles[0]}"><v>{excel_serial(day, date1904):g}</v></c>'
     if isinstance(value, int | float) and math.isfinite(value):
         return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
     text = escape(clean_text(str(value)))
