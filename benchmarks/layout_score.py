@@ -12,8 +12,9 @@ For every file the scorer asks sheetsync for its reading, in process and the way
   (it should have said it found no contacts list).
 
 A reading of the wrong tab or header row counts every pair it mapped as wrong and every labelled
-pair as missed. CSV files are converted to .xlsx first (every cell as text, the delimiter sniffed
-from the file, a BOM dropped), since sheetsync reads workbooks; the originals stay as found.
+pair as missed. CSV and ODS files are converted to .xlsx first, since sheetsync reads .xlsx
+workbooks: a CSV file's cells as text (the delimiter sniffed, a BOM dropped), an ODS file's tabs
+and typed values as python-calamine reads them. The originals stay as found.
 
 Run ``python -m benchmarks.layout_score`` for a table per file and the totals.
 """
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from python_calamine import CalamineWorkbook
 
 from sheetsync import layout
 from sheetsync.backends.xlsx import XlsxBackend
@@ -105,9 +107,12 @@ class Reading:
 
 
 def read_grid(path: Path, workdir: Path) -> Grid:
-    """The grid sheetsync reads from ``path``; CSV files are converted to .xlsx in ``workdir``."""
-    if path.suffix.lower() == ".csv":
+    """The grid sheetsync reads from ``path`` (CSV/ODS converted to .xlsx in ``workdir``)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
         path = csv_to_xlsx(path, workdir / (path.stem + ".xlsx"))
+    elif suffix == ".ods":
+        path = ods_to_xlsx(path, workdir / (path.stem + ".xlsx"))
     return XlsxBackend(path).read()
 
 
@@ -135,6 +140,23 @@ def csv_to_xlsx(source: Path, target: Path) -> Path:
             if value != "":
                 ws.cell(row=r, column=c).value = value
                 ws.cell(row=r, column=c).data_type = "s"  # never a formula, even "=…"
+    wb.save(target)
+    return target
+
+
+def ods_to_xlsx(source: Path, target: Path) -> Path:
+    """Write every tab of an ODS workbook, values typed as read; empty cells stay empty."""
+    ods = CalamineWorkbook.from_path(str(source))
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name in ods.sheet_names:
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(ods.get_sheet_by_name(name).to_python(), start=1):
+            for c, value in enumerate(row, start=1):
+                if value != "":
+                    ws.cell(row=r, column=c).value = value
+                    if isinstance(value, str):
+                        ws.cell(row=r, column=c).data_type = "s"
     wb.save(target)
     return target
 
