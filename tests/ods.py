@@ -60,7 +60,9 @@ def content_xml(sheets: Mapping[str, Sequence[Sequence[Value]]]) -> str:
     for name, rows in sheets.items():
         parts.append(f"<table:table table:name={quoteattr(name)}>")
         for row in rows:
-            parts.append("<table:table-row>" + "".join(_cell(v) for v in row) + "</table:table-row>")
+            parts.append(
+                "<table:table-row>" + "".join(_cell(v) for v in row) + "</table:table-row>"
+            )
         parts.append("</table:table>")
     parts.append(CONTENT_TAIL)
     return "".join(parts)
