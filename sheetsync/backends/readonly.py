@@ -60,7 +60,13 @@ class ReadOnlyFileBackend:
         """Every tab of the file as plain values."""
         data = self._read_bytes()
         if self.path.suffix.lower() == ".csv":
-            return Grid(self.name, [Tab(self.path.stem, parse_csv(data))])
+            try:
+                return Grid(self.name, [Tab(self.path.stem, parse_csv(data))])
+            except csv.Error as exc:
+                raise SourceError(
+                    f"Cannot read {self.path.name} as CSV: {exc}. Open it in a spreadsheet "
+                    "program and save it again as CSV (UTF-8) or .xlsx."
+                ) from exc
         return Grid(self.name, parse_ods(data, self.path.name))
 
     def apply(self, plan: Plan) -> Applied:
@@ -91,19 +97,26 @@ def decode_text(data: bytes) -> str:
 def parse_csv(data: bytes) -> list[list[CellValue]]:
     """Rows of a CSV file; an empty field is an empty cell (None), everything else text."""
     text = decode_text(data)
-    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
     rows: list[list[CellValue]] = [[v if v != "" else None for v in row] for row in reader]
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     return rows
 
 
-def _dialect(text: str) -> type[csv.Dialect]:
-    """Comma, semicolon (European Excel) or tab, whichever the first lines use."""
-    try:
-        return csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
+def delimiter(text: str, sample_rows: int = 50) -> str:
+    """Comma, semicolon (European Excel) or tab: the one that splits most of the first rows
+    into the same number of fields. (``csv.Sniffer`` picks a comma inside a note.)"""
+
+    def score(candidate: str) -> tuple[int, int]:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=candidate)
+        widths = [len(r) for _, r in zip(range(sample_rows), reader, strict=False) if len(r) > 1]
+        if not widths:
+            return (0, 0)
+        common = max(set(widths), key=lambda w: (widths.count(w), w))
+        return (widths.count(common), common)
+
+    return max(",;\t", key=score)
 
 
 def parse_ods(data: bytes, label: str) -> list[Tab]:
