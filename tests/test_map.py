@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from sheetsync import layout
@@ -465,3 +466,63 @@ def test_ignore_columns_unmaps_a_column(tmp_path: Path) -> None:
     assert checked.layout.unmapped == ("Misc", "Other")
     with pytest.raises(ConfigError, match="'ignore_columns' must be a list of header texts"):
         parse_settings({"ignore_columns": ["ok", ""]}, tmp_path / "sheetsync.toml")
+
+
+MAPPED = ("name", "organization", "outreach_date", "response", "notes")
+
+
+@hypothesis_settings(deadline=None, max_examples=30)  # each example runs the whole pipeline
+@given(doubtful=st.sets(st.sampled_from(MAPPED), min_size=1))
+def test_sync_never_writes_while_any_field_is_in_doubt(doubtful: set[str]) -> None:
+    """Whichever fields are in doubt, sync raises before the backend's one write."""
+    from unittest.mock import patch
+
+    from sheetsync.backends.memory import MemoryBackend
+    from sheetsync.config import Settings
+
+    real = layout.discover
+
+    def discover(grid: Any, **kw: Any) -> Layout:
+        lay = real(grid, **kw)
+        return dataclasses.replace(lay, doubtful=tuple(sorted(doubtful)))
+
+    backend = MemoryBackend(grid_of(ROWS))
+    with patch.object(layout, "discover", discover), pytest.raises(MapNotConfirmed) as raised:
+        pipeline.sync(backend, Settings(), TODAY)
+    assert backend.writes == 0 and backend.grid.tabs[0].rows == ROWS
+    for fid in doubtful:
+        assert f"was read as {fid}" in str(raised.value)
+
+
+def test_map_worksheet_and_header_row_flags(cli: Callable[..., Result], tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ideas = wb.active
+    assert ideas is not None
+    ideas.title = "Ideas"
+    ideas.append(["Name", "Email"])  # looks like a header too
+    people = wb.create_sheet("People")
+    people.append(["Tracker"])
+    people.append(["Name", "Notes"])  # what the student means
+    people.append(["Ann Lee", "hi"])
+    wb.save(tmp_path / "t.xlsx")
+    res = cli("map", "t.xlsx", "--worksheet", "People", "--header-row", "2", "--yes")
+    assert res.code == 0, res.text
+    settings = load_settings(tmp_path / "sheetsync.toml")
+    assert (settings.worksheet, settings.header_row) == ("People", 2)
+    assert dict(settings.columns) == {"name": "Name", "notes": "Notes"}
+
+
+def test_map_edits_a_symlinked_config_in_its_real_place(
+    cli: Callable[..., Result], tracker: Path, tmp_path: Path
+) -> None:
+    real = tmp_path / "dotfiles" / "sheetsync.toml"
+    real.parent.mkdir()
+    real.write_text(CONFIG, encoding="utf-8")
+    link = tracker.with_name("sheetsync.toml")
+    link.symlink_to(real)
+    assert cli("map", "t.xlsx", "--yes").code == 0
+    assert link.is_symlink()
+    assert load_settings(real).columns["notes"] == "Misc"
+    assert real.read_text(encoding="utf-8").startswith(CONFIG.splitlines(keepends=True)[0])

@@ -124,3 +124,14 @@ def test_backend_apply_refuses(tmp_path: Path) -> None:
     assert backend.read().tabs[0].rows[2] == list(HEADER)
     with pytest.raises(ReadOnlySource):
         backend.apply(Plan("t", ()))
+
+
+def test_map_on_a_csv_saves_the_map_and_check_uses_it(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    write_csv(tmp_path / "t.csv", rows(as_text=True))
+    mapped = cli("map", "t.csv", "--set", "connection=Notes", "--yes")
+    assert mapped.code == 0, mapped.text
+    assert "Next: sheetsync check t.csv" in mapped.text
+    data = cli("check", "t.csv", "--today", DAY, "--format", "json").json()
+    assert data["columns"]["connection"] == "Notes" and "notes" not in data["columns"]

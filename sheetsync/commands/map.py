@@ -345,4 +345,7 @@ def _report(
         )
     found = [Path(DEFAULT_NAME), Path(os.environ.get(CONFIG_ENV) or DEFAULT_NAME)]
     where = "" if any(target.resolve() == p.resolve() for p in found) else f" --config {target}"
-    console.print(f"Next: sheetsync sync {escape(tracker)}{escape(where)}")
+    from sheetsync.backends.readonly import is_read_only
+
+    verb = "check" if is_read_only(tracker) else "sync"  # a .csv/.ods is read, never synced
+    console.print(f"Next: sheetsync {verb} {escape(tracker)}{escape(where)}")
