@@ -403,9 +403,16 @@ def test_library_sync_raises_map_not_confirmed(tracker: Path, doubt: Callable[..
 def test_run_logs_and_skips_a_doubtful_source(
     cli: Callable[..., Result], tracker: Path, doubt: Callable[..., None]
 ) -> None:
+    import logging
+
     doubt("notes")
     before = snapshot(tracker.parent)["t.xlsx"]
-    res = cli("run", "t.xlsx", "--once", "-q", "--today", DAY)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        res = cli("run", "t.xlsx", "--once", "-q", "--today", DAY)
+    finally:  # `run` points the root logger at this test's captured stderr: put it back
+        root.handlers[:], root.level = handlers, level
     assert res.code == 3
     assert "is not sure what some columns of 'Contacts' mean" in res.text
     assert "sheetsync map t.xlsx" in res.text
