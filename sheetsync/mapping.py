@@ -329,75 +329,71 @@ def edit_config(text: str, chosen: ColumnMap, source: str | None = None) -> str:
     return "".join(_edit_lines(lines, top, columns, newline))
 
 
+@dataclass
+class _Plan:
+    """What editing a config's statements comes to: replacements, and where to add lines."""
+
+    replace: dict[int, list[str]] = field(default_factory=dict)  # statement start → lines
+    last_top_key: int = -1  # start of the last top-level key statement
+    columns_header: int = -1  # line of the [columns] header
+    last_column_key: int = -1  # start of the last key statement in [columns]
+
+
 def _edit_lines(
     lines: list[str], top: dict[str, str], columns: dict[str, str], newline: str
 ) -> list[str]:
     stmts = _statements(lines)
-    out: dict[int, list[str]] = {}  # statement start → replacement lines
+    plan, todo_top, todo_cols = _Plan(), dict(top), dict(columns)
     table: tuple[str, ...] = ()
-    last_top_key, columns_header, last_column_key = -1, -1, -1
-    todo_top, todo_cols = dict(top), dict(columns)
     for s in stmts:
         if s.kind == "table":
             table = s.key
-            if table == ("columns",):
-                columns_header = s.start
-            continue
-        if s.kind != "key":
-            continue
-        old = "".join(lines[s.start : s.end + 1])
-        if not table and s.key[0] == "columns":
-            out[s.start] = []  # `columns = {…}` or `columns.name = …`: the table says it now
-        elif not table and len(s.key) == 1 and s.key[0] in todo_top:
-            out[s.start] = [_one(old, s, s.key[0], todo_top.pop(s.key[0]), newline)]
-        elif table == ("columns",) and len(s.key) == 1 and s.key[0] in todo_cols:
-            out[s.start] = [_one(old, s, s.key[0], todo_cols.pop(s.key[0]), newline)]
-        elif table == ("columns",):
-            out[s.start] = []  # a field no longer mapped
-        if not table:
-            last_top_key = s.start
-        if table == ("columns",):
-            last_column_key = s.start
+            plan.columns_header = s.start if table == ("columns",) else plan.columns_header
+        elif s.kind == "key" and not table:
+            plan.last_top_key = s.start
+            if s.key[0] == "columns":  # `columns = {…}` or `columns.name = …`: the table says it
+                plan.replace[s.start] = []
+            elif len(s.key) == 1 and s.key[0] in todo_top:
+                plan.replace[s.start] = [_one(lines, s, todo_top.pop(s.key[0]), newline)]
+        elif s.kind == "key" and table == ("columns",):
+            plan.last_column_key = s.start
+            kept = len(s.key) == 1 and s.key[0] in todo_cols  # else: a field no longer mapped
+            plan.replace[s.start] = (
+                [_one(lines, s, todo_cols.pop(s.key[0]), newline)] if kept else []
+            )
     added_top = [f"{k} = {v}{newline}" for k, v in todo_top.items()]
     added_cols = [f"{k} = {v}{newline}" for k, v in todo_cols.items()]
-    return _assemble(
-        lines,
-        stmts,
-        out,
-        (last_top_key, added_top),
-        newline,
-        (columns_header, last_column_key, added_cols),
-    )
+    return _assemble(lines, stmts, plan, added_top, added_cols, newline)
 
 
-def _one(old: str, s: _Stmt, key: str, value: str, newline: str) -> str:
+def _one(lines: Sequence[str], s: _Stmt, value: str, newline: str) -> str:
+    """Statement ``s`` with its value replaced (a one-line statement keeps its comment)."""
+    key = s.key[0]
     if s.start == s.end:
-        return _with_comment(old.rstrip("\r\n"), key, value, newline)
+        return _with_comment(lines[s.start].rstrip("\r\n"), key, value, newline)
     return f"{key} = {value}{newline}"  # a multi-line value: replaced whole
 
 
 def _assemble(
     lines: list[str],
     stmts: list[_Stmt],
-    out: dict[int, list[str]],
-    top: tuple[int, list[str]],
+    plan: _Plan,
+    added_top: list[str],
+    added_cols: list[str],
     newline: str,
-    cols: tuple[int, int, list[str]],
 ) -> list[str]:
-    last_top_key, added_top = top
-    columns_header, last_column_key, added_cols = cols
     result: list[str] = []
-    if last_top_key < 0:
+    if plan.last_top_key < 0:  # no top-level keys: the new ones open the file
         result += added_top
         if added_top and lines and lines[0].strip():
             result.append(newline)
     for s in stmts:
-        result += out.get(s.start, lines[s.start : s.end + 1])
-        if s.start == last_top_key:
+        result += plan.replace.get(s.start, lines[s.start : s.end + 1])
+        if s.start == plan.last_top_key:
             result += added_top
-        if columns_header >= 0 and s.start == max(columns_header, last_column_key):
+        if plan.columns_header >= 0 and s.start == max(plan.columns_header, plan.last_column_key):
             result += added_cols
-    if columns_header < 0:
+    if plan.columns_header < 0:
         if result and result[-1].strip():
             result.append(newline)
         result += [f"[columns]{newline}", *added_cols]
