@@ -298,7 +298,7 @@ def _doubt_note(checked: pipeline.Checked) -> str:
     lay = checked.layout
     cols = ", ".join(
         f"{col_letter(lay.columns[f])} '{lay.header_of(f)}' read as {f}"
-        for f in lay.doubtful
+        for f in sorted(lay.doubtful, key=lambda f: lay.columns.get(f, 0))
         if f in lay.columns
     )
     return f"{cols}. sync writes only once the map is confirmed: `{map_command(checked.source)}`"

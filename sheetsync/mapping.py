@@ -144,7 +144,7 @@ def doubt_message(lay: Layout, source: str, config: Path | None = None) -> str:
         f"sheetsync is not sure what some columns of '{lay.worksheet}' mean, so it wrote "
         "nothing (it does not write on a guess):"
     ]
-    for fid in lay.doubtful:
+    for fid in sorted(lay.doubtful, key=lambda f: lay.columns.get(f, 0)):
         lines.append("  " + _doubt_line(lay, fid))
     lines.append(
         f"Check the map and confirm or correct it: {map_command(source, config)} "
