@@ -51,11 +51,15 @@ def visible(value: CellValue, width: int = SAMPLE_WIDTH) -> str:
     return shown if len(shown) <= width else shown[: width - 1] + "…"
 
 
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or ch == "\u00a0"
+
+
 def _visible_char(ch: str) -> str:
     named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
     if ch in named:
         return named[ch]
-    if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or ch == "\u00a0":
+    if _invisible(ch):
         return f"\\u{ord(ch):04x}" if ord(ch) > 0xFF else f"\\x{ord(ch):02x}"
     return ch
 
@@ -114,7 +118,7 @@ def column_views(
                 confidence=lay.confidence.get(fid) if fid else None,
                 doubtful=fid in lay.doubtful,
                 confirmed=fid is not None and fid in settings.columns,
-                ignored=header.casefold() in ignored,
+                ignored=clean_text(header).casefold() in ignored,
                 samples=tuple(samples(tab, lay.header_row, col, count)),
             )
         )
@@ -191,7 +195,7 @@ class ColumnMap:
         """The header text as in the sheet for ``wanted`` (header text, or a column letter)."""
         target = clean_text(wanted).casefold()
         for text in self.headers.values():
-            if text.casefold() == target:
+            if clean_text(text).casefold() == target:
                 return text
         for col, text in self.headers.items():
             if col_letter(col).casefold() == target:
@@ -208,7 +212,7 @@ class ColumnMap:
         if before is not None:
             del self.columns[before]
         self.columns[fid] = header
-        self.ignored = [h for h in self.ignored if h.casefold() != header.casefold()]
+        self.ignored = [h for h in self.ignored if _folded([h]) != _folded([header])]
         return before
 
     def ignore(self, wanted: str) -> None:
@@ -217,13 +221,15 @@ class ColumnMap:
         fid = self.field_of(header)
         if fid is not None:
             del self.columns[fid]
-        if header.casefold() not in _folded(self.ignored):
+        if clean_text(header).casefold() not in _folded(self.ignored):
             self.ignored.append(header)
 
     def field_of(self, header: str) -> str | None:
         """The field column ``header`` is read as, if any."""
-        folded = header.casefold()
-        return next((f for f, h in self.columns.items() if h.casefold() == folded), None)
+        folded = clean_text(header).casefold()
+        return next(
+            (f for f, h in self.columns.items() if clean_text(h).casefold() == folded), None
+        )
 
     def ordered_columns(self) -> dict[str, str]:
         """field → header in the canonical field order (how [columns] is written)."""
@@ -287,8 +293,9 @@ def toml_value(value: str | int | Sequence[str]) -> str:
     """A TOML literal: a basic string, an integer or an array of strings."""
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, str):  # invisible characters are written as escapes, to be seen
+        text = json.dumps(value, ensure_ascii=False)
+        return "".join(f"\\u{ord(c):04x}" if _invisible(c) else c for c in text)
     return "[" + ", ".join(toml_value(v) for v in value) + "]"
 
 

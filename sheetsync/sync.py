@@ -105,7 +105,7 @@ def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
 def without_columns(lay: Layout, ignored: Sequence[str]) -> Layout:
     """The layout with the columns the user chose to ignore (``ignore_columns``) unmapped."""
     folded = {clean_text(h).casefold() for h in ignored}
-    dropped = {f for f, c in lay.columns.items() if lay.headers[c].casefold() in folded}
+    dropped = {f for f, c in lay.columns.items() if clean_text(lay.headers[c]).casefold() in folded}
     if not dropped:
         return lay
     return replace(

@@ -168,6 +168,14 @@ def test_edit_replaces_existing_keys_in_place_and_dotted_columns() -> None:
     )
 
 
+def test_invisible_characters_are_written_as_escapes() -> None:
+    from sheetsync.mapping import toml_value
+
+    assert toml_value("Email\u200b") == '"Email\\u200b"'
+    assert toml_value('a "b"\t\x7f') == '"a \\"b\\"\\t\\u007f"'
+    assert tomllib.loads("x = " + toml_value("Email\u200b\xa0"))["x"] == "Email\u200b\xa0"
+
+
 def test_edit_of_an_empty_file_writes_the_source_first() -> None:
     assert edit_config("", _map({"name": "Name"}), "t.xlsx") == (
         'source = "t.xlsx"\nworksheet = "Contacts"\nheader_row = 1\n\n[columns]\nname = "Name"\n'
