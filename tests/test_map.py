@@ -567,3 +567,25 @@ def test_vague_headers_end_to_end(cli: Callable[..., Result], tmp_path: Path) ->
     after = cli("check", "t.xlsx", "--today", DAY, "--format", "json", "--exit-zero").json()
     assert after["doubtful"] == [] and set(after["confidence"].values()) == {1.0}
     assert cli("sync", "t.xlsx", "--today", DAY).code == 0
+
+
+def test_save_never_replaces_a_config_another_program_just_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sheetsync import mapping
+    from sheetsync.errors import WriteRefused
+
+    path = tmp_path / "sheetsync.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    theirs = CONFIG + "# saved by an editor meanwhile\n"
+    real = mapping.edit_config
+
+    def racing(text: str, chosen: ColumnMap, source: str | None = None) -> str:
+        path.write_text(theirs, encoding="utf-8")  # lands while sheetsync edits its copy
+        return real(text, chosen, source)
+
+    monkeypatch.setattr(mapping, "edit_config", racing)
+    with pytest.raises(WriteRefused, match="changed while the map was being chosen"):
+        mapping.save_map(path, _map({"name": "Name"}))
+    assert path.read_text(encoding="utf-8") == theirs
+    assert [p.name for p in tmp_path.iterdir()] == ["sheetsync.toml"]  # no temp file left
