@@ -390,6 +390,8 @@ def test_sync_refuses_a_doubtful_map_before_writing(
         "Map in doubt: E 'Misc' read as notes. sync writes only once the map is confirmed: "
         "`sheetsync map t.xlsx`" in dry.text
     )
+    dry_json = cli("sync", "t.xlsx", "--today", DAY, "--dry-run", "--format", "json").json()
+    assert dry_json["doubtful"] == ["notes"] and dry_json["written"] is False
     assert snapshot(tracker.parent) == before
     assert cli("map", "t.xlsx", "--yes").code == 0
     assert cli("sync", "t.xlsx", "--today", DAY).code == 0
