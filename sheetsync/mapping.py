@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shlex
 import tomllib
@@ -467,9 +468,18 @@ def save_map(path: Path, chosen: ColumnMap, source: str | None = None) -> Settin
             f"{path} changed while the map was being chosen (another program saved it); "
             "nothing was saved. Run `sheetsync map` again."
         )
+    created = not target.exists()
     if new != old:
         write_atomic(target, new.encode("utf-8"), like=target)
+    if created:  # a temp file is private (0600); a new config gets the umask's usual mode
+        target.chmod(_umask_mode())
     return load_settings(path)
+
+
+def _umask_mode() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _read_config(path: Path) -> str:

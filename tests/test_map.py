@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -286,6 +287,9 @@ def test_map_creates_the_config_next_to_the_tracker(
     assert done.code == 0, done.text
     assert "Next: sheetsync sync sub/t.xlsx --config sub/sheetsync.toml" in done.text
     config = tmp_path / "sub" / "sheetsync.toml"
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert config.stat().st_mode & 0o777 == 0o666 & ~umask  # not the temp file's 0600
     assert config.read_text(encoding="utf-8") == (
         'source = "t.xlsx"\nworksheet = "Contacts"\nheader_row = 1\n\n[columns]\n'
         'name = "Name"\norganization = "Company"\noutreach_date = "Date contacted"\n'
@@ -317,7 +321,6 @@ def test_map_replaces_a_stale_columns_entry(cli: Callable[..., Result], tracker:
 
 
 def _invoke(folder: Path, args: Sequence[str], answers: str) -> Any:
-    import os
 
     cwd = os.getcwd()
     os.chdir(folder)
