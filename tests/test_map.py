@@ -321,7 +321,7 @@ def test_map_replaces_a_stale_columns_entry(cli: Callable[..., Result], tracker:
 
 
 def _invoke(folder: Path, args: Sequence[str], answers: str) -> Any:
-
+    """``sheetsync ARGS`` through click's CliRunner in ``folder``, ``answers`` on stdin."""
     cwd = os.getcwd()
     os.chdir(folder)
     try:
