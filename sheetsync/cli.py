@@ -29,10 +29,14 @@ from sheetsync import sync as pipeline
 from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.drafts import KINDS
-from sheetsync.errors import SheetsyncError
+from sheetsync.errors import MapNotConfirmed, ReadOnlySource, SheetsyncError
+from sheetsync.grid import col_letter
+from sheetsync.layout import Layout
 from sheetsync.models import Finding, Severity, SyncResult
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR = 1, 2, 3
+# Errors whose fix is a command for the user to run (confirm the map, convert the file): exit 2.
+USAGE_ERRORS = (MapNotConfirmed, ReadOnlySource)
 F = TypeVar("F", bound=Callable[..., Any])
 
 GROUPS: tuple[tuple[str, tuple[Severity, ...]], ...] = (
@@ -171,9 +175,12 @@ def _today(given: dt.date | None, settings: Settings) -> dt.date:
 
 def run_action(action: Callable[[], int]) -> NoReturn:
     """Run a command's body: its return value is the exit code; a SheetsyncError is a message
-    on stderr and exit 3; anything unexpected is reported as a bug, without a traceback."""
+    on stderr and exit 3 (2 for the USAGE_ERRORS); anything unexpected is reported as a bug,
+    without a traceback."""
     try:
         code = action()
+    except USAGE_ERRORS as exc:
+        fail(str(exc), EXIT_USAGE)
     except SheetsyncError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -239,11 +246,30 @@ def check_json(checked: pipeline.Checked) -> dict[str, Any]:
         "header_row": lay.header_row,
         "today": checked.today.isoformat(),
         "columns": lay.column_names(),
+        "confidence": confidence_json(lay),
+        "doubtful": list(lay.doubtful),
         "unmapped": list(lay.unmapped),
         "findings": [f.to_json() for f in checked.report.findings],
         "skipped_rules": {r: missing for r, missing in checked.report.skipped.items()},
         "warnings": list(lay.warnings),
     }
+
+
+def confidence_json(lay: Layout) -> dict[str, float]:
+    """Field → how sure the map is (0–1, two decimals), for the fields the layout rated."""
+    names = lay.column_names()
+    return {f: round(float(lay.confidence[f]), 2) for f in names if f in lay.confidence}
+
+
+def map_summary(lay: Layout) -> str:
+    """One line: each mapped field with its column letter and confidence; doubtful ones marked."""
+    parts = []
+    for fid, col in sorted(lay.columns.items(), key=lambda kv: kv[1]):
+        sure = lay.confidence.get(fid)
+        mark = "?" if fid in lay.doubtful else ""
+        how = f" {round(sure * 100)}%" if sure is not None else ""
+        parts.append(f"{col_letter(col)} {fid}{how}{mark}")
+    return " · ".join(parts)
 
 
 def render_check(checked: pipeline.Checked, console: Console) -> None:
@@ -255,6 +281,7 @@ def render_check(checked: pipeline.Checked, console: Console) -> None:
         f"{lay.header_row} · "
         f"{contacts} contacts · as of {checked.today:%a %d %b %Y}"
     )
+    console.print(f"[dim]Map:[/] [dim]{escape(map_summary(lay))}[/]")
     findings = checked.report.findings
     for title, severities in GROUPS:
         group = [f for f in findings if f.severity in severities]
@@ -263,6 +290,19 @@ def render_check(checked: pipeline.Checked, console: Console) -> None:
     if not findings:
         console.print("[green]Nothing to do today: every row is up to date.[/]")
     _render_notes(checked, console)
+
+
+def _doubt_note(checked: pipeline.Checked) -> str:
+    """The doubtful columns and the command that confirms the map."""
+    from sheetsync.mapping import map_command
+
+    lay = checked.layout
+    cols = ", ".join(
+        f"{col_letter(lay.columns[f])} '{lay.header_of(f)}' read as {f}"
+        for f in sorted(lay.doubtful, key=lambda f: lay.columns.get(f, 0))
+        if f in lay.columns
+    )
+    return f"{cols}. sync writes only once the map is confirmed: `{map_command(checked.source)}`"
 
 
 def _table(title: str, findings: Sequence[Finding]) -> Table:
@@ -293,6 +333,8 @@ def _escape(text: str) -> str:
 
 def _render_notes(checked: pipeline.Checked, console: Console) -> None:
     lay = checked.layout
+    if lay.doubtful:
+        console.print(f"[yellow]Map in doubt:[/] {escape(_doubt_note(checked))}")
     for warning in lay.warnings:
         console.print(f"[yellow]Note:[/] {escape(warning)}")
     for rule_id, missing in checked.report.skipped.items():
@@ -347,6 +389,7 @@ def sync_json(result: SyncResult) -> dict[str, Any]:
         ),
         "written": result.written,
         "dry_run": result.dry_run,
+        "doubtful": list(result.checked.layout.doubtful) if result.checked else [],
         "backup": result.backup,
         "output": result.output,
         "changes": [
@@ -385,6 +428,8 @@ def render_sync(result: SyncResult, console: Console) -> None:
         )
     if result.dry_run:
         console.print(f"Dry run: {len(plan.changes)} cells would change; nothing was written.")
+        if result.checked is not None and result.checked.layout.doubtful:
+            console.print(f"[yellow]Map in doubt:[/] {escape(_doubt_note(result.checked))}")
     elif not result.written:
         console.print("Nothing to change: the sheet is up to date (file not rewritten).")
     else:

@@ -29,6 +29,7 @@ class Settings:
     worksheet: str | None = None
     header_row: int | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
+    ignore_columns: tuple[str, ...] = ()  # headers of columns that mean nothing to sheetsync
     day_first: bool = False
     country: str | None = "US"
     subdivision: str | None = None
@@ -66,6 +67,7 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "subdivision": str,
     "timezone": str,
     "columns": dict,
+    "ignore_columns": list,
     "rules": dict,
     "sync": dict,
     "google": dict,
@@ -156,6 +158,7 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
         worksheet=data.get("worksheet"),
         header_row=_positive(data.get("header_row"), "header_row", path),
         columns=_parse_columns(data.get("columns", {}), path),
+        ignore_columns=_parse_ignored(data.get("ignore_columns", []), path),
         day_first=data.get("day_first", False),
         country=_country(data.get("country", "US")),
         subdivision=data.get("subdivision") or None,
@@ -213,6 +216,14 @@ def _parse_columns(table: Mapping[str, Any], path: Path) -> dict[str, str]:
             raise ConfigError(f"{path}: columns.{key} must be the header text of a column.")
         columns[key] = value
     return columns
+
+
+def _parse_ignored(value: list[Any], path: Path) -> tuple[str, ...]:
+    if not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(
+            f"{path}: 'ignore_columns' must be a list of header texts, like [\"Misc\"]."
+        )
+    return tuple(value)
 
 
 def _parse_rules(

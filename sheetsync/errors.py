@@ -4,7 +4,9 @@ Findings are data; an exception is for what stops a run. Each message says what 
 
     SheetsyncError                 anything that stops a run (CLI exit code 3)
     ├── ConfigError                sheetsync.toml or an option is wrong (names file and key)
+    │   └── MapNotConfirmed        the column map is in doubt; `sheetsync map` confirms it
     ├── SourceError                the source cannot be read (missing, corrupt, unsupported)
+    │   └── ReadOnlySource         a .csv/.ods tracker: checked, never written
     ├── LayoutError                no contacts tab / header row could be found
     ├── TemplateError              a Jinja2 template failed (names template, line, variable)
     ├── WriteRefused               sheetsync will not write, to keep the user's data safe
@@ -24,8 +26,22 @@ class ConfigError(SheetsyncError):
     """A config file, key or option is wrong."""
 
 
+class MapNotConfirmed(ConfigError):
+    """Some columns' meaning is in doubt, so ``sync`` will not write until the map is confirmed.
+
+    The CLI treats it as a usage problem (exit 2): the fix is a command for the user to run.
+    """
+
+
 class SourceError(SheetsyncError):
     """The source cannot be opened or read."""
+
+
+class ReadOnlySource(SourceError):
+    """The tracker is in a format sheetsync reads but does not write (.csv, .ods).
+
+    The CLI treats it as a usage problem (exit 2): the fix is to convert the file.
+    """
 
 
 class LayoutError(SheetsyncError):

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import gspread
 
 from sheetsync import frame, layout, prep, rules
 from sheetsync.backends import Backend
+from sheetsync.backends.readonly import ReadOnlyFileBackend, is_read_only, refusal
 from sheetsync.config import Settings
-from sheetsync.errors import ConfigError
+from sheetsync.errors import ConfigError, MapNotConfirmed
 from sheetsync.frame import Tracker
-from sheetsync.grid import CellValue, Grid, Tab
+from sheetsync.grid import CellValue, Grid, Tab, clean_text
 from sheetsync.layout import Layout
+from sheetsync.mapping import doubt_message
 from sheetsync.models import Plan, SyncResult
 from sheetsync.plan import make_plan, plan_prep
 from sheetsync.prep import PrepSettings
@@ -47,12 +50,15 @@ class Checked:
 
 
 def open_backend(source: str, settings: Settings, *, output: str | None = None) -> Backend:
-    """The backend for a source: an .xlsx path, a Google Sheets URL or ``gsheet:<id>``."""
+    """The backend for a source: an .xlsx path, a Google Sheets URL or ``gsheet:<id>``; a .csv
+    or .ods path gives a read-only backend (``sync`` refuses it)."""
     from sheetsync.backends.google_http import open_client, parse_source
     from sheetsync.backends.gsheets import GSheetsBackend
     from sheetsync.backends.xlsx import XlsxBackend
 
     sheet_id = parse_source(source)
+    if sheet_id is None and is_read_only(source):
+        return ReadOnlyFileBackend(source)
     if sheet_id is None:
         return XlsxBackend(
             source, output=output, backups=settings.backups, backup_dir=settings.backup_dir
@@ -82,6 +88,7 @@ def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
         header_row=settings.header_row,
         overrides=settings.columns,
     )
+    lay = without_columns(lay, settings.ignore_columns)
     tracker = frame.build(grid, lay, day_first=settings.day_first)
     ctx = rules.make_context(
         today,
@@ -93,6 +100,25 @@ def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
         tracker, ctx, select=settings.select, ignore=settings.ignore, params=settings.rule_params
     )
     return Checked(grid.source, grid, lay, tracker, report, today)
+
+
+def without_columns(lay: Layout, ignored: Sequence[str]) -> Layout:
+    """The layout with the columns the user chose to ignore (``ignore_columns``) unmapped."""
+    folded = {clean_text(h).casefold() for h in ignored}
+    dropped = {f for f, c in lay.columns.items() if clean_text(lay.headers[c]).casefold() in folded}
+    if not dropped:
+        return lay
+    return replace(
+        lay,
+        columns={f: c for f, c in lay.columns.items() if f not in dropped},
+        unmapped=tuple(
+            t
+            for c, t in sorted(lay.headers.items())
+            if t in lay.unmapped or any(lay.columns[f] == c for f in dropped)
+        ),
+        confidence={f: v for f, v in lay.confidence.items() if f not in dropped},
+        doubtful=tuple(f for f in lay.doubtful if f not in dropped),
+    )
 
 
 def check(backend: Backend, settings: Settings, today: dt.date) -> Checked:
@@ -129,8 +155,18 @@ def plan_for(checked: Checked, settings: Settings, *, unticked: CellValue = "☐
 def sync(
     backend: Backend, settings: Settings, today: dt.date, *, dry_run: bool = False
 ) -> SyncResult:
-    """Check the tracker and write its managed columns (unless ``dry_run``)."""
+    """Check the tracker and write its managed columns (unless ``dry_run``).
+
+    Writes only on a sure or confirmed column map: when some column's meaning is in doubt it
+    raises :class:`~sheetsync.errors.MapNotConfirmed` before anything is written (a dry run
+    still plans, and the result's layout names the doubtful fields). A .csv/.ods source is
+    refused before it is read (:class:`~sheetsync.errors.ReadOnlySource`).
+    """
+    if isinstance(backend, ReadOnlyFileBackend):
+        raise refusal(backend.path)
     checked = check(backend, settings, today)
+    if checked.layout.doubtful and not dry_run:
+        raise MapNotConfirmed(doubt_message(checked.layout, backend.name, settings.path))
     plan = plan_for(checked, settings, unticked=backend.unticked)
     applied = None if dry_run else backend.apply(plan)
     log.info(

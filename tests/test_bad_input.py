@@ -145,8 +145,8 @@ STOPPING = {
     "password-protected (CFB)": (_cfb, ["password-protected", "remove the password", ".xlsx"]),
     "truncated zip": (_truncated, ["damaged", "Excel or LibreOffice", ".xlsx"]),
     ".xls": (_other_format(".xls"), ["'.xls' file", ".xlsx", "Save it as .xlsx"]),
-    ".csv": (_other_format(".csv"), ["'.csv' file", "Save it as .xlsx"]),
-    ".ods": (_other_format(".ods"), ["'.ods' file", "Save it as .xlsx"]),
+    # .csv and .ods are read (check, export, …) and refused by sync: tests/test_readonly.py
+    ".numbers": (_other_format(".numbers"), ["'.numbers' file", "Save it as .xlsx"]),
     "CSV renamed to .xlsx": (_csv_renamed, ["CSV or text file", "save it as .xlsx"]),
     "zero bytes": (_zero_bytes, ["empty (0 bytes)", "backup", "sheetsync init"]),
     "missing file": (_missing, ["nowhere.xlsx does not exist", "Check the path"]),

@@ -3,7 +3,11 @@
 
 * :mod:`~sheetsync.backends.xlsx` — .xlsx/.xlsm files, written by patching the package;
 * :mod:`~sheetsync.backends.gsheets` — Google Sheets through gspread;
-* :mod:`~sheetsync.backends.memory` — an in-memory grid, the seam tests and library users swap in.
+* :mod:`~sheetsync.backends.memory` — an in-memory grid, the seam tests and library users swap in;
+* :mod:`~sheetsync.backends.readonly` — .csv and .ods files: read like the others, never written
+  (``apply`` and ``sync`` refuse them).
+
+:func:`sheetsync.sync.open_backend` picks one from the source's form (URL, ``gsheet:``, suffix).
 """
 
 from __future__ import annotations
