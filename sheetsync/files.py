@@ -311,6 +311,11 @@ def _swap_in(real: Path, data: bytes, *, expected: bytes | None, label: Path) ->
             _create(tmp, real, label)
         else:
             _compare_and_swap(tmp, real, data, expected, label)
+    except OSError as exc:
+        raise WriteRefused(
+            f"Writing {label} failed ({exc.strerror}); the original is untouched. Free some "
+            "disk space or check permissions (an immutable or read-only file?)."
+        ) from exc
     finally:
         tmp.unlink(missing_ok=True)
     _fsync_dir(real.parent)
