@@ -183,11 +183,11 @@ class XlsxBackend:
 
     def apply(self, plan: Plan) -> Applied:
         """Patch the plan's cells into the workbook and replace the file safely."""
+        self._check_target()  # even with nothing to write: `-o` over a tracker is an error
         if plan.is_empty:
             return Applied(written=False)
         data = self._require_read()
         target = self.output or self.path
-        self._check_target()
         self._check_locks(target)
         self._check_unchanged()
         writer = PackageWriter(data)
