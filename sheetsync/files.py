@@ -659,6 +659,7 @@ def backup(tracker: Path, data: bytes, *, keep: int, backup_dir: Path | None = N
             "is untouched. Free some space or set sync.backup_dir."
         ) from exc
     _prune(tracker, keep, backup_dir)
+    _sweep_temps(folder)
     return dest
 
 
@@ -666,6 +667,19 @@ def _prune(tracker: Path, keep: int, backup_dir: Path | None) -> None:
     dated = [b for b in list_backups(tracker, backup_dir) if not b.original]
     for old in dated[: max(0, len(dated) - keep)]:
         old.path.unlink(missing_ok=True)
+
+
+def _sweep_temps(folder: Path) -> None:
+    """The backup folder is sheetsync's own: any temp file a killed run left there (an hour old
+    or more) goes."""
+    now = time.time()
+    for entry in os.scandir(folder):
+        if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX):
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS:
+                    os.unlink(entry.path)
+            except OSError:
+                continue
 
 
 def find_backup(tracker: Path, which: str | None, backup_dir: Path | None = None) -> Backup:
