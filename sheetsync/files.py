@@ -335,7 +335,7 @@ def _write_temp(real: Path, data: bytes, *, like: Path | None) -> Path:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            _keep_mode_and_owner(fh.fileno(), like)
+            _keep_mode_and_owner(tmp, fh.fileno(), like)
             os.fsync(fh.fileno())
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -346,19 +346,20 @@ def _write_temp(real: Path, data: bytes, *, like: Path | None) -> Path:
     return tmp
 
 
-def _keep_mode_and_owner(fd: int, like: Path | None) -> None:
-    """The old file's mode, owner and group; a new file's mode from the umask."""
+def _keep_mode_and_owner(tmp: Path, fd: int, like: Path | None) -> None:
+    """The old file's mode, owner and group; a new file's mode from the umask (mkstemp makes
+    temp files private, 0600, which a new calendar or tracker should not be)."""
     if like is None:
         umask = os.umask(0o022)
         os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~umask)
         return
     try:
         st = os.stat(like)
     except OSError:
         return
-    os.fchmod(fd, stat.S_IMODE(st.st_mode))
-    if hasattr(os, "fchown"):
+    os.chmod(tmp, stat.S_IMODE(st.st_mode))
+    if hasattr(os, "fchown"):  # POSIX only
         _chown(fd, st.st_uid, st.st_gid)
 
 
