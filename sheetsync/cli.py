@@ -482,8 +482,11 @@ def restore(tracker: str, backup: str | None, list_only: bool, config_path: str 
         path = Path(tracker)
         folder = Path(settings.backup_dir) if settings.backup_dir else None
         if list_only:
-            for b in files.list_backups(path, folder):
+            backups = files.list_backups(path, folder)
+            for b in backups:
                 click.echo(f"{b.path.name}\t{b.label}\t{b.path.stat().st_size} bytes")
+            if not backups:
+                click.echo(f"No backups of {tracker} in {files.backup_dir_for(path, folder)}.")
             return 0
         chosen = files.find_backup(path, backup, folder)
         if lock_files(path):

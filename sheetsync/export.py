@@ -9,7 +9,8 @@ Three layers, each usable on its own:
   :class:`StudentReport` (figures, open actions, the contact table, redacted on request);
   :func:`cohort_report` folds several into one :class:`CohortReport`;
 * **writer** — :func:`write_student` and :func:`write_cohort` render a report with xlsxwriter
-  into a new workbook (temp file, fsync, ``os.replace``), never touching a source.
+  into a workbook written by :mod:`sheetsync.files`: it replaces only an earlier export (marked
+  by the custom document property ``sheetsync = advisor-export``), never a source or config.
 
 Everything that came from a user is written with ``write_string``: a contact called
 ``=HYPERLINK(...)`` stays text. :func:`export` runs the whole thing for the CLI.

@@ -75,9 +75,9 @@ USE_EXCHANGE = True
 
 
 class Kind(Enum):
-    """What a written file is; decides which existing file it may replace."""
+    """What a written file is; decides which existing file it may replace. (The tracker itself
+    is replaced only by :func:`replace_tracker`, and only while it holds what was read.)"""
 
-    TRACKER = "tracker"  # the tracker itself (sync, restore): only the file that was read
     COPY = "synced copy"  # sync -o
     EXPORT = "advisor export"
     CALENDAR = "calendar"
@@ -392,6 +392,10 @@ def _create(tmp: Path, real: Path, label: Path) -> None:
 
 
 def _compare_and_swap(tmp: Path, real: Path, ours: bytes, expected: bytes, label: Path) -> None:
+    if not os.path.lexists(real):
+        raise SourceChangedError(
+            f"{label} was moved or deleted since sheetsync read it. Nothing was written."
+        )
     if USE_EXCHANGE and exchange(tmp, real):
         outgoing = tmp.read_bytes()  # what was at ``real`` the instant it was swapped out
         if _sha(outgoing) != _sha(expected):
@@ -402,7 +406,16 @@ def _compare_and_swap(tmp: Path, real: Path, ours: bytes, expected: bytes, label
 
 def _undo_swap(tmp: Path, real: Path, ours: bytes, label: Path) -> None:
     """Another program saved between our read and our swap: put their version back."""
-    exchange(tmp, real)  # theirs back at ``real``; ``tmp`` now holds what was there
+    try:
+        exchange(tmp, real)  # theirs back at ``real``; ``tmp`` now holds what was there
+    except OSError as exc:  # cannot swap back: their version must not go with the temp file
+        copy = conflict_copy_path(real)
+        os.replace(tmp, copy)
+        raise SourceChangedError(
+            f"{label.name} changed while sheetsync was writing it, and putting the other "
+            f"program's version back failed ({exc.strerror}): it is kept as {copy.name}. "
+            f"Check which version you want and rename it to {real.name}."
+        ) from exc
     kept = ""
     if tmp.read_bytes() != ours:  # yet another save landed while we were undoing: keep it
         copy = conflict_copy_path(real)
