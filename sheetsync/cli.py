@@ -474,8 +474,8 @@ def restore(tracker: str, backup: str | None, list_only: bool, config_path: str 
     """Put a backup of an .xlsx tracker back: BACKUP is a name from --list, or `original`
     (default: the most recent). The current file is backed up first."""
     from sheetsync import files
-    from sheetsync.backends.xlsx import lock_files
     from sheetsync.errors import FileLockedError
+    from sheetsync.files import lock_files
 
     def action() -> int:
         settings = _settings(config_path)

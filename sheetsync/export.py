@@ -1374,7 +1374,7 @@ def _cohort_about(book: _Book, report: CohortReport) -> None:
 def check_output(output: Path, sources: Sequence[str], config: Path | None = None) -> None:
     """Refuse an output that is not .xlsx, is one of the sources or the config (or a link to
     them), is a file sheetsync did not export, or is open in Excel."""
-    from sheetsync.backends.xlsx import lock_files
+    from sheetsync.files import lock_files
 
     if output.suffix.lower() != ".xlsx":
         raise ConfigError(f"The export is an .xlsx workbook: name it e.g. {output.stem}.xlsx.")

@@ -282,6 +282,17 @@ def _check_replaceable(target: Path, real: Path, current: bytes, kind: Kind) -> 
     )
 
 
+# --------------------------------------------------------------------------- lock files
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Lock files Excel (``~$name.xlsx``) or LibreOffice (``.~lock.name.xlsx#``) keep open."""
+    candidates = [path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")]
+    if len(path.stem) > 6:  # Excel shortens long names: ~$ replaces the first two characters
+        candidates.append(path.with_name(f"~${path.name[2:]}"))
+    return [p for p in candidates if p.exists()]
+
+
 # --------------------------------------------------------------------------- the tracker
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import os
 import random
 import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,16 @@ def mark_of(data: bytes) -> str | None:
             return z.read(MARK).decode()
     except (zipfile.BadZipFile, KeyError):
         return None
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """``run`` in-process points the root logger at the captured stderr; put it back after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 # ---------------------------------------------------------------------- 1. nothing overwritten
@@ -509,5 +520,5 @@ def test_a_program_saving_during_200_syncs_loses_nothing(tmp_path: Path) -> None
     figures = run_race(tmp_path, 200)
     print(f"\nwriter: concurrent saver by rename during 200 syncs: {figures}")
     assert figures["lost"] == 0, figures
-    assert figures["saves"] >= 50 and figures["written"] >= 1, figures
+    assert figures["saves"] >= 20 and figures["written"] >= 1, figures  # the race happened
     assert figures["caught_before_swap"] + figures["caught_at_swap"] >= 1, figures

@@ -37,6 +37,7 @@ from sheetsync.backends.xlsx_package import (
     sheet_facts,
 )
 from sheetsync.errors import FileLockedError, SourceChangedError, SourceError, WriteRefused
+from sheetsync.files import lock_files
 from sheetsync.grid import CellError, CellValue, Grid, MergedRange, Tab
 from sheetsync.models import Plan, PrepPlan
 from sheetsync.status import MANAGED_COLUMNS
@@ -70,14 +71,6 @@ class Fingerprint:
         """Fingerprint ``data`` as read from ``path``."""
         st = path.stat()
         return cls(len(data), st.st_mtime_ns, hashlib.sha256(data).hexdigest())
-
-
-def lock_files(path: Path) -> list[Path]:
-    """Lock files Excel (``~$name.xlsx``) or LibreOffice (``.~lock.name.xlsx#``) keep open."""
-    candidates = [path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")]
-    if len(path.stem) > 6:  # Excel shortens long names: ~$ replaces the first two characters
-        candidates.append(path.with_name(f"~${path.name[2:]}"))
-    return [p for p in candidates if p.exists()]
 
 
 def sniff(path: Path, data: bytes) -> None:
