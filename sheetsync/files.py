@@ -738,12 +738,3 @@ def restore(
     saved = backup(tracker, current, keep=max(keep, 1), backup_dir=backup_dir)
     replace_tracker(tracker, data, expected=current)
     return saved
-
-
-def describe_platform() -> str:
-    """What this machine guarantees for the final replace (for doctor/README figures)."""
-    if sys.platform.startswith("linux"):
-        return "atomic exchange (renameat2 RENAME_EXCHANGE)"
-    if sys.platform == "darwin":
-        return "atomic exchange (renamex_np RENAME_SWAP)"
-    return "check, then os.replace"
