@@ -434,15 +434,16 @@ def hammer(path: str, stop: str, log: str, seed: int) -> None:
             out.write(f"{k} {mark_of(tmp.read_bytes())}\n")
             out.flush()
             tmp.unlink()
-            time.sleep(rng.uniform(0, 0.12))
+            time.sleep(rng.uniform(0, 0.05))
 
 
 def run_race(tmp_path: Path, syncs: int) -> dict[str, int]:
     """``syncs`` read+apply cycles of the real .xlsx backend while :func:`hammer` saves.
 
     The plan is made once (every version the other program saves has the same cells); each
-    cycle reads the file again and applies it — exactly what a sync does after its check —
-    unless what it read is already synced (a sync's plan would be empty: no write)."""
+    cycle reads the file again and applies it — exactly what a sync does after its check. A
+    cycle that reads a version it synced itself (a sync would write nothing) waits for the
+    other program's next save, so every one of the ``syncs`` has something to write."""
     target = kitchen_sink(tmp_path / "tracker.xlsx")
     Path(str(target) + ".base").write_bytes(target.read_bytes())
     today = dt.date.fromisoformat(TODAY)
@@ -458,8 +459,10 @@ def run_race(tmp_path: Path, syncs: int) -> dict[str, int]:
             time.sleep(0.01)
         for _ in range(syncs):
             backend = XlsxBackend(target, backups=1)
-            if plan.prep.tab in {tab.name for tab in backend.read().tabs}:
-                continue  # already synced: nothing to write
+            while plan.prep.tab in {tab.name for tab in backend.read().tabs}:
+                assert writer.poll() is None, "the other program stopped"
+                time.sleep(0.005)  # already synced (a sync would write nothing): wait for a save
+                backend = XlsxBackend(target, backups=1)
             try:
                 figures["written"] += backend.apply(plan).written
             except SourceChangedError as exc:
@@ -551,5 +554,14 @@ def test_a_program_saving_during_200_syncs_loses_nothing(tmp_path: Path) -> None
     figures = run_race(tmp_path, 200)
     print(f"\nwriter: concurrent saver by rename during 200 syncs: {figures}")
     assert figures["lost"] == 0, figures
-    assert figures["saves"] >= 20 and figures["written"] >= 1, figures  # the race happened
+    assert figures["written"] >= 1, figures
     assert figures["caught_before_swap"] + figures["caught_at_swap"] >= 1, figures
+
+
+if __name__ == "__main__":  # python -m tests.test_reliability_writer [--no-exchange]
+    import tempfile
+
+    files.USE_EXCHANGE = "--no-exchange" not in sys.argv
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["XDG_STATE_HOME"] = folder
+        print("exchange" if files.USE_EXCHANGE else "no exchange", run_race(Path(folder), 200))
