@@ -3,8 +3,9 @@
 Every event's UID is derived from the contact's key (email, else name + organisation), the
 kind of event and its date — never from the row — so re-importing or re-subscribing updates
 events instead of duplicating them, even after the student sorts or reorders the sheet. The
-file is written with the ``icalendar`` package, atomically. Events are all-day: the tracker
-holds dates, not times.
+file is written with the ``icalendar`` package, through :mod:`sheetsync.files`: it replaces
+only a calendar sheetsync wrote (its ``PRODID`` says so), never a tracker or anything else.
+Events are all-day: the tracker holds dates, not times.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sheetsync import files
 from sheetsync import sync as pipeline
-from sheetsync.backends.xlsx import write_atomic
 from sheetsync.config import Settings, check_keys
 from sheetsync.errors import ConfigError
 
@@ -223,9 +224,14 @@ def _vevent(e: DueEvent, stamp: dt.datetime) -> icalendar.Event:
 
 
 def write_calendar(
-    path: Path, events: Sequence[DueEvent], cfg: CalendarConfig, *, stamp: dt.datetime
+    path: Path,
+    events: Sequence[DueEvent],
+    cfg: CalendarConfig,
+    *,
+    stamp: dt.datetime,
+    protected: files.Protected = files.NOTHING,
 ) -> None:
-    """Write the .ics file atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, build_calendar(events, cfg, stamp=stamp).to_ical())
+    """Write the .ics file atomically; it replaces only an earlier sheetsync calendar."""
+    data = build_calendar(events, cfg, stamp=stamp).to_ical()
+    files.write_output(path, data, files.Kind.CALENDAR, protected=protected)
     log.info("calendar with %d events written to %s", len(events), path)

@@ -1,7 +1,8 @@
 """The command line: parse options, call the library, render the result, pick the exit code.
 
 Exit codes: 0 ok · 1 ``check`` found something (``--exit-zero`` turns that off) · 2 usage error
-· 3 runtime error (a :class:`~sheetsync.errors.SheetsyncError`, message on stderr).
+(an output path sheetsync refuses included) · 3 runtime error (a
+:class:`~sheetsync.errors.SheetsyncError`, message on stderr).
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ from sheetsync import sync as pipeline
 from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.drafts import KINDS
-from sheetsync.errors import MapNotConfirmed, ReadOnlySource, SheetsyncError
+from sheetsync.errors import MapNotConfirmed, OutputRefused, ReadOnlySource, SheetsyncError
 from sheetsync.grid import col_letter
 from sheetsync.layout import Layout
 from sheetsync.models import Finding, Severity, SyncResult
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR = 1, 2, 3
 # Errors whose fix is a command for the user to run (confirm the map, convert the file): exit 2.
-USAGE_ERRORS = (MapNotConfirmed, ReadOnlySource)
+USAGE_ERRORS = (MapNotConfirmed, ReadOnlySource, OutputRefused)
 F = TypeVar("F", bound=Callable[..., Any])
 
 GROUPS: tuple[tuple[str, tuple[Severity, ...]], ...] = (
@@ -175,8 +176,8 @@ def _today(given: dt.date | None, settings: Settings) -> dt.date:
 
 def run_action(action: Callable[[], int]) -> NoReturn:
     """Run a command's body: its return value is the exit code; a SheetsyncError is a message
-    on stderr and exit 3 (2 for the USAGE_ERRORS); anything unexpected is reported as a bug,
-    without a traceback."""
+    on stderr and exit 3 (2 for the USAGE_ERRORS: a map in doubt, a read-only source, an output
+    path sheetsync refuses); anything unexpected is reported as a bug, without a traceback."""
     try:
         code = action()
     except USAGE_ERRORS as exc:
@@ -492,14 +493,51 @@ def rules_cmd(fmt: str) -> None:
 
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init(path: str, force: bool) -> None:
-    """Create a fresh tracker workbook with every column sheetsync understands."""
+def init(path: str) -> None:
+    """Create a fresh tracker workbook with every column sheetsync understands (never replaces
+    an existing file)."""
     from sheetsync.init import create_tracker
 
     def action() -> int:
-        create_tracker(Path(path), overwrite=force)
+        create_tracker(Path(path))
         click.echo(f"Created {path}: fill in the Contacts tab, then run `sheetsync sync {path}`.")
+        return 0
+
+    run_action(action)
+
+
+@cli.command()
+@click.argument("tracker", type=click.Path(dir_okay=False))
+@click.argument("backup", required=False)
+@click.option(
+    "--list", "list_only", is_flag=True, help="List the tracker's backups; change nothing."
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="sheetsync.toml.")
+def restore(tracker: str, backup: str | None, list_only: bool, config_path: str | None) -> None:
+    """Put a backup of an .xlsx tracker back: BACKUP is a name from --list, or `original`
+    (default: the most recent). The current file is backed up first."""
+    from sheetsync import files
+    from sheetsync.errors import FileLockedError
+    from sheetsync.files import lock_files
+
+    def action() -> int:
+        settings = _settings(config_path)
+        path = Path(tracker)
+        folder = Path(settings.backup_dir) if settings.backup_dir else None
+        if list_only:
+            backups = files.list_backups(path, folder)
+            for b in backups:
+                click.echo(f"{b.path.name}\t{b.label}\t{b.path.stat().st_size} bytes")
+            if not backups:
+                click.echo(f"No backups of {tracker} in {files.backup_dir_for(path, folder)}.")
+            return 0
+        chosen = files.find_backup(path, backup, folder)
+        if lock_files(path):
+            raise FileLockedError(f"{tracker} is open in Excel or LibreOffice: close it first.")
+        saved = files.restore(path, chosen, keep=settings.backups, backup_dir=folder)
+        click.echo(f"Restored {tracker} from {chosen.path.name} ({chosen.label}).")
+        if saved:
+            click.echo(f"The version it replaced is kept at {saved}")
         return 0
 
     run_action(action)
@@ -604,6 +642,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    except OutputRefused as exc:
+        fail(str(exc), EXIT_USAGE)
     except SheetsyncError as exc:  # raised by a command outside _run
         fail(str(exc))
     except Exception as exc:

@@ -24,7 +24,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from sheetsync.backends.xlsx import write_atomic
+from sheetsync import files
 from sheetsync.config import check_keys
 from sheetsync.errors import ConfigError, SheetsyncError
 from sheetsync.models import Finding, Severity, SyncResult
@@ -321,10 +321,13 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def write_file(d: Digest, path: Path, fmt: str) -> None:
-    """Write the digest atomically (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, render(d, fmt).encode("utf-8"))
+def write_file(
+    d: Digest, path: Path, fmt: str, *, protected: files.Protected = files.NOTHING
+) -> None:
+    """Write the digest atomically (a reader never sees half a file). It replaces only an
+    earlier digest (recognised by its first line, ``sheetsync digest for …``)."""
+    data = render(d, fmt).encode("utf-8")
+    files.write_output(path, data, files.Kind.DIGEST, protected=protected)
     log.info("digest written to %s", path)
 
 

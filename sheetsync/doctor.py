@@ -87,7 +87,7 @@ def _google_access(settings: Settings) -> Iterator[Check]:
 
 
 def _file_checks(path: Path) -> Iterator[Check]:
-    from sheetsync.backends.xlsx import lock_files
+    from sheetsync.files import lock_files
 
     locks = lock_files(path) if path.exists() else []
     if locks:

@@ -11,7 +11,10 @@ Findings are data; an exception is for what stops a run. Each message says what 
     ├── TemplateError              a Jinja2 template failed (names template, line, variable)
     ├── WriteRefused               sheetsync will not write, to keep the user's data safe
     │   ├── FileLockedError        Excel/LibreOffice has the file open
-    │   └── SourceChangedError     the file or sheet changed between read and write
+    │   ├── SourceChangedError     the file or sheet changed between read and write
+    │   └── OutputRefused          the path given for an output is not sheetsync's to replace
+    │                              (a tracker, the config, a folder, someone else's file):
+    │                              a usage error, CLI exit code 2
     └── GoogleError                the Sheets API said no (access, quota, not found, …)
 """
 
@@ -62,6 +65,11 @@ class FileLockedError(WriteRefused):
 
 class SourceChangedError(WriteRefused):
     """The source changed between the read and the write."""
+
+
+class OutputRefused(WriteRefused):
+    """The file to write is a tracker, the config, a folder, or a file sheetsync did not
+    write; the message says which and what to pick instead."""
 
 
 class GoogleError(SheetsyncError):

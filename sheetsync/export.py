@@ -9,7 +9,8 @@ Three layers, each usable on its own:
   :class:`StudentReport` (figures, open actions, the contact table, redacted on request);
   :func:`cohort_report` folds several into one :class:`CohortReport`;
 * **writer** — :func:`write_student` and :func:`write_cohort` render a report with xlsxwriter
-  into a new workbook (temp file, fsync, ``os.replace``), never touching a source.
+  into a workbook written by :mod:`sheetsync.files`: it replaces only an earlier export (marked
+  by the custom document property ``sheetsync = advisor-export``), never a source or config.
 
 Everything that came from a user is written with ``write_string``: a contact called
 ``=HYPERLINK(...)`` stays text. :func:`export` runs the whole thing for the CLI.
@@ -31,7 +32,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter  # type: ignore[import-untyped]
 
-from sheetsync import __version__
+from sheetsync import __version__, files
 from sheetsync.config import Settings
 from sheetsync.errors import ConfigError, SheetsyncError, WriteRefused
 from sheetsync.fields import BY_ID, FIELD_IDS, Kind
@@ -838,6 +839,8 @@ class _Book:
         self.buffer = io.BytesIO()
         self.wb = xlsxwriter.Workbook(self.buffer, WORKBOOK_OPTIONS)
         self.wb.set_properties({"title": title, "author": "sheetsync", "comments": ""})
+        # How sheetsync recognises its own export (and replaces only that): see files.is_own.
+        self.wb.set_custom_property(*files.EXPORT_PROPERTY)
         self.fmt = {name: self.wb.add_format(spec) for name, spec in _FORMATS.items()}
         self.fill = {
             w: self.wb.add_format({"bg_color": c, "valign": "top"}) for w, c in URGENCY_FILL.items()
@@ -1368,18 +1371,14 @@ def _cohort_about(book: _Book, report: CohortReport) -> None:
 # ---------------------------------------------------------------------------- saving
 
 
-def check_output(output: Path, sources: Sequence[str]) -> None:
-    """Refuse an output that is one of the sources, is not .xlsx, or is open in Excel."""
-    from sheetsync.backends.xlsx import lock_files
+def check_output(output: Path, sources: Sequence[str], config: Path | None = None) -> None:
+    """Refuse an output that is not .xlsx, is one of the sources or the config (or a link to
+    them), is a file sheetsync did not export, or is open in Excel."""
+    from sheetsync.files import lock_files
 
     if output.suffix.lower() != ".xlsx":
         raise ConfigError(f"The export is an .xlsx workbook: name it e.g. {output.stem}.xlsx.")
-    for source in sources:
-        if not source.startswith(("gsheet:", "http")) and _same_file(Path(source), output):
-            raise WriteRefused(
-                f"{output} is the tracker being exported; the export never overwrites its "
-                "source. Pass another -o path, e.g. advisor.xlsx."
-            )
+    files.check_output(output, files.Kind.EXPORT, files.Protected.of(sources, config))
     locks = lock_files(output)
     if locks:
         raise WriteRefused(
@@ -1388,19 +1387,10 @@ def check_output(output: Path, sources: Sequence[str]) -> None:
         )
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
-    except OSError:
-        return False
-
-
 def _save(book: _Book, output: Path, sources: Sequence[str]) -> Path:
-    from sheetsync.backends.xlsx import write_atomic
-
     check_output(output, sources)
     data = book.close()
-    write_atomic(output, data)
+    files.write_output(output, data, files.Kind.EXPORT, protected=files.Protected.of(sources))
     log.info("wrote the advisor export %s (%d bytes)", output, len(data))
     return output
 
@@ -1487,7 +1477,7 @@ def export(
     """Export one tracker (or, with ``cohort``, several) to ``output``."""
     if since is not None and since > today:
         raise ConfigError(f"--since {since} is after the as-of date {today}: pick an earlier day.")
-    check_output(output, sources)
+    check_output(output, sources, settings.path)
     if not cohort:
         if len(sources) != 1:
             raise ConfigError("Export one tracker at a time, or pass --cohort for several.")

@@ -25,9 +25,8 @@ For that fallback to find anything, the build must copy ``templates/*.toml`` int
 
 from __future__ import annotations
 
-import os
+import io
 import re
-import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,7 +42,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sheetsync.errors import ConfigError, SourceError
+from sheetsync import files
+from sheetsync.errors import ConfigError, OutputRefused, SourceError, WriteRefused
 from sheetsync.fields import FIELDS, Field, Kind
 
 __all__ = [
@@ -311,21 +311,21 @@ def _check_unique_ids(ids: Sequence[str], label: str) -> None:
 # ── the workbook ─────────────────────────────────────────────────────────────────────────
 
 
-def create_tracker(
-    path: Path, *, templates_dir: Path | None = None, overwrite: bool = False
-) -> None:
+def create_tracker(path: Path, *, templates_dir: Path | None = None) -> None:
     """Write a new, empty tracker workbook to ``path``.
 
     The workbook has a "Contacts" tab (title on row 1, a hint on row 2, headings on row 3,
     one column per canonical field with ``Name`` instead of first/last name), a "Question
     ideas" tab seeded from the question bank, and an "Instructions" tab.
 
-    Raises :class:`SourceError` when ``path`` exists and ``overwrite`` is false, when its
-    folder is missing or the file cannot be written; :class:`ConfigError` when a template
-    override is malformed. The file is written to a temporary file in the same folder and
-    moved into place, so a failed run never leaves half a workbook behind.
+    Raises :class:`OutputRefused` when ``path`` exists (``init`` never replaces anything, not
+    even an earlier tracker of its own: it may hold a student's rows by now);
+    :class:`SourceError` when its folder is missing or the file cannot be written;
+    :class:`ConfigError` when a template override is malformed. The file is written through
+    :mod:`sheetsync.files` (temp file, fsync, created only if nothing appeared there meanwhile),
+    so a failed run never leaves half a workbook behind.
     """
-    _check_target(path, overwrite=overwrite)
+    _check_target(path)
     questions = load_questions(templates_dir)
     workbook = Workbook()
     fields = contact_fields()
@@ -340,16 +340,16 @@ def contact_fields() -> tuple[Field, ...]:
     return tuple(f for f in FIELDS if f.id not in _SKIPPED_FIELDS)
 
 
-def _check_target(path: Path, *, overwrite: bool) -> None:
+def _check_target(path: Path) -> None:
     """Refuse to clobber an existing file, a wrong suffix or a missing folder."""
     if path.suffix.lower() != ".xlsx":
         raise SourceError(
             f"{path}: a new tracker must be an .xlsx file. Pick a name ending in .xlsx."
         )
-    if path.exists() and not overwrite:
-        raise SourceError(
-            f"{path} already exists; sheetsync will not overwrite it. "
-            "Pick another name, or pass --force to replace it."
+    if path.exists() or path.is_symlink():
+        raise OutputRefused(
+            f"{path} already exists; sheetsync init never replaces a file. "
+            "Pick another name, or move the file away first."
         )
     if not path.parent.is_dir():
         raise SourceError(
@@ -535,32 +535,14 @@ def _instruction_lines(fields: Sequence[Field]) -> list[tuple[str, bool]]:
 
 
 def _save_atomically(workbook: Workbook, path: Path) -> None:
-    """Save to a temporary file in the same folder, fsync it, then move it into place."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
+    """Render the workbook in memory, then create ``path`` through :mod:`sheetsync.files`."""
+    buffer = io.BytesIO()
+    workbook.save(buffer)
     try:
-        os.chmod(tmp, _file_mode(path))
-        with os.fdopen(fd, "wb") as handle:
-            workbook.save(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise SourceError(
-            f"could not write {path}: {exc.strerror or exc}. "
-            "Check the folder is writable and has space."
-        ) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+        files.write_output(path, buffer.getvalue(), files.Kind.NEW)
+    except OutputRefused:
         raise
-
-
-def _file_mode(path: Path) -> int:
-    """Permissions for the new file: the old file's when replacing one, else the umask's."""
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        return 0o666 & ~umask
+    except (OSError, WriteRefused) as exc:
+        raise SourceError(
+            f"could not write {path}: {exc}. Check the folder is writable and has space."
+        ) from exc

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shlex
 import tomllib
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sheetsync.config import DEFAULT_NAME, Settings, parse_settings
-from sheetsync.errors import ConfigError, WriteRefused
+from sheetsync.errors import ConfigError, SourceChangedError, WriteRefused
 from sheetsync.fields import FIELD_IDS
 from sheetsync.grid import CellValue, Tab, clean_text, col_letter, is_blank
 from sheetsync.layout import Layout
@@ -456,7 +455,7 @@ def save_map(path: Path, chosen: ColumnMap, source: str | None = None) -> Settin
     Follows a symlink to the real file, keeps its mode, and refuses when the file changed
     while the map was being chosen. Returns the settings read back from the saved file.
     """
-    from sheetsync.backends.xlsx import write_atomic
+    from sheetsync import files
     from sheetsync.config import load_settings
 
     target = path.resolve() if path.is_symlink() else path
@@ -468,18 +467,16 @@ def save_map(path: Path, chosen: ColumnMap, source: str | None = None) -> Settin
             f"{path} changed while the map was being chosen (another program saved it); "
             "nothing was saved. Run `sheetsync map` again."
         )
-    created = not target.exists()
     if new != old:
-        write_atomic(target, new.encode("utf-8"), like=target)
-    if created:  # a temp file is private (0600); a new config gets the umask's usual mode
-        target.chmod(_umask_mode())
+        expected = old.encode("utf-8") if target.exists() else None
+        try:
+            files.update_config(target, new.encode("utf-8"), expected=expected)
+        except SourceChangedError as exc:
+            raise WriteRefused(
+                f"{path} changed while the map was being saved (another program saved it); "
+                "nothing was saved. Run `sheetsync map` again."
+            ) from exc
     return load_settings(path)
-
-
-def _umask_mode() -> int:
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _read_config(path: Path) -> str:

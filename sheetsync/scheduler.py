@@ -23,6 +23,7 @@ The library never prints: it logs to ``logging.getLogger("sheetsync")`` and hand
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -43,15 +44,15 @@ import filelock
 import schedule
 from dateutil import tz as dateutil_tz
 
-from sheetsync import calendar, digest
+from sheetsync import calendar, digest, files
 from sheetsync import sync as pipeline
-from sheetsync.backends.xlsx import write_atomic
 from sheetsync.config import Settings, check_keys
 from sheetsync.digest import Digest, SourceRun
 from sheetsync.errors import (
     ConfigError,
     FileLockedError,
     GoogleError,
+    OutputRefused,
     SheetsyncError,
     SourceChangedError,
 )
@@ -268,44 +269,92 @@ class RunState:
         return dt.datetime.fromisoformat(self.last_slot) if self.last_slot else None
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON document written to disk."""
-        return {"version": STATE_VERSION, **asdict(self)}
+        """The JSON document written to disk (its ``"sheetsync"`` key marks it as ours)."""
+        marker, kind = files.STATE_MARKER
+        return {marker: kind, "version": STATE_VERSION, **asdict(self)}
 
 
 def load_state(path: Path) -> RunState:
-    """Read the state file; a missing file is a fresh state, a damaged one is set aside."""
+    """Read the state file; a missing file is a fresh state. A path that is a folder or a file
+    that is not a sheetsync state file is refused (:class:`OutputRefused`), never moved aside:
+    it may be the user's."""
+    if path.is_dir():
+        raise OutputRefused(
+            f"The state file {path} is a folder. Give a file path, e.g. "
+            f"--state-file {path / 'sheetsync.state.json'}."
+        )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        sources = {k: SourceState(**v) for k, v in data.pop("sources", {}).items()}
-        data.pop("version", None)
-        return RunState(**data, sources=sources)
+        raw = path.read_bytes()
     except FileNotFoundError:
         return RunState()
-    except (ValueError, TypeError, AttributeError) as exc:
-        aside = path.with_name(path.name + ".damaged")
-        log.warning(
-            "state file %s is unreadable (%s): starting afresh; kept as %s", path, exc, aside
+    except OSError as exc:
+        raise OutputRefused(f"The state file {path} cannot be read ({exc.strerror}).") from exc
+    if raw and not files.is_own(files.Kind.STATE, raw):
+        raise OutputRefused(
+            f"{path} is not a sheetsync state file; sheetsync will neither read nor replace it. "
+            "Pick another --state-file (or [run] state_file), or move that file away."
         )
-        os.replace(path, aside)
+    return _parse_state(path, raw)
+
+
+def _parse_state(path: Path, raw: bytes) -> RunState:
+    if not raw:
         return RunState()
+    try:
+        data = json.loads(raw)
+        sources = {k: SourceState(**v) for k, v in data.pop("sources", {}).items()}
+        data.pop("version", None)
+        data.pop(files.STATE_MARKER[0], None)
+        return RunState(**data, sources=sources)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise OutputRefused(
+            f"The state file {path} is damaged ({exc}); it was left as it is. Delete it to "
+            "start afresh (it only holds the history shown by `sheetsync status`)."
+        ) from exc
 
 
 def save_state(path: Path, state: RunState) -> None:
-    """Write the state file atomically (temp file, fsync, rename)."""
+    """Write the state file atomically; it replaces only a sheetsync state file."""
     text = json.dumps(state.to_json(), indent=2, ensure_ascii=False, sort_keys=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, (text + "\n").encode("utf-8"))
+    files.write_output(path, (text + "\n").encode("utf-8"), files.Kind.STATE)
 
 
-def state_path(settings: Settings, given: str | None = None) -> Path:
+def state_path(settings: Settings, given: str | None = None, sources: Sequence[str] = ()) -> Path:
     """``--state-file``, else ``[run] state_file``, else ``<config stem>.state.json`` beside the
-    config (``sheetsync.state.json`` here without a config)."""
+    config; without a config, one per set of trackers in the user's state folder
+    (platformdirs), never the current folder."""
     chosen = given or settings.section("run").state_file
     if chosen:
-        return Path(chosen)
-    if settings.path is None:
-        return Path("sheetsync.state.json")
-    return settings.path.with_name(f"{settings.path.stem}.state.json")
+        return Path(chosen).expanduser()
+    if settings.path is not None:
+        return settings.path.with_name(f"{settings.path.stem}.state.json")
+    if not sources:
+        raise ConfigError(
+            "Without a sheetsync.toml the state is kept per tracker: name the tracker "
+            "(`sheetsync status tracker.xlsx`), or pass --state-file."
+        )
+    return files.state_dir() / f"{_state_name(sources)}.state.json"
+
+
+def _state_name(sources: Sequence[str]) -> str:
+    """``tracker-1a2b3c4d5e``: the first tracker's name and a hash of every real path."""
+    keys = [s if ":" in s and not Path(s).exists() else str(Path(s).resolve()) for s in sources]
+    digest_ = hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()[:10]
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(sources[0]).stem)[:40] or "tracker"
+    return f"{stem}-{digest_}"
+
+
+def check_outputs(spec: RunSpec, settings: Settings) -> None:
+    """Refuse, before anything runs, a state, digest or calendar path that is a tracker, the
+    config, a folder, or a file sheetsync did not write (:class:`OutputRefused`, exit 2)."""
+    protected = pipeline.protected(settings, *spec.sources)
+    files.check_output(spec.state_path, files.Kind.STATE, protected)
+    digest_file = settings.section("digest").file
+    if settings.section("digest").enabled and digest_file:
+        files.check_output(Path(digest_file), files.Kind.DIGEST, protected)
+    calendar_file = settings.section("calendar").file
+    if calendar_file:
+        files.check_output(Path(calendar_file), files.Kind.CALENDAR, protected)
 
 
 # --------------------------------------------------------------------------- single instance
@@ -440,7 +489,7 @@ def make_spec(
             "No tracker to sync: pass one (`sheetsync run tracker.xlsx`), or set `source` or "
             "[run] sources in sheetsync.toml."
         )
-    state = state_path(settings, state_file)
+    state = state_path(settings, state_file, chosen)
     slots = Slots(every or cfg.every, at or cfg.at, zone_of(settings))
     return RunSpec(chosen, slots, state, cfg.retries, cfg.retry_delay, cfg.catch_up)
 
@@ -463,6 +512,7 @@ class Runner:
         self.stop = stop or threading.Event()
         self.on_run = on_run
         self.state = load_state(spec.state_path)
+        self.protected = pipeline.protected(settings, *spec.sources)
         self._running = False
         # Calendar events of each source synced in this run, taken from the check its sync
         # made (so the calendar does not read every source a second time).
@@ -692,7 +742,7 @@ class Runner:
             return None, False
         made = digest.build(today, outcomes, week_days=cfg.week_days)
         if cfg.file:
-            digest.write_file(made, Path(cfg.file), cfg.file_format)
+            digest.write_file(made, Path(cfg.file), cfg.file_format, protected=self.protected)
             self.state.digest["last_file"] = cfg.file
         emailed = self._email_once(made, cfg)
         return made, emailed
@@ -722,7 +772,9 @@ class Runner:
         events = calendar.unique(
             events + calendar.collect_events(unread, self.settings, today, cfg)
         )
-        calendar.write_calendar(Path(cfg.file), events, cfg, stamp=self.now())
+        calendar.write_calendar(
+            Path(cfg.file), events, cfg, stamp=self.now(), protected=self.protected
+        )
         self.state.calendar.update(last_written=_stamp(self.now()), events=len(events))
         self.state.calendar.pop("last_error", None)
         return cfg.file

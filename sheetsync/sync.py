@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import gspread
 
-from sheetsync import frame, layout, prep, rules
+from sheetsync import files, frame, layout, prep, rules
 from sheetsync.backends import Backend
 from sheetsync.backends.readonly import ReadOnlyFileBackend, is_read_only, refusal
 from sheetsync.config import Settings
@@ -61,7 +61,11 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
         return ReadOnlyFileBackend(source)
     if sheet_id is None:
         return XlsxBackend(
-            source, output=output, backups=settings.backups, backup_dir=settings.backup_dir
+            source,
+            output=output,
+            backups=settings.backups,
+            backup_dir=settings.backup_dir,
+            protected=protected(settings, source),
         )
     if output:
         raise ConfigError(
@@ -78,6 +82,16 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
         )
 
     return GSheetsBackend(sheet_id, client, label=source)
+
+
+def protected(settings: Settings, *sources: str) -> files.Protected:
+    """Files no output may replace: ``sources``, the config's trackers and the config itself."""
+    from sheetsync.scheduler import resolve_source
+
+    named = list(sources) + list(settings.section("run").sources)
+    if settings.source:
+        named.append(resolve_source(settings.source, settings.path))
+    return files.Protected.of(named, settings.path)
 
 
 def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:

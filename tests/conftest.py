@@ -68,3 +68,10 @@ def today() -> dt.date:
 # Fixtures for every test module: the in-process console-script runner, the Sheets API emulator.
 from .cli_runner import cli  # noqa: E402, F401
 from .sheets_emulator import emulator, emulator_env  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def _user_state_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """sheetsync's user state folder (platformdirs) points into the test's temp space, never at
+    the real home folder."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state-home")))

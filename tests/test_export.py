@@ -501,8 +501,8 @@ def test_exit_codes_and_refusals(tmp_path: Path) -> None:
     source = Path(shutil.copy(EXAMPLE, tmp_path / "t.xlsx"))
     before = sha(source)
     same = run("export", "t.xlsx", "-o", "t.xlsx", cwd=tmp_path)
-    assert same.returncode == 3 and "never overwrites its source" in same.stderr
-    assert run("export", "t.xlsx", "-o", "./sub/../t.xlsx", cwd=tmp_path).returncode == 3
+    assert same.returncode == 2 and "never writes its advisor export over it" in same.stderr
+    assert run("export", "t.xlsx", "-o", "./sub/../t.xlsx", cwd=tmp_path).returncode == 2
     assert sha(source) == before
     assert run("export", "t.xlsx", cwd=tmp_path).returncode == 2  # no -o
     assert run("export", "t.xlsx", "t.xlsx", "-o", "x.xlsx", cwd=tmp_path).returncode == 2

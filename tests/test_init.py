@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sheetsync.errors import ConfigError, SourceError
+from sheetsync.errors import ConfigError, OutputRefused, SourceError
 from sheetsync.fields import FIELDS, Kind
 from sheetsync.init import (
     CONTACTS_SHEET,
@@ -231,19 +231,21 @@ def test_checklist() -> None:
 def test_refuses_to_overwrite(tmp_path: Path) -> None:
     path = tmp_path / "mine.xlsx"
     path.write_bytes(b"my precious tracker")
-    with pytest.raises(SourceError) as raised:
+    with pytest.raises(OutputRefused) as raised:
         create_tracker(path)
     assert str(path) in str(raised.value)
-    assert "--force" in str(raised.value) and "another name" in str(raised.value)
+    assert "never replaces" in str(raised.value) and "another name" in str(raised.value)
     assert path.read_bytes() == b"my precious tracker"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.xlsx"]
 
 
-def test_overwrite_true_replaces(tmp_path: Path) -> None:
+def test_never_replaces_even_its_own_earlier_tracker(tmp_path: Path) -> None:
     path = tmp_path / "mine.xlsx"
-    path.write_bytes(b"old")
-    create_tracker(path, overwrite=True)
-    assert openpyxl.load_workbook(path).sheetnames[0] == CONTACTS_SHEET
+    create_tracker(path)
+    made = path.read_bytes()
+    with pytest.raises(OutputRefused):
+        create_tracker(path)  # by now it may hold the student's rows
+    assert path.read_bytes() == made
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.xlsx"]  # no temp file left
 
 

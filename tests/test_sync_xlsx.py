@@ -232,10 +232,12 @@ def test_a_change_between_read_and_write_stops_the_write(tracker: Path) -> None:
 
 
 def test_backups_are_rotated(tracker: Path) -> None:
+    before = tracker.read_bytes()
     for day in range(16, 21):
         run_sync(tracker, today=dt.date(2026, 3, day), backups=2)
     backups = sorted((tracker.parent / ".sheetsync-backups").iterdir())
-    assert len(backups) == 2
+    assert len(backups) == 3  # the two most recent, and the original (kept until deleted)
+    assert (tracker.parent / ".sheetsync-backups" / "tracker.original.xlsx").read_bytes() == before
     for b in backups:
         assert openpyxl.load_workbook(b)["Contacts"]["A4"].value == "Ana Lima"
 

@@ -10,25 +10,22 @@ into the contacts sheet's XML (see :mod:`sheetsync.backends.xlsx_package`); ever
 of the package is copied byte for byte. Before the file is replaced the result is verified
 (part inventory, and every user cell re-read and compared), Excel/LibreOffice lock files and
 changes since the read stop the write, the old file is kept as a backup, and the new one is
-written to a temporary file in the same folder, fsynced and moved into place with
-``os.replace`` — so a crash at any moment leaves the old file or the new one, both readable.
+put in place by :mod:`sheetsync.files` (temp file in the same folder, fsync, then an atomic
+compare-and-swap) — so a crash at any moment leaves the old file or the new one, both readable,
+and another program's save in the meantime is never overwritten.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import hashlib
 import io
 import logging
-import os
-import shutil
-import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sheetsync import files
 from sheetsync.backends import Applied, xlsx_prep
 from sheetsync.backends.xlsx_package import (
     CellStyle,
@@ -40,6 +37,7 @@ from sheetsync.backends.xlsx_package import (
     sheet_facts,
 )
 from sheetsync.errors import FileLockedError, SourceChangedError, SourceError, WriteRefused
+from sheetsync.files import lock_files
 from sheetsync.grid import CellError, CellValue, Grid, MergedRange, Tab
 from sheetsync.models import Plan, PrepPlan
 from sheetsync.status import MANAGED_COLUMNS
@@ -73,14 +71,6 @@ class Fingerprint:
         """Fingerprint ``data`` as read from ``path``."""
         st = path.stat()
         return cls(len(data), st.st_mtime_ns, hashlib.sha256(data).hexdigest())
-
-
-def lock_files(path: Path) -> list[Path]:
-    """Lock files Excel (``~$name.xlsx``) or LibreOffice (``.~lock.name.xlsx#``) keep open."""
-    candidates = [path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")]
-    if len(path.stem) > 6:  # Excel shortens long names: ~$ replaces the first two characters
-        candidates.append(path.with_name(f"~${path.name[2:]}"))
-    return [p for p in candidates if p.exists()]
 
 
 def sniff(path: Path, data: bytes) -> None:
@@ -118,7 +108,9 @@ class XlsxBackend:
 
     ``output``: write the synced workbook there instead of replacing the source.
     ``backups``: how many previous versions to keep in ``backup_dir`` (default: a
-    ``.sheetsync-backups`` folder beside the workbook).
+    ``.sheetsync-backups`` folder beside the workbook), besides the original.
+    ``protected``: files the ``output`` copy must never replace (the trackers and config in
+    play; the source itself always is).
     """
 
     def __init__(
@@ -128,13 +120,13 @@ class XlsxBackend:
         output: str | Path | None = None,
         backups: int = 3,
         backup_dir: str | Path | None = None,
+        protected: files.Protected = files.NOTHING,
     ) -> None:
         self.path = Path(path)
+        self.protected = protected.plus([str(path)])
         self.output = Path(output) if output else None
         self.backups = backups
-        self.backup_dir = (
-            Path(backup_dir) if backup_dir else self.path.parent / ".sheetsync-backups"
-        )
+        self.backup_dir = files.backup_dir_for(self.path, Path(backup_dir) if backup_dir else None)
         self._data: bytes | None = None
         self._fingerprint: Fingerprint | None = None
         self._tabs_read: dict[str, Tab] = {}
@@ -184,6 +176,7 @@ class XlsxBackend:
 
     def apply(self, plan: Plan) -> Applied:
         """Patch the plan's cells into the workbook and replace the file safely."""
+        self._check_target()  # even with nothing to write: `-o` over a tracker is an error
         if plan.is_empty:
             return Applied(written=False)
         data = self._require_read()
@@ -199,8 +192,12 @@ class XlsxBackend:
         self._verify(data, patched, plan)
         self._check_locks(target)
         self._check_unchanged()
-        backup = self._backup(data) if self.output is None else None
-        write_atomic(target, patched, like=self.path)
+        if self.output is None:
+            backup = self._backup(data)
+            files.replace_tracker(self.path, patched, expected=data)
+        else:
+            backup = None
+            files.write_output(self.output, patched, files.Kind.COPY, protected=self.protected)
         return Applied(
             written=True,
             backup=backup,
@@ -212,6 +209,13 @@ class XlsxBackend:
         if self._data is None:
             raise RuntimeError("read() must come before apply()")
         return self._data
+
+    def _check_target(self) -> None:
+        """Refuse early what the final write would refuse (a copy over a tracker, a hard link)."""
+        if self.output is not None:
+            files.check_output(self.output, files.Kind.COPY, self.protected)
+        else:
+            files.check_tracker(self.path)
 
     def _check_locks(self, target: Path) -> None:
         locks = lock_files(target)
@@ -278,26 +282,8 @@ class XlsxBackend:
             )
 
     def _backup(self, data: bytes) -> str | None:
-        if self.backups <= 0:
-            return None
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        dest = self.backup_dir / f"{self.path.stem}.{stamp}{self.path.suffix}"
-        try:
-            self.backup_dir.mkdir(parents=True, exist_ok=True)
-            write_atomic(dest, data, like=self.path)
-        except (OSError, WriteRefused) as exc:
-            raise WriteRefused(
-                f"Could not write a backup to {self.backup_dir} ({exc}). Nothing "
-                "was written; free some space or set sync.backup_dir."
-            ) from exc
-        self._prune_backups()
-        return str(dest)
-
-    def _prune_backups(self) -> None:
-        pattern = f"{self.path.stem}.*{self.path.suffix}"
-        old = sorted(self.backup_dir.glob(pattern), key=lambda p: p.name)[: -self.backups]
-        for path in old:
-            path.unlink(missing_ok=True)
+        saved = files.backup(self.path, data, keep=self.backups, backup_dir=self.backup_dir)
+        return str(saved) if saved else None
 
 
 def _writable(value: CellValue) -> str | dt.date | float | int | None:
@@ -317,58 +303,6 @@ def _style(name: str | None, value: object) -> CellStyle | None:
 
 def _widths() -> dict[str, float]:
     return {c.header: c.width for c in MANAGED_COLUMNS}
-
-
-def write_atomic(target: Path, data: bytes, *, like: Path | None = None) -> None:
-    """Write ``data`` to a temp file beside ``target``, fsync it, and ``os.replace`` it in."""
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".sheetsync-tmp", dir=folder)
-    except OSError as exc:
-        raise WriteRefused(
-            f"Cannot write in {folder} ({exc.strerror}). Nothing was written: "
-            "check the folder's permissions, or pass --output elsewhere."
-        ) from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if like is not None and like.exists():
-            shutil.copymode(like, tmp)
-        os.replace(tmp, target)
-        _remove_stale_temps(target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise WriteRefused(
-            f"Writing {target} failed ({exc.strerror}); the original is "
-            "untouched. Free some disk space or check permissions."
-        ) from exc
-    _fsync_dir(folder)
-
-
-def _remove_stale_temps(target: Path, older_than: float = 3600.0) -> None:
-    """Temp files an earlier, killed sync left beside ``target`` (an hour old or more)."""
-    now = time.time()
-    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.sheetsync-tmp"):
-        try:
-            if now - stale.stat().st_mtime > older_than:
-                stale.unlink()
-        except OSError:
-            continue
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ---------------------------------------------------------------------- parsing

@@ -20,7 +20,8 @@ from typing import Any, NoReturn
 
 import click
 
-from sheetsync import calendar, digest, scheduler
+from sheetsync import calendar, digest, files, scheduler
+from sheetsync import sync as pipeline
 from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
 
@@ -67,7 +68,8 @@ config_option = click.option(
 state_option = click.option(
     "--state-file",
     type=click.Path(dir_okay=False),
-    help="State file (default: <config>.state.json beside the config).",
+    help="State file (default: <config>.state.json beside the config; without a config, one "
+    "per tracker in your user state folder).",
 )
 today_option = click.option(
     "--today",
@@ -162,6 +164,7 @@ def run_cmd(
         settings = load_settings(config_path)
         _need_sources(settings, sources)
         spec = scheduler.make_spec(settings, sources, at=at, every=every, state_file=state_file)
+        scheduler.check_outputs(spec, settings)  # a tracker as state/calendar file: exit 2
         with scheduler.single_instance(spec.state_path):  # refuse a second run first
             configure_logging(log_format)
             stop = threading.Event()
@@ -226,15 +229,23 @@ def _print_report(report: scheduler.RunReport) -> None:
 
 
 @click.command("status")
+@click.argument("sources", nargs=-1)
 @config_option
 @state_option
 @format_option
-def status_cmd(config_path: str | None, state_file: str | None, fmt: str) -> None:
-    """Show what the scheduled runs did: last success, summary and last error per tracker."""
+def status_cmd(
+    sources: tuple[str, ...], config_path: str | None, state_file: str | None, fmt: str
+) -> None:
+    """Show what the scheduled runs did: last success, summary and last error per tracker.
+
+    Without a config, name the tracker(s) as given to `run`: their state is kept per tracker.
+    """
 
     def action() -> int:
         settings = load_settings(config_path)
-        path = scheduler.state_path(settings, state_file)
+        named = [scheduler.resolve_source(s, None) for s in sources]
+        path = scheduler.state_path(settings, state_file, named)
+        files.check_output(path, files.Kind.STATE, pipeline.protected(settings, *named))
         running = scheduler.is_running(path)
         if not path.exists():
             click.echo(f"No run recorded yet ({path} does not exist). Start one: sheetsync run")
@@ -332,9 +343,12 @@ def ics_cmd(
                 "Say where to write it: `sheetsync ics tracker.xlsx -o due.ics`."
             )
         spec = scheduler.make_spec(settings, sources)
+        protected = pipeline.protected(settings, *spec.sources)
+        files.check_output(Path(target), files.Kind.CALENDAR, protected)  # before any reading
         day = today or dt.datetime.now(spec.slots.zone).date()
         events = calendar.collect_events(spec.sources, settings, day, cfg)
-        calendar.write_calendar(Path(target), events, cfg, stamp=dt.datetime.now(dt.UTC))
+        stamp = dt.datetime.now(dt.UTC)
+        calendar.write_calendar(Path(target), events, cfg, stamp=stamp, protected=protected)
         kinds = ", ".join(f"{_count(events, k)} {k}" for k in cfg.kinds)
         click.echo(f"Wrote {len(events)} events ({kinds}) to {target}.")
         return 0
