@@ -1,6 +1,6 @@
 """The column map a student can see, correct and confirm (``sheetsync map``).
 
-``sync`` writes only on a sure or confirmed map (DESIGN.md: no write on a guess). This module
+``sync`` writes only on a sure or confirmed map (no write on a guess). This module
 shows what :func:`sheetsync.layout.discover` read — each column with a few sample values, the
 field it was read as and how sure that is — applies the student's corrections, and saves the
 result into ``sheetsync.toml`` as ``worksheet``, ``header_row``, ``[columns]`` (every mapped
@@ -9,9 +9,10 @@ field, so the next run treats each as confirmed) and ``ignore_columns``.
 The config is edited as text, surgically: only those keys and that table change; comments,
 other sections and their order stay as the user wrote them. The edited text is checked before
 it is written (it must parse, every other setting must be unchanged, and
-:func:`sheetsync.config.parse_settings` must accept it), and written like every file sheetsync
-writes: a temp file beside it, fsync, ``os.replace``, the file's mode kept, and never over a
-version that changed since it was read.
+:func:`sheetsync.config.parse_settings` must accept it), and written through
+:func:`sheetsync.files.update_config` like every file sheetsync writes: a compare-and-swap that
+keeps the file's links, mode and owner and never replaces a version that changed since it was
+read.
 """
 
 from __future__ import annotations
