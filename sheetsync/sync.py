@@ -51,11 +51,16 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
     from sheetsync.backends.google_http import open_client, parse_source
     from sheetsync.backends.gsheets import GSheetsBackend
     from sheetsync.backends.xlsx import XlsxBackend
+    from sheetsync.backends.xlsx_package import ReadLimits
 
     sheet_id = parse_source(source)
     if sheet_id is None:
         return XlsxBackend(
-            source, output=output, backups=settings.backups, backup_dir=settings.backup_dir
+            source,
+            output=output,
+            backups=settings.backups,
+            backup_dir=settings.backup_dir,
+            limits=ReadLimits(settings.max_unzipped_mb * 2**20, settings.max_cells),
         )
     if output:
         raise ConfigError(

@@ -23,6 +23,7 @@ import click
 from sheetsync import calendar, digest, scheduler
 from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
+from sheetsync.safetext import scrub_secrets, visible
 
 EXIT_ERROR = 3
 
@@ -244,7 +245,8 @@ def status_cmd(config_path: str | None, state_file: str | None, fmt: str) -> Non
             doc = {"state_file": str(path), "running": running, **state.to_json()}
             click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         else:
-            click.echo("\n".join(status_lines(state, path, running)))
+            lines = status_lines(state, path, running)  # sources and errors, as recorded
+            click.echo("\n".join(visible(scrub_secrets(line)) for line in lines))
         return 0
 
     _guard(action)
