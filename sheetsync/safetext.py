@@ -60,11 +60,12 @@ def markdown_text(text: str) -> str:
 
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*-----.*?(?:-----END [A-Z0-9 ]*-----|\Z)", re.S)
 _JSON_SECRET = re.compile(
-    r"""(["']?(?:private_key|client_secret|refresh_token|access_token)["']?\s*[:=]\s*)"""
+    r"""(["']?(?:private_key(?:_id)?|client_secret|refresh_token|access_token)["']?\s*[:=]\s*)"""
     r"""("(?:[^"\\]|\\.)*"?|'[^']*'?|\S+)""",
     re.I,
 )
-_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{100,}")
+# Tokens (base64url, no "/"): long paths, which have "/" and ".", are not mistaken for them.
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9+=_\-]{100,}")
 _SECRET_HINTS = re.compile(r"-----BEGIN|PRIVATE KEY|private_key|client_secret|refresh_token", re.I)
 REMOVED = "[key material removed]"
 
@@ -73,7 +74,7 @@ def looks_like_secret(text: str) -> bool:
     """True for text that may be key material rather than, say, a file name.
 
     A PEM block, JSON naming a private key or client secret, more than one line, anything
-    over 512 characters, or a run of 100 base64-like characters.
+    over 512 characters, or a run of 100 token characters (letters, digits, ``+=_-``).
     """
     return bool(
         _SECRET_HINTS.search(text)

@@ -245,7 +245,7 @@ def test_a_block_too_large_to_read_is_refused_naming_the_cell(tmp_path: Path) ->
     done = run_capped(tmp_path, "check", path.name, "--today", TODAY)
     assert_refused(
         done,
-        "Tab 'Contacts' is too large to read: rows 1–20,000 reach column XFD (cell XFD10000)",
+        "Tab 'Contacts' is too large to read: its rows 1–20,000 reach column XFD (cell XFD10000)",
         "a block of 327,680,000 cells; sheetsync reads at most 10,000,000",
         "max_cells",
     )

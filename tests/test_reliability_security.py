@@ -404,3 +404,23 @@ def test_recorded_errors_are_scrubbed_of_key_material(
     for text in (stored, report.outcomes[0].error or "", status.stdout + status.stderr):
         assert secrets_in(text, key, emulator_env) == [], text
         assert "BEGIN" not in text
+
+
+def test_what_counts_as_key_material(tmp_path: Path) -> None:
+    from sheetsync.safetext import looks_like_secret, scrub_secrets
+
+    key = make_key(tmp_path / "key.json", "http://127.0.0.1:9/token")
+    token = "ya29." + "a0AfB_byC-" * 16
+    long_path = "/home/ann/" + "networking-interviews/" * 8 + "key.json"
+    for secret in (key.pem, key.path.read_text(), token, "x" * 600):
+        assert looks_like_secret(secret)
+    for fine in ("key.json", "~/keys/service-account.json", long_path):
+        assert not looks_like_secret(fine)
+    message = f"credentials file {key.pem} does not exist; JSON {key.path.read_text()}; {token}"
+    scrubbed = scrub_secrets(message)
+    assert "PRIVATE KEY" not in scrubbed and KEY_ID not in scrubbed
+    assert not [line for line in key.pem.splitlines()[1:-1] if line in scrubbed]
+    assert "a0AfB_byC-a0AfB_byC-" not in scrubbed
+    assert scrubbed.startswith("credentials file [key material removed]\n does not exist; JSON")
+    assert '"client_email": "sheetsync-test@' in scrubbed  # what is not secret stays
+    assert scrub_secrets(f"{long_path} does not exist") == f"{long_path} does not exist"

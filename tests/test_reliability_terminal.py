@@ -43,9 +43,7 @@ def test_visible_shows_every_control_character() -> None:
     assert visible("a\nb\r\tc\x00") == "a␊b␍␉c␀"
     assert visible("\x7f\x9b\u2028\u202e") == "␡\\x9b\\u2028\\u202e"
     assert visible_lines("Dear Ann,\n\tthanks\x1b[31m") == "Dear Ann,\n\tthanks␛[31m"
-    assert markdown_text("# [link](http://x) *b*\n## h") == (
-        r"\# \[link\](http://x) \*b\*␊\#\# h"
-    )
+    assert markdown_text("# [link](http://x) *b*\n## h") == (r"\# \[link\](http://x) \*b\*␊\#\# h")
 
 
 @given(st.text())

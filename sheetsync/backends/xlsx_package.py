@@ -270,12 +270,14 @@ def inspect_package(data: bytes, limits: ReadLimits | None = None) -> PackageInf
     """Read the workbook's tabs, date epoch, parts and notable features.
 
     Raises :class:`SourceError` (saying what to do) when ``data`` is not an .xlsx package
-    sheetsync can write into: not a zip, password protected, a .xls/.xlsb/.ods file, … or
-    when its XML inflates past ``limits`` (checked from the zip directory's declared sizes
-    and again while inflating, in bounded memory, so a lying header is caught too).
+    sheetsync can write into: not a zip, password protected, a .xls/.xlsb/.ods file, … or,
+    when ``limits`` are given, when its XML inflates past them (checked from the zip
+    directory's declared sizes and again while inflating, in bounded memory, so a lying
+    header is caught too).
     """
     pkg = _Package(data)
-    _check_unzipped_size(pkg, data, limits or ReadLimits())
+    if limits is not None:
+        _check_unzipped_size(pkg, data, limits)
     book = _read_workbook(pkg)
     return PackageInfo(
         sheets=book.sheets,
@@ -343,9 +345,8 @@ def row_band_package(data: bytes, sheet_name: str, first: int, last: int) -> byt
 _MB = 2**20
 _INFLATE_CHUNK = 1 << 20
 _GAP_CELLS = 1_000_000  # empty cells between two row blocks worth reading them apart
-_CELL_COLUMN = re.compile(rb"\sr\s*=\s*[\"']([A-Z]{1,3})[0-9]")
-_TWO_LETTER_REF = re.compile(rb"\sr\s*=\s*[\"'][A-Z]{2}[0-9]")
-_THREE_LETTER_REF = re.compile(rb"\sr\s*=\s*[\"'][A-Z]{3}[0-9]")
+# Cell references past column Z; a literal start keeps the search at bytes.find speed.
+_WIDE_REFS = (re.compile(rb'r="([A-Z]{2,3})[0-9]'), re.compile(rb"r='([A-Z]{2,3})[0-9]"))
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 
@@ -427,74 +428,94 @@ def _raw_span(data: bytes, info: zipfile.ZipInfo) -> tuple[int, int]:
 def _row_bands(xml: bytes, tab: str, limits: ReadLimits) -> tuple[tuple[int, int], ...]:
     """Row blocks of the tab separated by many empty rows (see :attr:`SheetFacts.bands`).
 
-    Each block is checked against ``limits.max_cells``. A sheet the byte scanner does not
-    understand is read as one block, as before.
+    Each block is checked against ``limits.max_cells``. The usual tracker — rows one after the
+    other — is recognised from byte counts alone; only a sheet with gaps is scanned row by row.
     """
+    lo, hi = _sheet_data_span(xml)
+    last_cell = xml.rfind(b"<c ", lo, hi)
+    last_row_at = xml.rfind(b"<row", lo, last_cell) if last_cell >= 0 else -1
+    last = _row_number_at(xml, last_row_at)
+    if last is None:
+        return ()  # no cells, or tags with a namespace prefix: calamine sizes it as before
+    width = _widest_column(xml, lo, hi)
+    gap = max(1, _GAP_CELLS // width[0])
+    if last - xml.count(b"<row", lo, last_row_at + 1) <= gap:  # no run of `gap` empty rows
+        _check_block((1, last), width, tab, limits)
+        return ()
+    return _scanned_bands(xml, tab, limits, gap)
+
+
+def _scanned_bands(
+    xml: bytes, tab: str, limits: ReadLimits, gap: int
+) -> tuple[tuple[int, int], ...]:
     layout = _scan_sheet(xml)
     if layout is None:
         return ()
-    rows = [n for n, closed in zip(layout.row_nums, layout.row_closed, strict=True) if not closed]
+    ends = [*layout.row_starts[1:], layout.sd_close]
+    rows = [i for i, closed in enumerate(layout.row_closed) if not closed]
     if not rows:
         return ()
-    cols = _column_bound(xml, layout)
-    gap = max(1, _GAP_CELLS // cols)
-    bands, first, prev = [], rows[0], rows[0]
-    for num in rows[1:]:
-        if num - prev > gap:
-            bands.append((first, prev))
-            first = num
-        prev = num
-    bands.append((first, prev))
-    for band in bands:
-        _check_block(xml, layout, band, cols, tab, limits)
+    groups, current = [], [rows[0]]
+    for i in rows[1:]:
+        if layout.row_nums[i] - layout.row_nums[current[-1]] > gap:
+            groups.append(current)
+            current = []
+        current.append(i)
+    groups.append(current)
+    bands = []
+    for group in groups:
+        band = (layout.row_nums[group[0]], layout.row_nums[group[-1]])
+        width = _widest_column(xml, layout.row_starts[group[0]], ends[group[-1]])
+        _check_block(band, width, tab, limits)
+        bands.append(band)
     return tuple(bands) if len(bands) > 1 or bands[0][0] > gap else ()
 
 
-def _column_bound(xml: bytes, layout: _Layout) -> int:
-    """The widest a row can be, from the longest column letters used (Z, ZZ or XFD)."""
-    if _THREE_LETTER_REF.search(xml, layout.sd_open_end, layout.sd_close):
-        return 16384
-    if _TWO_LETTER_REF.search(xml, layout.sd_open_end, layout.sd_close):
-        return 702
-    return 26
+def _sheet_data_span(xml: bytes) -> tuple[int, int]:
+    lo = xml.find(b"<sheetData")
+    hi = xml.rfind(b"</sheetData")
+    return (lo, hi) if 0 <= lo < hi else (0, len(xml))
+
+
+def _row_number_at(xml: bytes, pos: int) -> int | None:
+    """The ``r`` of the <row> tag starting at ``pos`` (None if there is none)."""
+    if pos < 0:
+        return None
+    match = _R_ATTR.search(xml, pos, xml.find(b">", pos))
+    return int(match.group(1)) if match else None
+
+
+def _widest_column(xml: bytes, lo: int, hi: int) -> tuple[int, str]:
+    """The rightmost column of a cell in ``xml[lo:hi]`` and that cell's reference ("", and 26,
+    when no cell is past Z). Read in slices so that memory stays bounded."""
+    widest: set[bytes] = set()
+    for pattern in _WIDE_REFS:
+        if pattern.pattern[:3] not in xml:  # references in single quotes are rare
+            continue
+        for start in range(lo, hi, _INFLATE_CHUNK * 4):
+            stop = min(start + _INFLATE_CHUNK * 4 + 16, hi)  # a reference cut in two is seen
+            widest.update(pattern.findall(xml, start, stop))
+    if not widest:
+        return 26, ""
+    letters = max(widest, key=lambda w: (len(w), w))
+    cell = re.compile(rb"r=[\"']" + letters + rb"([0-9]+)").search(xml, lo, hi)
+    found = letters.decode()
+    return _col_number(found), found + (cell.group(1).decode() if cell else "")
 
 
 def _check_block(
-    xml: bytes, layout: _Layout, band: tuple[int, int], cols: int, tab: str, limits: ReadLimits
+    band: tuple[int, int], width: tuple[int, str], tab: str, limits: ReadLimits
 ) -> None:
-    height = band[1] - band[0] + 1
-    if height * cols <= limits.max_cells:
+    cells = (band[1] - band[0] + 1) * width[0]
+    if cells <= limits.max_cells:
         return
-    width, row = _block_width(xml, layout, band)
-    if height * width <= limits.max_cells:
-        return
+    right = f"column {col_letters(width[0])} (cell {width[1]})" if width[1] else "column Z"
     raise SourceError(
-        f"Tab '{tab}' is too large to read: rows {band[0]:,}–{band[1]:,} reach column "
-        f"{col_letters(width)} (cell {col_letters(width)}{row}), a block of "
-        f"{height * width:,} cells; sheetsync reads at most {limits.max_cells:,}. Delete "
+        f"Tab '{tab}' is too large to read: its rows {band[0]:,}–{band[1]:,} reach {right}, "
+        f"a block of {cells:,} cells; sheetsync reads at most {limits.max_cells:,}. Delete "
         "stray cells far to the right or below your data in Excel or LibreOffice (Ctrl+End "
         "shows the last one), or raise [sync] max_cells in sheetsync.toml."
     )
-
-
-def _block_width(xml: bytes, layout: _Layout, band: tuple[int, int]) -> tuple[int, int]:
-    """The widest row of a block (its last cell's column) and that row's number."""
-    width, where = 0, band[0]
-    ends = [*layout.row_starts[1:], layout.sd_close]
-    for i, num in enumerate(layout.row_nums):
-        if not band[0] <= num <= band[1] or layout.row_closed[i]:
-            continue
-        lo, hi = layout.row_tag_ends[i], ends[i]
-        last = xml.rfind(b"r=", lo, hi)  # cells come in column order: the last is the widest
-        match = _CELL_COLUMN.match(xml, last - 1) if last > lo else None
-        if match is not None:
-            col = _col_number(match.group(1).decode())
-        else:  # spaces around '=', or text that only looks like it: look at every cell
-            found = _CELL_COLUMN.findall(xml, lo, hi)
-            col = max((_col_number(f.decode()) for f in found), default=0)
-        if col > width:
-            width, where = col, num
-    return width, where
 
 
 # Where a formula cell may lack its saved result: an empty value, or none before </c>.
