@@ -962,7 +962,7 @@ def _worksheet(book: _Book, name: str) -> SheetRef:
     if not sheet.part:
         raise SourceError(
             f"Tab {sheet.name!r} is listed in the workbook but its part is missing. Open the "
-            "file in Excel, let it repair the workbook, save it and try again."
+            "file in Excel or LibreOffice, let it repair the workbook, save it and try again."
         )
     return sheet
 
