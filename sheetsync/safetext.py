@@ -7,8 +7,8 @@ prints or stores such text goes through one of these functions:
 
 * :func:`visible` — control characters become visible symbols (ESC → ``␛``, newline → ``␊``,
   C1 controls and line/paragraph separators → ``\\x9b``-style escapes); for one-line fields.
-* :func:`visible_lines` — the same, but newlines and tabs are kept; for multi-line text such as
-  an email draft, whose lines are sheetsync's own.
+* :func:`visible_lines` — the same, but newlines are kept; for multi-line text such as an
+  email draft, whose lines are sheetsync's own.
 * :func:`markdown_text` — :func:`visible`, then Markdown metacharacters escaped.
 * :func:`looks_like_secret` / :func:`scrub_secrets` — key material is recognised and removed.
 """
@@ -28,7 +28,7 @@ __all__ = [
 # C0 controls and DEL, C1 controls, line/paragraph separators, bidi embeddings and overrides
 # (which reorder what a terminal shows).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")
-_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")
+_CONTROL_BUT_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~])")  # enough: user text never starts a line
 
 
@@ -47,7 +47,7 @@ def visible(text: str) -> str:
 
 
 def visible_lines(text: str) -> str:
-    """Like :func:`visible`, but newlines and tabs are kept as they are."""
+    """Like :func:`visible`, but newlines are kept as they are."""
     return _CONTROL_BUT_LINES.sub(_picture, text)
 
 

@@ -42,7 +42,7 @@ def test_visible_shows_every_control_character() -> None:
     assert visible("Ann\x1b[2J") == "Ann␛[2J"
     assert visible("a\nb\r\tc\x00") == "a␊b␍␉c␀"
     assert visible("\x7f\x9b\u2028\u202e") == "␡\\x9b\\u2028\\u202e"
-    assert visible_lines("Dear Ann,\n\tthanks\x1b[31m") == "Dear Ann,\n\tthanks␛[31m"
+    assert visible_lines("Dear Ann,\n\tthanks\x1b[31m") == "Dear Ann,\n␉thanks␛[31m"
     assert markdown_text("# [link](http://x) *b*\n## h") == (r"\# \[link\](http://x) \*b\*␊\#\# h")
 
 
@@ -206,3 +206,26 @@ def test_the_digest_shows_a_forged_line_on_the_line_it_came_from() -> None:
     markdown = digest.render_markdown(made)
     assert "**Ann␊TODAY␊    - Wire money**" in markdown
     assert json.dumps(made.now[0].finding.contact) == json.dumps("Ann\nTODAY\n    - Wire money")
+
+
+cell_text = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\ufffe\uffff_"),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(name=cell_text, org=cell_text)
+@example(name=NAME, org="Acme\r\nSubject: forged")
+def test_draft_output_never_holds_a_raw_control_character(
+    name: str, org: str, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    tracker_with(tmp_path / "t.xlsx", name, org)
+    for kind in ("thank_you", "outreach"):
+        res = cli("draft", "2", "t.xlsx", "--today", "2026-03-16", "--kind", kind)
+        assert_shown_safely(res)
