@@ -249,3 +249,14 @@ def test_a_block_too_large_to_read_is_refused_naming_the_cell(tmp_path: Path) ->
         "a block of 327,680,000 cells; sheetsync reads at most 10,000,000",
         "max_cells",
     )
+
+
+def test_a_formatted_but_empty_cell_far_below_adds_no_rows(tmp_path: Path) -> None:
+    from sheetsync.backends.xlsx import XlsxBackend
+
+    path = save_rows(tmp_path / "t.xlsx", ROWS)
+    wb = openpyxl.load_workbook(path)
+    wb["Contacts"]["A1048576"].font = openpyxl.styles.Font(bold=True)  # no value, only bold
+    wb.save(path)
+    tab = XlsxBackend(path).read().tabs[0]
+    assert tab.rows == [HEAD, ["Ann Lee", "Acme", "ann@acme.org", "2026-03-01", None]]

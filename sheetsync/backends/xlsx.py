@@ -440,13 +440,13 @@ def _read_bands(
     ranges: list[Any] = []
     for first, last in bands:
         sheet = _open_book(row_band_package(data, name, first, last)).get_sheet_by_name(name)
-        top, left = sheet.start if sheet.height else (first - 1, 0)
+        if not sheet.height:
+            continue  # only formatted cells, no values
+        top, left = sheet.start
         rows.extend([] for _ in range(top - len(rows)))
         for values in sheet.to_python(skip_empty_area=True):
             rows.append([None] * left + [None if v == "" else v for v in values])
         ranges = ranges or list(sheet.merged_cell_ranges or [])
-    while rows and not rows[-1]:
-        rows.pop()
     return rows, ranges
 
 
