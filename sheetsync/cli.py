@@ -34,6 +34,7 @@ from sheetsync.errors import MapNotConfirmed, OutputRefused, ReadOnlySource, She
 from sheetsync.grid import col_letter
 from sheetsync.layout import Layout
 from sheetsync.models import Finding, Severity, SyncResult
+from sheetsync.safetext import scrub_secrets, visible, visible_lines
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR = 1, 2, 3
 # Errors whose fix is a command for the user to run (confirm the map, convert the file): exit 2.
@@ -62,7 +63,8 @@ def _console(stderr: bool = False) -> Console:
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     """Print an error for the user and exit."""
-    _console(stderr=True).print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
+    shown = escape(visible_lines(scrub_secrets(message)))
+    _console(stderr=True).print(f"[bold red]Error:[/] {shown}", highlight=False)
     sys.exit(code)
 
 
@@ -278,7 +280,7 @@ def render_check(checked: pipeline.Checked, console: Console) -> None:
     lay = checked.layout
     contacts = len(checked.tracker.df)
     console.print(
-        f"[bold]{escape(checked.source)}[/] › {escape(lay.worksheet)} · header on row "
+        f"[bold]{_escape(checked.source)}[/] › {_escape(lay.worksheet)} · header on row "
         f"{lay.header_row} · "
         f"{contacts} contacts · as of {checked.today:%a %d %b %Y}"
     )
@@ -329,7 +331,9 @@ def _table(title: str, findings: Sequence[Finding]) -> Table:
 
 
 def _escape(text: str) -> str:
-    return escape(text)
+    """Text from a sheet, a path or a message, printed literally: no rich markup, and
+    control characters shown (ESC as ␛), never sent to the terminal raw."""
+    return escape(visible(text))
 
 
 def _render_notes(checked: pipeline.Checked, console: Console) -> None:
@@ -337,11 +341,11 @@ def _render_notes(checked: pipeline.Checked, console: Console) -> None:
     if lay.doubtful:
         console.print(f"[yellow]Map in doubt:[/] {escape(_doubt_note(checked))}")
     for warning in lay.warnings:
-        console.print(f"[yellow]Note:[/] {escape(warning)}")
+        console.print(f"[yellow]Note:[/] {_escape(warning)}")
     for rule_id, missing in checked.report.skipped.items():
         console.print(f"[dim]Skipped {rule_id}: the sheet has no {' / '.join(missing)} column.[/]")
     if lay.unmapped:
-        console.print(f"[dim]Columns sheetsync does not use: {escape(', '.join(lay.unmapped))}[/]")
+        console.print(f"[dim]Columns sheetsync does not use: {_escape(', '.join(lay.unmapped))}[/]")
 
 
 @cli.command()
@@ -414,7 +418,7 @@ def render_sync(result: SyncResult, console: Console) -> None:
         _render_plan(result, console)
     by_rule = ", ".join(f"{r} {n}" for r, n in result.findings_by_rule.items()) or "none"
     console.print(
-        f"[bold]{escape(result.source)}[/] › {escape(result.worksheet)}: {result.rows_read} "
+        f"[bold]{_escape(result.source)}[/] › {_escape(result.worksheet)}: {result.rows_read} "
         f"contacts read; findings: {by_rule}"
     )
     if plan.new_columns:
@@ -424,7 +428,7 @@ def render_sync(result: SyncResult, console: Console) -> None:
         verb = "would be" if result.dry_run else "was"
         new = "created" if plan.prep.is_new else "updated"
         console.print(
-            f"Prep tab '{escape(plan.prep.tab)}' {verb} {new}: "
+            f"Prep tab '{_escape(plan.prep.tab)}' {verb} {new}: "
             f"{len(plan.prep.rows)} rows (your ticks and notes kept)"
         )
     if result.dry_run:
@@ -434,10 +438,10 @@ def render_sync(result: SyncResult, console: Console) -> None:
     elif not result.written:
         console.print("Nothing to change: the sheet is up to date (file not rewritten).")
     else:
-        where = escape(result.output or result.source)
+        where = _escape(result.output or result.source)
         console.print(f"[green]Wrote {len(plan.changes)} status cells[/] to {where}.")
         if result.backup:
-            console.print(f"Previous version kept at {escape(result.backup)}")
+            console.print(f"Previous version kept at {_escape(result.backup)}")
 
 
 def _render_plan(result: SyncResult, console: Console) -> None:
@@ -454,7 +458,7 @@ def _render_plan(result: SyncResult, console: Console) -> None:
 def _shown(value: object) -> str:
     if value is None or value == "":
         return "[dim](empty)[/]"
-    return str(_plain(value)).replace("[", r"\[")
+    return _escape(str(_plain(value)))
 
 
 @cli.command("rules")
@@ -597,20 +601,21 @@ def draft(row: int, target: Target, kind: str | None) -> None:
         df = checked.tracker.df
         if row not in df.index:
             raise click.BadParameter(
-                f"row {row} is not a contact row of '{checked.layout.worksheet}'.", param_hint="ROW"
+                f"row {row} is not a contact row of '{visible(checked.layout.worksheet)}'.",
+                param_hint="ROW",
             )
         record = {str(k): v for k, v in df.loc[row].items()}
         chosen = kind or choose_kind(record, day)
         prep_settings: PrepSettings = settings.section("prep")
         text = render_draft(chosen, record, prep_settings.me, day, prep_settings.templates_dir)
-        click.echo(text)
+        click.echo(visible_lines(text))
         if chosen == "outreach":
             contact = contact_context(record)
             issues = lint(
                 text, connection=contact["connection"], referred_by=contact["referred_by"]
             )
             for issue in issues:
-                click.echo(f"lint {issue.severity}: {issue.message}", err=True)
+                click.echo(visible(f"lint {issue.severity}: {issue.message}"), err=True)
         return 0
 
     run_action(action)

@@ -40,6 +40,8 @@ class Settings:
     backups: int = 3
     backup_dir: str | None = None
     ok_status: str = "OK"
+    max_unzipped_mb: int = 300  # an .xlsx whose XML unzips to more is refused, not read
+    max_cells: int = 10_000_000  # cells of one rectangular block of a tab
     google_credentials: str | None = None
     google_auth: str = "auto"
     google_timeout: float = 60.0  # seconds to wait for an answer from the Sheets API
@@ -94,6 +96,8 @@ _SYNC_KEYS: dict[str, type | tuple[type, ...]] = {
     "backups": int,
     "backup_dir": str,
     "ok_status": str,
+    "max_unzipped_mb": int,
+    "max_cells": int,
 }
 
 
@@ -145,10 +149,12 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
         if name in data
     }
     data = {k: v for k, v in data.items() if k not in SECTION_PARSERS}
+    google = data.get("google", {})
+    if isinstance(google, dict) and "credentials" in google:
+        _credentials_path(google["credentials"], path)  # before any message could echo it
     check_keys(data, _TOP_KEYS, path, prefix="")
     sync = data.get("sync", {})
     check_keys(sync, _SYNC_KEYS, path, prefix="sync.")
-    google = data.get("google", {})
     check_keys(google, _GOOGLE_KEYS, path, prefix="google.")
     if google.get("auth", "auto") not in GOOGLE_AUTH:
         raise ConfigError(f"{path}: 'google.auth' must be one of {', '.join(GOOGLE_AUTH)}.")
@@ -169,7 +175,9 @@ def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
         backups=_non_negative(sync.get("backups", 3), "sync.backups", path),
         backup_dir=sync.get("backup_dir"),
         ok_status=sync.get("ok_status", "OK"),
-        google_credentials=_relative(google.get("credentials"), path),
+        max_unzipped_mb=_at_least_one(sync, "max_unzipped_mb", Settings.max_unzipped_mb, path),
+        max_cells=_at_least_one(sync, "max_cells", Settings.max_cells, path),
+        google_credentials=_relative(_credentials_path(google.get("credentials"), path), path),
         google_auth=google.get("auth", "auto"),
         google_timeout=float(google.get("timeout", 60.0)),
         google_retries=_non_negative(google.get("retries", 5), "google.retries", path),
@@ -194,8 +202,16 @@ def check_keys(
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             name = expected.__name__ if isinstance(expected, type) else "value"
             raise ConfigError(
-                f"{path}: '{prefix}{key}' must be a {_type_word(name)}, not {value!r}."
+                f"{path}: '{prefix}{key}' must be a {_type_word(name)}, not {_shown(value)}."
             )
+
+
+def _shown(value: Any) -> str:
+    """A config value quoted in an error message, unless it may be key material."""
+    from sheetsync.safetext import looks_like_secret
+
+    text = repr(value)
+    return "a value that looks like key material (not shown)" if looks_like_secret(text) else text
 
 
 def _type_word(name: str) -> str:
@@ -271,6 +287,30 @@ def _relative(value: str | None, path: Path) -> str | None:
         return None
     target = Path(value).expanduser()
     return str(target if target.is_absolute() else path.parent / target)
+
+
+def _credentials_path(value: Any, path: Path) -> str | None:
+    """``[google] credentials`` is the path of a key file; the key itself is never echoed."""
+    from sheetsync.safetext import looks_like_secret
+
+    if value is None:
+        return None
+    if not isinstance(value, str) or looks_like_secret(value):
+        raise ConfigError(
+            f"{path}: 'google.credentials' must be the path of your key file (for example "
+            '"service-account.json"), but it holds something else — it looks like the key '
+            "itself, so it is not shown here. Save the key as a .json file next to "
+            "sheetsync.toml, set credentials to that file's name, and remove the key text from "
+            f"{path.name} (treat it as leaked if the file was shared)."
+        )
+    return value
+
+
+def _at_least_one(sync: Mapping[str, Any], key: str, default: int, path: Path) -> int:
+    value = sync.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{path}: 'sync.{key}' must be a whole number, 1 or more, not {value}.")
+    return value
 
 
 def _positive(value: Any, key: str, path: Path) -> int | None:

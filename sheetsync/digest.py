@@ -15,7 +15,6 @@ import email.utils
 import importlib
 import logging
 import os
-import re
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
@@ -28,6 +27,7 @@ from sheetsync import files
 from sheetsync.config import check_keys
 from sheetsync.errors import ConfigError, SheetsyncError
 from sheetsync.models import Finding, Severity, SyncResult
+from sheetsync.safetext import markdown_text, visible
 
 log = logging.getLogger("sheetsync")
 
@@ -288,16 +288,16 @@ def render(d: Digest, fmt: str) -> str:
 def source_line(run: SourceRun) -> str:
     """One line per tracker: contacts, findings and what was written, or why it failed."""
     if run.result is None:
-        return f"{run.source}: NOT SYNCED — {run.error}"
+        return visible(f"{run.source}: NOT SYNCED — {run.error}")
     r = run.result
     wrote = f"{len(r.plan.changes)} cells updated" if r.written else "already up to date"
-    return f"{run.source}: {r.rows_read} contacts, {len(r.findings)} findings, {wrote}"
+    return visible(f"{run.source}: {r.rows_read} contacts, {len(r.findings)} findings, {wrote}")
 
 
 def _item_text(item: Item, today: dt.date, many: bool) -> str:
     when = _when(item.finding, today)
     where = f" [{item.source}]" if many else ""
-    return f"{item.finding.message}{f' ({when})' if when else ''}{where}"
+    return visible(f"{item.finding.message}{f' ({when})' if when else ''}{where}")
 
 
 def _item_md(item: Item, today: dt.date, many: bool) -> str:
@@ -313,12 +313,9 @@ def _footer(d: Digest) -> list[str]:
     return ["", f"{d.data_problems} data problem(s) in the tracker: run `sheetsync check` to fix."]
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|])")
-
-
 def _md(text: str) -> str:
-    """Escape Markdown syntax in text that came from the user's sheet."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Text that came from the user's sheet as literal Markdown, on one line."""
+    return markdown_text(text)
 
 
 def write_file(

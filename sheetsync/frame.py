@@ -138,8 +138,12 @@ def _body(tab: Tab, layout: Layout) -> pd.DataFrame:
     """Raw cell values below the header, one column per mapped field, index = sheet row."""
     start = layout.header_row
     rows = tab.rows[start:]
+    index: pd.Index = pd.RangeIndex(start + 1, start + 1 + len(rows), name="row")
+    if not all(rows):  # rows with no cells at all (far-apart blocks read sparsely) are left out
+        kept = [(num, r) for num, r in enumerate(rows, start + 1) if r]
+        index = pd.Index([num for num, _ in kept], name="row", dtype="int64")
+        rows = [r for _, r in kept]
     data = {f: [r[c - 1] if c <= len(r) else None for r in rows] for f, c in layout.columns.items()}
-    index = pd.RangeIndex(start + 1, start + 1 + len(rows), name="row")
     raw = pd.DataFrame(data, index=index, dtype=object)
     _fill_merged_down(raw, tab, layout)
     return raw

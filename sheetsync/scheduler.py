@@ -431,8 +431,11 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def describe_error(exc: BaseException) -> str:
-    """The message a user sees for an error (its type when it has no message)."""
-    return str(exc) or type(exc).__name__
+    """The message a user sees for an error (its type when it has no message), as it is logged
+    and stored in the state file: key material scrubbed, control characters made visible."""
+    from sheetsync.safetext import scrub_secrets, visible_lines
+
+    return visible_lines(scrub_secrets(str(exc))) or type(exc).__name__
 
 
 # --------------------------------------------------------------------------- one run

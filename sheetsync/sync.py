@@ -55,6 +55,7 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
     from sheetsync.backends.google_http import open_client, parse_source
     from sheetsync.backends.gsheets import GSheetsBackend
     from sheetsync.backends.xlsx import XlsxBackend
+    from sheetsync.backends.xlsx_package import ReadLimits
 
     sheet_id = parse_source(source)
     if sheet_id is None and is_read_only(source):
@@ -66,6 +67,7 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
             backups=settings.backups,
             backup_dir=settings.backup_dir,
             protected=protected(settings, source),
+            limits=ReadLimits(settings.max_unzipped_mb * 2**20, settings.max_cells),
         )
     if output:
         raise ConfigError(

@@ -336,3 +336,101 @@ def test_template_syntax_in_user_data_is_never_evaluated(
     assert not any("49" in t and "7*7" not in t for t in texts)
     for t in texts:
         assert "<class" not in t and "<function" not in t and "__builtins__" not in t, t
+
+
+# ---------------------------------------------------------------------- key material pasted
+
+
+def pasted_configs(key: Key, key_json: str) -> dict[str, str]:
+    """sheetsync.toml files with the key itself where the key file's path belongs."""
+    return {
+        "a PEM block": f"[google]\ncredentials = '''\n{key.pem}'''\n",
+        "the key file's JSON": f"[google]\ncredentials = '''{key_json}'''\n",
+        "the JSON as a table": (
+            f"[google.credentials]\nprivate_key = '''{key.pem}'''\nprivate_key_id = \"{KEY_ID}\"\n"
+        ),
+        "the PEM in a wrong-typed key": f"[google]\ntimeout = '''{key.pem}'''\n",
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["a PEM block", "the key file's JSON", "the JSON as a table", "the PEM in a wrong-typed key"],
+)
+def test_a_key_pasted_into_the_config_is_refused_without_echoing_it(
+    case: str, emulator: SheetsEmulator, tmp_path: Path
+) -> None:
+    key = make_key(tmp_path / "key.json", emulator.token_uri)
+    (tmp_path / "sheetsync.toml").write_text(
+        pasted_configs(key, key.path.read_text())[case], encoding="utf-8"
+    )
+    sid = tracker_sheet(emulator)
+    for command in ("check", "doctor", "status"):
+        args = (command,) if command == "status" else (command, f"gsheet:{sid}", "--today", TODAY)
+        done = run(tmp_path, emulator, *args)
+        text = done.stdout + done.stderr
+        assert done.returncode == 3, text
+        assert "Traceback" not in text
+        assert secrets_in(text, key, emulator) == [], text
+        assert KEY_ID not in text and "BEGIN" not in text
+        if case == "the PEM in a wrong-typed key":
+            assert "'google.timeout' must be a value, not a value that looks like key" in text
+        else:
+            assert "'google.credentials' must be the path of your key file" in text
+            assert "it looks like the key itself, so it is not shown" in text
+    assert not emulator.token_requests  # nothing was signed with a key from the wrong place
+
+
+def test_recorded_errors_are_scrubbed_of_key_material(
+    tmp_path: Path, emulator_env: SheetsEmulator
+) -> None:
+    """Settings built in Python skip the config file's check: the key text given as the key
+    file's path ends in an error that quotes it — stored in the state file without it."""
+    from sheetsync import scheduler
+    from sheetsync.config import Settings
+
+    key = make_key(tmp_path / "key.json", emulator_env.token_uri)
+    sid = tracker_sheet(emulator_env)
+    spec = scheduler.RunSpec(
+        sources=(f"gsheet:{sid}",),
+        slots=scheduler.Slots(dt.timedelta(days=1), dt.time(8), dt.UTC),
+        state_path=tmp_path / "state.json",
+        retries=0,
+    )
+    settings = Settings(google_auth="service-account", google_credentials=key.pem)
+    report = scheduler.Runner(spec, settings, today=dt.date(2026, 3, 16)).run_once()
+    stored = (tmp_path / "state.json").read_text()
+    error = scheduler.load_state(tmp_path / "state.json").sources[f"gsheet:{sid}"].last_error
+    assert error is not None
+    assert error["message"].startswith("credentials file [key material removed]")
+    status = subprocess.run(
+        [sys.executable, "-m", "sheetsync", "status", "--state-file", "state.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "[key material removed]" in status.stdout, status.stdout + status.stderr
+    for text in (stored, report.outcomes[0].error or "", status.stdout + status.stderr):
+        assert secrets_in(text, key, emulator_env) == [], text
+        assert "BEGIN" not in text
+
+
+def test_what_counts_as_key_material(tmp_path: Path) -> None:
+    from sheetsync.safetext import looks_like_secret, scrub_secrets
+
+    key = make_key(tmp_path / "key.json", "http://127.0.0.1:9/token")
+    token = "ya29." + "a0AfB_byC-" * 16
+    long_path = "/home/ann/" + "networking-interviews/" * 8 + "key.json"
+    for secret in (key.pem, key.path.read_text(), token, "x" * 600):
+        assert looks_like_secret(secret)
+    for fine in ("key.json", "~/keys/service-account.json", long_path):
+        assert not looks_like_secret(fine)
+    message = f"credentials file {key.pem} does not exist; JSON {key.path.read_text()}; {token}"
+    scrubbed = scrub_secrets(message)
+    assert "PRIVATE KEY" not in scrubbed and KEY_ID not in scrubbed
+    assert not [line for line in key.pem.splitlines()[1:-1] if line in scrubbed]
+    assert "a0AfB_byC-a0AfB_byC-" not in scrubbed
+    assert scrubbed.startswith("credentials file [key material removed]\n does not exist; JSON")
+    assert '"client_email": "sheetsync-test@' in scrubbed  # what is not secret stays
+    assert scrub_secrets(f"{long_path} does not exist") == f"{long_path} does not exist"

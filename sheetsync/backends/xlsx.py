@@ -24,6 +24,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sheetsync import files
 from sheetsync.backends import Applied, xlsx_prep
@@ -32,8 +33,10 @@ from sheetsync.backends.xlsx_package import (
     CellWrite,
     PackageInfo,
     PackageWriter,
+    ReadLimits,
     changed_parts,
     inspect_package,
+    row_band_package,
     sheet_facts,
 )
 from sheetsync.errors import FileLockedError, SourceChangedError, SourceError, WriteRefused
@@ -110,7 +113,8 @@ class XlsxBackend:
     ``backups``: how many previous versions to keep in ``backup_dir`` (default: a
     ``.sheetsync-backups`` folder beside the workbook), besides the original.
     ``protected``: files the ``output`` copy must never replace (the trackers and config in
-    play; the source itself always is).
+    play; the source itself always is). ``limits``: how large a workbook is read (past them
+    it is refused with a message, in bounded memory).
     """
 
     def __init__(
@@ -121,9 +125,11 @@ class XlsxBackend:
         backups: int = 3,
         backup_dir: str | Path | None = None,
         protected: files.Protected = files.NOTHING,
+        limits: ReadLimits | None = None,
     ) -> None:
         self.path = Path(path)
         self.protected = protected.plus([str(path)])
+        self.limits = limits or ReadLimits()
         self.output = Path(output) if output else None
         self.backups = backups
         self.backup_dir = files.backup_dir_for(self.path, Path(backup_dir) if backup_dir else None)
@@ -148,8 +154,9 @@ class XlsxBackend:
         """Read the workbook's bytes once and parse every worksheet from them."""
         data = self._read_bytes()
         sniff(self.path, data)
-        self._info = inspect_package(data)
-        grid = Grid(self.name, _parse_tabs(data, self._info), date1904=self._info.date1904)
+        self._info = inspect_package(data, self.limits)
+        tabs = _parse_tabs(data, self._info, self.limits)
+        grid = Grid(self.name, tabs, date1904=self._info.date1904)
         self._tabs_read = {tab.name: tab for tab in grid.tabs}
         self._data, self._fingerprint = data, Fingerprint.of(self.path, data)
         return grid
@@ -272,7 +279,7 @@ class XlsxBackend:
                 "Nothing was written; please report this."
             )
         old = self._tabs_read[plan.worksheet]  # as read: the parse is the same function's
-        new = _parse_one(after, info_after, plan.worksheet)
+        new = _parse_one(after, info_after, plan.worksheet, self.limits)
         managed = set(plan.column_of.values())
         bad = _first_difference(old, new, managed)
         if bad:
@@ -308,27 +315,31 @@ def _widths() -> dict[str, float]:
 # ---------------------------------------------------------------------- parsing
 
 
-def _parse_tabs(data: bytes, info: PackageInfo) -> list[Tab]:
+def _parse_tabs(data: bytes, info: PackageInfo, limits: ReadLimits) -> list[Tab]:
+    book = _open_book(data)
+    tabs = []
+    for ref in info.sheets:
+        if ref.kind != "worksheet" or ref.name not in book.sheet_names:
+            continue
+        tabs.append(_tab(book, ref.name, data, hidden=ref.state != "visible", limits=limits))
+    return tabs
+
+
+def _open_book(data: bytes) -> Any:
     from python_calamine import CalamineWorkbook
 
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types for corrupt packages
         raise SourceError(
             f"Cannot read the workbook: {exc}. Is the file complete? Open and "
             "re-save it in Excel or LibreOffice, or restore a backup."
         ) from exc
-    tabs = []
-    for ref in info.sheets:
-        if ref.kind != "worksheet" or ref.name not in book.sheet_names:
-            continue
-        tabs.append(_tab(book, ref.name, data, hidden=ref.state != "visible"))
-    return tabs
 
 
-def _tab(book: object, name: str, data: bytes, *, hidden: bool) -> Tab:
+def _tab(book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits) -> Tab:
     try:
-        return _read_tab(book, name, data, hidden=hidden)
+        return _read_tab(book, name, data, hidden=hidden, limits=limits)
     except SourceError:
         raise
     except Exception as exc:  # calamine and lxml raise their own types for damaged parts
@@ -338,30 +349,44 @@ def _tab(book: object, name: str, data: bytes, *, hidden: bool) -> Tab:
         ) from exc
 
 
-def _read_tab(book: object, name: str, data: bytes, *, hidden: bool) -> Tab:
-    sheet = book.get_sheet_by_name(name)  # type: ignore[attr-defined]
-    rows: list[list[CellValue]] = [
-        [None if v == "" else v for v in r] for r in sheet.to_python(skip_empty_area=False)
-    ]
-    facts = sheet_facts(data, name)
+def _read_tab(book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits) -> Tab:
+    facts = sheet_facts(data, name, limits)  # first: it refuses a tab too large to read
+    if facts.bands:
+        rows, ranges = _read_bands(data, name, facts.bands)
+    else:
+        sheet = book.get_sheet_by_name(name)
+        rows = [[None if v == "" else v for v in r] for r in sheet.to_python(skip_empty_area=False)]
+        ranges = sheet.merged_cell_ranges or []
     for (r, c), code in facts.errors.items():
         while len(rows) < r:
             rows.append([])
         rows[r - 1].extend([None] * (c - len(rows[r - 1])))
         rows[r - 1][c - 1] = CellError(code)
-    merged = [
-        MergedRange(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1)
-        for a, b in (sheet.merged_cell_ranges or [])
-    ]
+    merged = [MergedRange(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
     return Tab(name, rows, merged, hidden, facts.formulas_without_values)
 
 
-def _parse_one(data: bytes, info: PackageInfo, name: str) -> Tab:
-    from python_calamine import CalamineWorkbook
+def _read_bands(
+    data: bytes, name: str, bands: Sequence[tuple[int, int]]
+) -> tuple[list[list[CellValue]], list[Any]]:
+    """Read a tab block by block, so the empty rows between blocks are never a grid."""
+    rows: list[list[CellValue]] = []
+    ranges: list[Any] = []
+    for first, last in bands:
+        sheet = _open_book(row_band_package(data, name, first, last)).get_sheet_by_name(name)
+        if not sheet.height:
+            continue  # only formatted cells, no values
+        top, left = sheet.start
+        rows.extend([] for _ in range(top - len(rows)))
+        for values in sheet.to_python(skip_empty_area=True):
+            rows.append([None] * left + [None if v == "" else v for v in values])
+        ranges = ranges or list(sheet.merged_cell_ranges or [])
+    return rows, ranges
 
-    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+
+def _parse_one(data: bytes, info: PackageInfo, name: str, limits: ReadLimits) -> Tab:
     ref = info.sheet(name)
-    return _tab(book, ref.name, data, hidden=ref.state != "visible")
+    return _tab(_open_book(data), ref.name, data, hidden=ref.state != "visible", limits=limits)
 
 
 def _first_difference(old: Tab, new: Tab, managed: set[int]) -> str | None:

@@ -24,6 +24,7 @@ from sheetsync import calendar, digest, files, scheduler
 from sheetsync import sync as pipeline
 from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
+from sheetsync.safetext import scrub_secrets, visible
 
 EXIT_ERROR = 3
 
@@ -255,7 +256,8 @@ def status_cmd(
             doc = {"state_file": str(path), "running": running, **state.to_json()}
             click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         else:
-            click.echo("\n".join(status_lines(state, path, running)))
+            lines = status_lines(state, path, running)  # sources and errors, as recorded
+            click.echo("\n".join(visible(scrub_secrets(line)) for line in lines))
         return 0
 
     _guard(action)
