@@ -20,7 +20,7 @@ from sheetsync.frame import Tracker
 from sheetsync.grid import CellValue, Grid, Tab
 from sheetsync.layout import Layout
 from sheetsync.models import Plan, SyncResult
-from sheetsync.plan import make_plan, plan_prep
+from sheetsync.plan import make_plan, placement_notes, plan_prep
 from sheetsync.prep import PrepSettings
 from sheetsync.status import statuses
 
@@ -82,6 +82,9 @@ def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
         header_row=settings.header_row,
         overrides=settings.columns,
     )
+    contacts = grid.tab(lay.worksheet)
+    if contacts is not None:
+        lay = replace(lay, warnings=lay.warnings + placement_notes(contacts, lay))
     tracker = frame.build(grid, lay, day_first=settings.day_first)
     ctx = rules.make_context(
         today,

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheetsync.backends import Applied, xlsx_prep
+from sheetsync.backends import Applied, xlsx_prep, xlsx_tables
 from sheetsync.backends.xlsx_package import (
     CellStyle,
     CellWrite,
@@ -193,6 +193,8 @@ class XlsxBackend:
         writer = PackageWriter(data)
         if plan.changes:
             self._patch(writer, plan)
+        if plan.tables:
+            writer.grow_tables(plan.worksheet, plan.tables)
         if plan.prep is not None:
             self._put_prep(writer, plan.prep)
         patched = writer.to_bytes()
@@ -261,10 +263,15 @@ class XlsxBackend:
                 "xl/_rels/workbook.xml.rels",
                 "[Content_Types].xml",
             }
+        if plan.tables:
+            allowed |= xlsx_tables.grown_parts(before, plan.worksheet, plan.tables)
         extra = changed_parts(before, after) - allowed
-        if extra:
+        grown = plan.tables and xlsx_tables.unexpected_change(
+            before, after, plan.worksheet, plan.tables, book=plan.prep is None
+        )
+        if extra or grown:
             raise WriteRefused(
-                f"Internal check failed: the patch would change {sorted(extra)}. "
+                f"Internal check failed: the patch would change {grown or sorted(extra)}. "
                 "Nothing was written; please report this."
             )
         old = self._tabs_read[plan.worksheet]  # as read: the parse is the same function's
@@ -410,6 +417,7 @@ def _read_tab(book: object, name: str, data: bytes, *, hidden: bool) -> Tab:
         [None if v == "" else v for v in r] for r in sheet.to_python(skip_empty_area=False)
     ]
     facts = sheet_facts(data, name)
+    tables, rule_ranges = xlsx_tables.sheet_areas(data, name)
     for (r, c), code in facts.errors.items():
         while len(rows) < r:
             rows.append([])
@@ -419,7 +427,9 @@ def _read_tab(book: object, name: str, data: bytes, *, hidden: bool) -> Tab:
         MergedRange(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1)
         for a, b in (sheet.merged_cell_ranges or [])
     ]
-    return Tab(name, rows, merged, hidden, facts.formulas_without_values)
+    tab = Tab(name, rows, merged, hidden, facts.formulas_without_values)
+    tab.tables, tab.rule_ranges = tables, rule_ranges
+    return tab
 
 
 def _parse_one(data: bytes, info: PackageInfo, name: str) -> Tab:
