@@ -16,6 +16,7 @@ changes whose person cannot be found unambiguously are dropped (the next run cat
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,7 +29,16 @@ from sheetsync import frame
 from sheetsync.backends import Applied, gsheets_prep
 from sheetsync.dates import to_serial
 from sheetsync.errors import SourceChangedError
-from sheetsync.grid import CellError, CellValue, Grid, MergedRange, Tab, col_letter, is_blank
+from sheetsync.grid import (
+    CellError,
+    CellValue,
+    Grid,
+    MergedRange,
+    Tab,
+    TableArea,
+    col_letter,
+    is_blank,
+)
 from sheetsync.layout import Layout
 from sheetsync.models import CellChange, Plan
 from sheetsync.plan import same_value
@@ -46,7 +56,7 @@ READ_PARAMS = {
 }
 META_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties),"
-    "merges,protectedRanges(description))"
+    "merges,protectedRanges(description),basicFilter)"
 )
 URGENCY_COLOURS = {  # status prefix → background (same palette as the .xlsx fills)
     "Overdue": (1.0, 0.78, 0.81),
@@ -132,7 +142,9 @@ class GSheetsBackend:
             rows.append([None] * (col0 - 1) + [_cell(v) for v in values])
         sheet = self._sheets[title]
         merged = [_merge(m) for m in sheet.get("merges", [])]
-        return Tab(title, rows, merged, hidden=bool(sheet["properties"].get("hidden")))
+        tab = Tab(title, rows, merged, hidden=bool(sheet["properties"].get("hidden")))
+        tab.tables = _filter_area(sheet)
+        return tab
 
     # ------------------------------------------------------------------ write
 
@@ -142,6 +154,7 @@ class GSheetsBackend:
             return Applied(written=False)
         sheet = self._sheets[plan.worksheet]
         structural = self._structure(plan, sheet) if plan.changes else []
+        structural += _grown_filter(plan, sheet)
         if plan.prep is not None:
             structural += gsheets_prep.structure(
                 plan.prep, self._sheets.get(plan.prep.tab), set(_sheet_ids(self._sheets))
@@ -440,6 +453,47 @@ def _decorate(sheet_id: int, plan: Plan, row_count: int) -> list[dict[str, Any]]
         }
     )
     return requests
+
+
+# ---------------------------------------------------------------------- basic filter
+
+# Columns a Google sheet can have at most: a filter without an end column reaches them all.
+MAX_SHEET_COLUMNS = 18_278
+
+
+def _filter_area(sheet: Mapping[str, Any]) -> list[TableArea]:
+    """The tab's basic filter as a ``"filter"`` area (unset bounds reach the grid's edge)."""
+    spec = sheet.get("basicFilter")
+    if not spec:
+        return []
+    grid = spec.get("range", {})
+    rows = int(sheet["properties"].get("gridProperties", {}).get("rowCount", 1000))
+    return [
+        TableArea(
+            "filter",
+            "",
+            int(grid.get("startRowIndex", 0)) + 1,
+            int(grid.get("startColumnIndex", 0)) + 1,
+            int(grid.get("endRowIndex", rows)),
+            int(grid.get("endColumnIndex", MAX_SHEET_COLUMNS)),
+        )
+    ]
+
+
+def _grown_filter(plan: Plan, sheet: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``setBasicFilter`` widening the tab's filter over the managed columns; its sort and
+    filter criteria are kept as they are (the request replaces the whole filter)."""
+    spec = sheet.get("basicFilter")
+    growth = [g for g in plan.tables if g.kind == "filter"]
+    if not spec or not growth:
+        return []
+    wider = copy.deepcopy(dict(spec))
+    wider["range"] = {
+        **wider.get("range", {}),
+        "sheetId": int(sheet["properties"]["sheetId"]),
+        "endColumnIndex": growth[0].new_last_col,
+    }
+    return [{"setBasicFilter": {"filter": wider}}]
 
 
 # ---------------------------------------------------------------------- values

@@ -1,0 +1,62 @@
+"""A basic filter over the contacts on Google grows over the managed columns (through the real
+gspread client and the local emulator), in the same batchUpdate as the first-time formats."""
+
+from __future__ import annotations
+
+from sheetsync.status import MANAGED_COLUMNS
+
+from .sheets_emulator import SheetsEmulator
+from .test_gsheets import HEADER, STRUCTURE, make_sheet, statuses_by_name, sync
+
+WIDTH = len(HEADER)  # A..G; the managed columns go to H..J
+
+
+def test_a_basic_filter_grows_with_its_criteria_kept(emulator_env: SheetsEmulator) -> None:
+    sheet_id = make_sheet(emulator_env, 20)
+    sort = [{"dimensionIndex": 0, "sortOrder": "ASCENDING"}]
+    emulator_env.set_basic_filter(sheet_id, "Contacts", "A1:G21", sortSpecs=sort)
+    result = sync(sheet_id, prep=False)
+    assert [(g.kind, g.old_last_col, g.new_last_col) for g in result.plan.tables] == [
+        ("filter", WIDTH, WIDTH + 3)
+    ]
+    (structure,) = [r for r in emulator_env.requests if r.op == STRUCTURE]
+    kinds = [next(iter(req)) for req in structure.body["requests"]]
+    assert kinds.count("setBasicFilter") == 1 and "repeatCell" in kinds  # one batchUpdate
+    assert emulator_env.basic_filter(sheet_id, "Contacts") == {
+        "range": {
+            "startRowIndex": 0,
+            "endRowIndex": 21,
+            "startColumnIndex": 0,
+            "endColumnIndex": 10,
+        },
+        "sortSpecs": sort,
+    }
+    emulator_env.clear_requests()
+    assert not sync(sheet_id, prep=False).written  # grown once; nothing more to do
+
+
+def test_sorting_the_filtered_range_keeps_statuses_beside_their_people(
+    emulator_env: SheetsEmulator,
+) -> None:
+    sheet_id = make_sheet(emulator_env, 20)
+    emulator_env.set_basic_filter(sheet_id, "Contacts", "A1:G21")
+    sync(sheet_id, prep=False)
+    before = statuses_by_name(emulator_env, sheet_id)
+    emulator_env.sort_rows(sheet_id, "Contacts", "C", descending=True)  # whole rows move
+    assert statuses_by_name(emulator_env, sheet_id) == before
+    emulator_env.clear_requests()
+    assert not sync(sheet_id, prep=False).written  # every status already beside its person
+
+
+def test_a_filter_not_beside_the_managed_columns_is_left(emulator_env: SheetsEmulator) -> None:
+    sheet_id = make_sheet(emulator_env, 5)
+    emulator_env.set_basic_filter(sheet_id, "Contacts", "A1:C6")  # name, company, email only
+    result = sync(sheet_id, prep=False)
+    assert result.written and result.plan.tables == ()
+    assert result.checked is not None
+    assert any("not next to the filter" in w for w in result.checked.layout.warnings)
+    assert emulator_env.basic_filter(sheet_id, "Contacts") == {
+        "range": {"startRowIndex": 0, "endRowIndex": 6, "startColumnIndex": 0, "endColumnIndex": 3}
+    }
+    header = emulator_env.values(sheet_id, "Contacts")[0]
+    assert header[WIDTH:] == [c.header for c in MANAGED_COLUMNS]
