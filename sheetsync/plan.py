@@ -67,7 +67,14 @@ def _table_edge(tab: Tab, layout: Layout, taken: frozenset[int]) -> int:
 
 
 def _tables_over_header(tab: Tab, layout: Layout) -> list[TableArea]:
-    return [t for t in tab.tables if t.first_row <= layout.header_row <= t.last_row]
+    """Tables and filters over the contacts: across the header row and a column of theirs."""
+    fields = layout.columns.values()
+    return [
+        t
+        for t in tab.tables
+        if t.first_row <= layout.header_row <= t.last_row
+        and any(t.first_col <= c <= t.last_col for c in fields)
+    ]
 
 
 def _rules_over(tab: Tab, layout: Layout, col: int) -> list[int]:
@@ -122,7 +129,7 @@ def table_growth(
     contiguous = cols == list(range(cols[0], cols[-1] + 1)) if cols else False
     grow: list[TableGrowth] = []
     notes: list[str] = []
-    for area in tab.tables:
+    for area in _tables_over_header(tab, layout):
         if area.first_row != layout.header_row or area.header_rows < 1 or not cols:
             continue
         if area.last_col >= cols[-1] or area.first_col > cols[0]:

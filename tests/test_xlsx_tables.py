@@ -370,6 +370,54 @@ def test_a_table_already_grown_by_an_earlier_sync_is_left_as_it_is(tmp_path: Pat
     }
 
 
+def test_a_calculated_column_keeps_its_formula_and_cached_values(tmp_path: Path) -> None:
+    path = tmp_path / "calc.xlsx"
+    with xlsxwriter.Workbook(str(path)) as wb:
+        ws = wb.add_worksheet("Contacts")
+        columns: list[dict[str, object]] = [{"header": h} for h in HEADER[:-1]]
+        columns.append({"header": "Notes", "formula": "=LEN([@Name])"})
+        ws.add_table(0, 0, LAST - 1, WIDTH - 1, {"name": "Contacts1", "columns": columns})
+        _write_rows(ws, wb.add_format({"num_format": "yyyy-mm-dd"}))
+        for r in range(1, LAST):  # the calculated column, with its results saved
+            name = str(ROWS[r - 1][0])
+            ws.write_formula(r, WIDTH - 1, "=LEN(Contacts1[[#This Row],[Name]])", None, len(name))
+    run_sync(path)
+    (table,) = tables_of(path).values()
+    columns_el = table.find(f"{MAIN}tableColumns")
+    formulas = [c.find(f"{MAIN}calculatedColumnFormula") for c in columns_el]
+    assert [f is not None for f in formulas] == [False] * (WIDTH - 1) + [True, False, False, False]
+    assert inconsistencies(path) == []
+    values = openpyxl.load_workbook(path, data_only=True)["Contacts"]
+    assert [values.cell(r, WIDTH).value for r in range(2, LAST + 1)] == [
+        len(str(row[0])) for row in ROWS
+    ]
+
+
+def test_only_the_table_over_the_contacts_grows(tmp_path: Path) -> None:
+    """A second table beside the contacts (a lookup list) is not the contacts' table."""
+    path = tmp_path / "two.xlsx"
+    with xlsxwriter.Workbook(str(path)) as wb:
+        ws = wb.add_worksheet("Contacts")
+        ws.add_table(
+            0,
+            0,
+            LAST - 1,
+            WIDTH - 1,
+            {"name": "People", "columns": [{"header": h} for h in HEADER]},
+        )
+        _write_rows(ws, wb.add_format({"num_format": "yyyy-mm-dd"}))
+        ws.add_table(
+            0, WIDTH + 1, 2, WIDTH + 1, {"name": "Lookup", "columns": [{"header": "Kinds"}]}
+        )
+        ws.write_column(1, WIDTH + 1, ["Alum", "Cold"])
+    result = run_sync(path)
+    assert result.plan.tables == ()  # the contacts' table is not beside the managed columns
+    assert result.plan.column_of[MANAGED[0]] == WIDTH + 3
+    refs = {t.get("displayName"): t.get("ref") for t in tables_of(path).values()}
+    assert refs == {"People": f"A1:M{LAST}", "Lookup": "O1:O3"}
+    assert inconsistencies(path) == []
+
+
 # ---------------------------------------------------------------- sheet autofilters
 
 
