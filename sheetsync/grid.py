@@ -40,7 +40,9 @@ class TableArea:
     """An Excel table, or a filter over a block of cells (1-based, inclusive).
 
     ``kind`` is ``"table"`` (an Excel table: its ``name`` is the table's display name),
-    ``"filter"`` (a sheet's autofilter in .xlsx, a basic filter on Google; ``name`` is "").
+    ``"linked-table"`` (an Excel table filled by a query or an XML map, which sheetsync does
+    not resize), or ``"filter"`` (a sheet's autofilter in .xlsx, a basic filter on Google;
+    ``name`` is "").
     ``last_row`` includes the totals row, when the table has one.
     """
 

@@ -61,7 +61,7 @@ def _table_edge(tab: Tab, layout: Layout, taken: frozenset[int]) -> int:
     edges = [
         t.last_col
         for t in _tables_over_header(tab, layout)
-        if t.kind == "table" and not any(t.first_col <= c <= t.last_col for c in taken)
+        if t.kind != "filter" and not any(t.first_col <= c <= t.last_col for c in taken)
     ]
     return max(edges, default=0)
 
@@ -134,6 +134,9 @@ def table_growth(
             continue
         if area.last_col >= cols[-1] or area.first_col > cols[0]:
             continue  # already takes them in, or lies right of them
+        if area.kind == "linked-table":
+            notes.append(_linked(area, tab.name))
+            continue
         if not contiguous or area.last_col < cols[0] - 1:
             notes.append(_not_joined(area, tab.name))
             continue
@@ -149,6 +152,14 @@ def table_growth(
             )
         )
     return tuple(grow), tuple(notes)
+
+
+def _linked(area: TableArea, tab_name: str) -> str:
+    return (
+        f"Excel table '{area.name}' in '{tab_name}' is filled from a query or an XML map, so "
+        "sheetsync does not widen it: its status columns stay outside it, and sorting it would "
+        "leave each status beside the wrong person until the next sync."
+    )
 
 
 def _not_joined(area: TableArea, tab_name: str) -> str:

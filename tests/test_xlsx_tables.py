@@ -418,6 +418,30 @@ def test_only_the_table_over_the_contacts_grows(tmp_path: Path) -> None:
     assert inconsistencies(path) == []
 
 
+def test_a_table_filled_by_a_query_is_not_resized(tmp_path: Path) -> None:
+    path = openpyxl_table(tmp_path / "q.xlsx")
+    linked = _replace_part(
+        path.read_bytes(),
+        "xl/tables/table1.xml",
+        lambda x: x.replace(
+            b'displayName="Contacts1"', b'displayName="Contacts1" tableType="queryTable"'
+        ),
+    )
+    path.write_bytes(linked)
+    original = tables_of(path)
+    result = run_sync(path)
+    assert result.written and result.plan.tables == ()
+    assert result.checked is not None
+    assert [w for w in result.checked.layout.warnings if "query" in w] == [
+        "Excel table 'Contacts1' in 'Contacts' is filled from a query or an XML map, so "
+        "sheetsync does not widen it: its status columns stay outside it, and sorting it would "
+        "leave each status beside the wrong person until the next sync."
+    ]
+    assert {p: etree.tostring(t) for p, t in tables_of(path).items()} == {
+        p: etree.tostring(t) for p, t in original.items()
+    }
+
+
 # ---------------------------------------------------------------- sheet autofilters
 
 

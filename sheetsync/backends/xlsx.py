@@ -198,6 +198,8 @@ class XlsxBackend:
         if plan.prep is not None:
             self._put_prep(writer, plan.prep)
         patched = writer.to_bytes()
+        if patched is data:  # e.g. a table found changed at write time: nothing to write
+            return Applied(written=False)
         self._verify(data, patched, plan)
         self._check_locks(target)
         self._check_unchanged()

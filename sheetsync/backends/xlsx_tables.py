@@ -76,8 +76,9 @@ def _table_area(pkg: _Package, part: str) -> TableArea | None:
     block = _block(table.get("ref", ""))
     if block is None:
         return None
+    linked = table.get("tableType", "worksheet") != "worksheet"  # a query or XML map's table
     return TableArea(
-        "table",
+        "linked-table" if linked else "table",
         table.get("displayName") or table.get("name") or "",
         block.first_row,
         block.first_col,
