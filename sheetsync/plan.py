@@ -102,18 +102,19 @@ def placement_notes(tab: Tab, layout: Layout) -> tuple[str, ...]:
     """What the user should know about where the managed columns stand: a validation or
     conditional format of theirs that reaches them, a table or filter they do not join."""
     try:
-        columns, _ = managed_positions(tab, layout)
+        columns, added = managed_positions(tab, layout)
     except WriteRefused:
         return ()
     notes: list[str] = []
     covered = [c for c in sorted(columns.values()) if _rules_over(tab, layout, c)]
     if covered:
         letters = ", ".join(col_letter(c) for c in covered)
+        why = ", and there is no free column to the right" if added else ""
         notes.append(
             f"A data validation or conditional format in '{tab.name}' applies to column(s) "
-            f"{letters}, where sheetsync writes its status columns, and there is no free "
-            "column to the right. Narrow that rule's range (Data > Data validation, or "
-            "Format > Conditional formatting) to your own columns."
+            f"{letters}, where sheetsync writes its status columns{why}. Narrow that rule's "
+            "range (Data > Data validation, or Format > Conditional formatting) to your own "
+            "columns."
         )
     _, skipped = table_growth(tab, layout, columns)
     return (*notes, *skipped)

@@ -551,6 +551,12 @@ def test_rules_over_every_column_leave_the_columns_in_place_and_say_so(tmp_path:
     ]
     result = run_sync(path)
     assert [result.plan.column_of[h] for h in MANAGED] == [WIDTH + 1, WIDTH + 2, WIDTH + 3]
+    again = pipeline.check(XlsxBackend(path), Settings(), TODAY)  # the columns now exist
+    assert [w for w in again.layout.warnings if "data validation" in w] == [
+        "A data validation or conditional format in 'Contacts' applies to column(s) N, O, P, "
+        "where sheetsync writes its status columns. Narrow that rule's range (Data > Data "
+        "validation, or Format > Conditional formatting) to your own columns."
+    ]
 
 
 def test_ranges_are_read_in_every_form_excel_writes() -> None:
