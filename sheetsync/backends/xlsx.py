@@ -265,12 +265,13 @@ class XlsxBackend:
                 "xl/_rels/workbook.xml.rels",
                 "[Content_Types].xml",
             }
+        grown = None  # how a grown table changed beyond its growth, if it did
         if plan.tables:
             allowed |= xlsx_tables.grown_parts(before, plan.worksheet, plan.tables)
+            grown = xlsx_tables.unexpected_change(
+                before, after, plan.worksheet, plan.tables, book=plan.prep is None
+            )
         extra = changed_parts(before, after) - allowed
-        grown = plan.tables and xlsx_tables.unexpected_change(
-            before, after, plan.worksheet, plan.tables, book=plan.prep is None
-        )
         if extra or grown:
             raise WriteRefused(
                 f"Internal check failed: the patch would change {grown or sorted(extra)}. "
