@@ -164,7 +164,7 @@ def _linked(area: TableArea, tab_name: str) -> str:
 
 
 def _not_joined(area: TableArea, tab_name: str) -> str:
-    what = f"Excel table '{area.name}'" if area.kind == "table" else "the filter"
+    what = f"the table '{area.name}'" if area.kind == "table" else "the filter"
     return (
         f"sheetsync's status columns in '{tab_name}' are not next to {what}, so they stay "
         "outside it: sorting or filtering it would leave each status beside the wrong person "

@@ -60,3 +60,44 @@ def test_a_filter_not_beside_the_managed_columns_is_left(emulator_env: SheetsEmu
     }
     header = emulator_env.values(sheet_id, "Contacts")[0]
     assert header[WIDTH:] == [c.header for c in MANAGED_COLUMNS]
+
+
+def test_a_google_table_grows_with_named_columns(emulator_env: SheetsEmulator) -> None:
+    sheet_id = make_sheet(emulator_env, 20)
+    emulator_env.add_table(sheet_id, "Contacts", "A1:G21", "People")
+    result = sync(sheet_id, prep=False)
+    assert [(g.kind, g.name, g.new_last_col) for g in result.plan.tables] == [
+        ("table", "People", WIDTH + 3)
+    ]
+    (table,) = emulator_env.tables(sheet_id, "Contacts")
+    assert table["range"] == {
+        "startRowIndex": 0,
+        "endRowIndex": 21,
+        "startColumnIndex": 0,
+        "endColumnIndex": WIDTH + 3,
+    }
+    columns = [
+        (c["columnIndex"], c["columnName"], c["columnType"]) for c in table["columnProperties"]
+    ]
+    assert columns == [(i, h, "TEXT") for i, h in enumerate(HEADER)] + [
+        (WIDTH, "sheetsync · status", "TEXT"),
+        (WIDTH + 1, "sheetsync · next step", "TEXT"),
+        (WIDTH + 2, "sheetsync · due", "DATE"),
+    ]
+    header = emulator_env.values(sheet_id, "Contacts")[0]
+    assert header == [c["columnName"] for c in table["columnProperties"]]
+    emulator_env.clear_requests()
+    assert not sync(sheet_id, prep=False).written
+
+
+def test_a_google_table_away_from_the_managed_columns_is_left(
+    emulator_env: SheetsEmulator,
+) -> None:
+    sheet_id = make_sheet(emulator_env, 5)
+    emulator_env.add_table(sheet_id, "Contacts", "A1:D6", "People")
+    before = emulator_env.tables(sheet_id, "Contacts")
+    result = sync(sheet_id, prep=False)
+    assert result.written and result.plan.tables == ()
+    assert result.checked is not None
+    assert any("the table 'People'" in w for w in result.checked.layout.warnings)
+    assert emulator_env.tables(sheet_id, "Contacts") == before

@@ -342,7 +342,7 @@ def test_a_table_not_beside_the_managed_columns_is_left_and_said(tmp_path: Path)
     original = tables_of(path)
     checked = pipeline.check(XlsxBackend(path), Settings(), TODAY)
     assert [w for w in checked.layout.warnings if "Contacts1" in w] == [
-        "sheetsync's status columns in 'Contacts' are not next to Excel table 'Contacts1', so "
+        "sheetsync's status columns in 'Contacts' are not next to the table 'Contacts1', so "
         "they stay outside it: sorting or filtering it would leave each status beside the "
         "wrong person until the next sync. Move the status columns next to it (or resize it "
         "over them)."

@@ -40,7 +40,7 @@ from sheetsync.grid import (
     is_blank,
 )
 from sheetsync.layout import Layout
-from sheetsync.models import CellChange, Plan
+from sheetsync.models import CellChange, Plan, TableGrowth
 from sheetsync.plan import same_value
 from sheetsync.status import DUE, MANAGED_COLUMNS, STATUS
 
@@ -56,7 +56,7 @@ READ_PARAMS = {
 }
 META_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties),"
-    "merges,protectedRanges(description),basicFilter)"
+    "merges,protectedRanges(description),basicFilter,tables)"
 )
 URGENCY_COLOURS = {  # status prefix → background (same palette as the .xlsx fills)
     "Overdue": (1.0, 0.78, 0.81),
@@ -143,7 +143,7 @@ class GSheetsBackend:
         sheet = self._sheets[title]
         merged = [_merge(m) for m in sheet.get("merges", [])]
         tab = Tab(title, rows, merged, hidden=bool(sheet["properties"].get("hidden")))
-        tab.tables = _filter_area(sheet)
+        tab.tables = _table_areas(sheet)
         return tab
 
     # ------------------------------------------------------------------ write
@@ -154,7 +154,7 @@ class GSheetsBackend:
             return Applied(written=False)
         sheet = self._sheets[plan.worksheet]
         structural = self._structure(plan, sheet) if plan.changes else []
-        structural += _grown_filter(plan, sheet)
+        structural += _growth(plan, sheet)
         if plan.prep is not None:
             structural += gsheets_prep.structure(
                 plan.prep, self._sheets.get(plan.prep.tab), set(_sheet_ids(self._sheets))
@@ -455,45 +455,71 @@ def _decorate(sheet_id: int, plan: Plan, row_count: int) -> list[dict[str, Any]]
     return requests
 
 
-# ---------------------------------------------------------------------- basic filter
+# ---------------------------------------------------------------------- tables, basic filter
 
 # Columns a Google sheet can have at most: a filter without an end column reaches them all.
 MAX_SHEET_COLUMNS = 18_278
 
 
-def _filter_area(sheet: Mapping[str, Any]) -> list[TableArea]:
-    """The tab's basic filter as a ``"filter"`` area (unset bounds reach the grid's edge)."""
-    spec = sheet.get("basicFilter")
-    if not spec:
-        return []
-    grid = spec.get("range", {})
+def _table_areas(sheet: Mapping[str, Any]) -> list[TableArea]:
+    """The tab's tables and basic filter as areas (unset bounds reach the grid's edge)."""
     rows = int(sheet["properties"].get("gridProperties", {}).get("rowCount", 1000))
-    return [
-        TableArea(
-            "filter",
-            "",
-            int(grid.get("startRowIndex", 0)) + 1,
-            int(grid.get("startColumnIndex", 0)) + 1,
-            int(grid.get("endRowIndex", rows)),
-            int(grid.get("endColumnIndex", MAX_SHEET_COLUMNS)),
-        )
+    areas = [
+        _area("table", str(t.get("name", "")), t.get("range", {}), rows)
+        for t in sheet.get("tables", [])
     ]
-
-
-def _grown_filter(plan: Plan, sheet: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """``setBasicFilter`` widening the tab's filter over the managed columns; its sort and
-    filter criteria are kept as they are (the request replaces the whole filter)."""
     spec = sheet.get("basicFilter")
-    growth = [g for g in plan.tables if g.kind == "filter"]
-    if not spec or not growth:
-        return []
-    wider = copy.deepcopy(dict(spec))
+    if spec:
+        areas.append(_area("filter", "", spec.get("range", {}), rows))
+    return areas
+
+
+def _area(kind: str, name: str, grid: Mapping[str, Any], rows: int) -> TableArea:
+    return TableArea(
+        kind,
+        name,
+        int(grid.get("startRowIndex", 0)) + 1,
+        int(grid.get("startColumnIndex", 0)) + 1,
+        int(grid.get("endRowIndex", rows)),
+        int(grid.get("endColumnIndex", MAX_SHEET_COLUMNS)),
+    )
+
+
+def _growth(plan: Plan, sheet: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The requests that widen the tab's tables and basic filter over the managed columns."""
+    requests: list[dict[str, Any]] = []
+    for g in plan.tables:
+        if g.kind == "filter" and sheet.get("basicFilter"):
+            requests.append(_wider_filter(sheet, g))
+        tables = [t for t in sheet.get("tables", []) if t.get("name") == g.name]
+        if g.kind == "table" and tables:
+            requests.append(_wider_table(tables[0], g))
+    return requests
+
+
+def _wider_filter(sheet: Mapping[str, Any], g: TableGrowth) -> dict[str, Any]:
+    """``setBasicFilter`` over the wider range; its sort and filter criteria are kept as they
+    are (the request replaces the whole filter)."""
+    wider = copy.deepcopy(dict(sheet["basicFilter"]))
     wider["range"] = {
         **wider.get("range", {}),
         "sheetId": int(sheet["properties"]["sheetId"]),
-        "endColumnIndex": growth[0].new_last_col,
+        "endColumnIndex": g.new_last_col,
     }
-    return [{"setBasicFilter": {"filter": wider}}]
+    return {"setBasicFilter": {"filter": wider}}
+
+
+def _wider_table(table: Mapping[str, Any], g: TableGrowth) -> dict[str, Any]:
+    """``updateTable``: the wider range and one named column per managed header (the due
+    column typed DATE, the others TEXT); the table's own columns are sent back unchanged."""
+    grid = {**table.get("range", {}), "endColumnIndex": g.new_last_col}
+    columns = list(copy.deepcopy(table.get("columnProperties", [])))
+    first = g.old_last_col - int(grid.get("startColumnIndex", 0))
+    for i, name in enumerate(g.names):
+        kind = "DATE" if name == DUE.header else "TEXT"
+        columns.append({"columnIndex": first + i, "columnName": name, "columnType": kind})
+    wider = {"tableId": table.get("tableId"), "range": grid, "columnProperties": columns}
+    return {"updateTable": {"table": wider, "fields": "range,columnProperties"}}
 
 
 # ---------------------------------------------------------------------- values
