@@ -3,6 +3,9 @@ gspread client and the local emulator), in the same batchUpdate as the first-tim
 
 from __future__ import annotations
 
+import pytest
+
+from sheetsync.backends.google_http import SheetsBadRequest, open_client
 from sheetsync.status import MANAGED_COLUMNS
 
 from .sheets_emulator import SheetsEmulator
@@ -101,3 +104,37 @@ def test_a_google_table_away_from_the_managed_columns_is_left(
     assert result.checked is not None
     assert any("the table 'People'" in w for w in result.checked.layout.warnings)
     assert emulator_env.tables(sheet_id, "Contacts") == before
+
+
+# -- the emulator's model of the two requests ------------------------------------------------------
+
+
+def test_emulator_set_basic_filter_needs_a_range_and_a_real_tab(
+    emulator_env: SheetsEmulator,
+) -> None:
+    sheet_id = make_sheet(emulator_env, 2)
+    sh = open_client(auth="anonymous", endpoint=emulator_env.url, retries=0).open_by_key(sheet_id)
+    with pytest.raises(SheetsBadRequest, match=r"filter\.range is required"):
+        sh.batch_update({"requests": [{"setBasicFilter": {"filter": {}}}]})
+    with pytest.raises(SheetsBadRequest, match="No grid with id: 7"):
+        sh.batch_update({"requests": [{"setBasicFilter": {"filter": {"range": {"sheetId": 7}}}}]})
+    sh.batch_update({"requests": [{"setBasicFilter": {"filter": {"range": {"sheetId": 0}}}}]})
+    assert emulator_env.basic_filter(sheet_id, "Contacts") == {"range": {}}  # unbounded
+    sh.batch_update({"requests": [{"clearBasicFilter": {"sheetId": 0}}]})
+    assert emulator_env.basic_filter(sheet_id, "Contacts") is None
+
+
+def test_emulator_update_table_keeps_names_unique(emulator_env: SheetsEmulator) -> None:
+    sheet_id = make_sheet(emulator_env, 2)
+    emulator_env.add_table(sheet_id, "Contacts", "A1:C3", "People")
+    (table,) = emulator_env.tables(sheet_id, "Contacts")
+    sh = open_client(auth="anonymous", endpoint=emulator_env.url, retries=0).open_by_key(sheet_id)
+    twice = [*table["columnProperties"], {"columnIndex": 2, "columnName": "name"}]
+    same_name = {"tableId": table["tableId"], "columnProperties": twice}
+    with pytest.raises(SheetsBadRequest, match="must be unique"):
+        sh.batch_update(
+            {"requests": [{"updateTable": {"table": same_name, "fields": "columnProperties"}}]}
+        )
+    with pytest.raises(SheetsBadRequest, match="At least one field"):
+        sh.batch_update({"requests": [{"updateTable": {"table": same_name}}]})
+    assert emulator_env.tables(sheet_id, "Contacts") == [table]  # nothing changed
