@@ -287,9 +287,16 @@ def test_libreoffice_opens_every_synced_table_without_repair(tmp_path: Path) -> 
             assert names[-3:] == MANAGED, (maker, totals)
 
 
-@pytest.mark.parametrize("maker", sorted(BUILDERS))
+SORTABLE: dict[str, Callable[[Path], Path]] = {
+    **BUILDERS,
+    "xlsxwriter-autofilter": xlsxwriter_autofilter,
+    "openpyxl-autofilter": openpyxl_autofilter,
+}
+
+
+@pytest.mark.parametrize("maker", sorted(SORTABLE))
 def test_sorting_the_table_keeps_every_status_beside_its_person(tmp_path: Path, maker: str) -> None:
-    path = BUILDERS[maker](tmp_path / "t.xlsx")
+    path = SORTABLE[maker](tmp_path / "t.xlsx")
     before = run_sync(path)
     by_person = _rules_by_person(before)
     for seed in range(3):
@@ -300,13 +307,19 @@ def test_sorting_the_table_keeps_every_status_beside_its_person(tmp_path: Path, 
         assert plan.changes == ()  # every status already stands beside its own person
         assert plan.tables == ()
         assert _rules_by_person_checked(checked) == by_person
+    # the control: a sort that left the managed cells behind (the old behaviour) is caught
+    behind = _sorted_copy(path, tmp_path / "behind.xlsx", random.Random(0), managed=False)
+    checked = pipeline.check(XlsxBackend(behind), Settings(), TODAY)
+    status_of = statuses(checked.tracker.df.index, checked.report.findings)
+    assert make_plan(checked.tab, checked.tracker, status_of).changes != ()
 
 
-def _sorted_copy(path: Path, dest: Path, rng: random.Random) -> Path:
-    """What Excel's sort does to the table: whole data rows, managed cells included, moved."""
+def _sorted_copy(path: Path, dest: Path, rng: random.Random, *, managed: bool = True) -> Path:
+    """What Excel's sort does to the table: whole data rows, managed cells included, moved
+    (``managed=False``: what it did while they stood outside the table)."""
     wb = openpyxl.load_workbook(path)
     ws = wb["Contacts"]
-    width = WIDTH + len(MANAGED)
+    width = WIDTH + (len(MANAGED) if managed else 0)
     rows = [[ws.cell(r, c).value for c in range(1, width + 1)] for r in range(2, LAST + 1)]
     formats = [
         [ws.cell(r, c).number_format for c in range(1, width + 1)] for r in range(2, LAST + 1)
