@@ -183,6 +183,14 @@ def same_value(current: CellValue, wanted: CellValue) -> bool:
     return current == wanted
 
 
+def _same_header(current: CellValue, wanted: str) -> bool:
+    """A managed header the user retyped in another case or spacing is theirs to keep (in an
+    Excel table it is also the column's name, which a rewrite would break)."""
+    if isinstance(current, str):
+        return clean_text(current).casefold() == wanted.casefold()
+    return same_value(current, wanted)
+
+
 def _key(keys: pd.Series, row: int) -> str:
     key = keys.get(row) if row in keys.index else None
     return "" if key is None or pd.isna(key) else str(key)
@@ -196,7 +204,7 @@ def make_plan(tab: Tab, tracker: Tracker, status_of: Mapping[int, RowStatus]) ->
     for column in MANAGED_COLUMNS:
         col = columns[column.header]
         header = tab.cell(layout.header_row, col)
-        if not same_value(header, column.header):
+        if not _same_header(header, column.header):
             changes.append(CellChange(layout.header_row, col, header, column.header, "header"))
         changes += _column_changes(tab, tracker, status_of, column, col)
     changes.sort(key=lambda c: (c.row, c.col))

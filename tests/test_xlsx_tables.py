@@ -455,6 +455,32 @@ def test_a_table_filled_by_a_query_is_not_resized(tmp_path: Path) -> None:
     }
 
 
+def test_a_managed_header_renamed_in_case_inside_the_table_is_kept(tmp_path: Path) -> None:
+    """Excel renames the table column with its header cell; sheetsync neither refuses the
+    sync nor rewrites the header (it would break the table's column name)."""
+    path = openpyxl_table(tmp_path / "t.xlsx")
+    run_sync(path)
+    shouted = MANAGED[0].upper()
+    renamed = _replace_part(
+        path.read_bytes(),
+        "xl/tables/table1.xml",
+        lambda x: x.replace(MANAGED[0].encode(), shouted.encode()),
+    )
+    path.write_bytes(
+        _replace_part(
+            renamed,
+            "xl/worksheets/sheet1.xml",
+            lambda x: x.replace(f">{MANAGED[0]}</t>".encode(), f">{shouted}</t>".encode()),
+        )
+    )
+    assert managed_cells(path)[1][0] == shouted
+    result = run_sync(path)
+    assert not result.plan.new_columns and result.plan.tables == ()
+    assert result.written is False  # nothing to rewrite: the header is the user's now
+    assert managed_cells(path)[1][0] == shouted
+    assert inconsistencies(path) == []
+
+
 # ---------------------------------------------------------------- sheet autofilters
 
 
