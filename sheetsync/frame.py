@@ -123,7 +123,7 @@ class Tracker:
     df: pd.DataFrame
     layout: Layout
     problems: tuple[CellProblem, ...] = ()
-    skipped: dict[int, str] = field(default_factory=dict)  # row → section/example/blank
+    skipped: dict[int, str] = field(default_factory=dict)  # row → section/example/blank/totals
     source: str = ""
 
     def has(self, field_id: str) -> bool:
@@ -187,6 +187,10 @@ def _classify(tab: Tab, raw: pd.DataFrame, filled: pd.DataFrame) -> dict[int, st
             skipped[int(row)] = "section"
     for row in count.index[(count == 1) & ~has_identity]:
         skipped.setdefault(int(row), "blank")  # one stray value and nobody to attach it to
+    for table in tab.tables:  # an Excel table's totals row sums the contacts, it is not one
+        for row in table.totals:
+            if row in count.index:
+                skipped[row] = "totals"
     return skipped
 
 

@@ -35,6 +35,32 @@ class MergedRange:
     last_col: int
 
 
+@dataclass(frozen=True)
+class TableArea:
+    """An Excel table, or a filter over a block of cells (1-based, inclusive).
+
+    ``kind`` is ``"table"`` (an Excel table: its ``name`` is the table's display name),
+    ``"linked-table"`` (an Excel table filled by a query or an XML map, which sheetsync does
+    not resize), or ``"filter"`` (a sheet's autofilter in .xlsx, a basic filter on Google;
+    ``name`` is "").
+    ``last_row`` includes the totals row, when the table has one.
+    """
+
+    kind: str
+    name: str
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    header_rows: int = 1
+    totals_rows: int = 0
+
+    @property
+    def totals(self) -> range:
+        """The rows of the table's totals row (empty when it has none)."""
+        return range(self.last_row - self.totals_rows + 1, self.last_row + 1)
+
+
 @dataclass
 class Tab:
     """One worksheet: its name and its rows (``rows[0]`` is sheet row 1)."""
@@ -46,6 +72,11 @@ class Tab:
     # Formula cells saved without a result (a program that does not calculate wrote the
     # file): readers that do not recalculate, sheetsync included, see them as empty.
     formulas_without_values: int = 0
+    # Excel tables and filters on this tab: managed columns join the one over the contacts.
+    tables: list[TableArea] = field(default_factory=list)
+    # Cells the user's data validations and conditional formats apply to: managed columns
+    # are placed where none of them reaches.
+    rule_ranges: list[MergedRange] = field(default_factory=list)
 
     @property
     def height(self) -> int:

@@ -109,6 +109,23 @@ def _is_tick(kind: str, value: CellValue) -> bool:
 
 
 @dataclass(frozen=True)
+class TableGrowth:
+    """An Excel table or a filter over the contacts that grows to take in managed columns.
+
+    ``kind`` and ``name`` say which (see :class:`~sheetsync.grid.TableArea`); the area keeps
+    its rows and grows from ``old_last_col`` to ``new_last_col``; ``names`` are the column
+    names added, left to right (the managed headers, exactly as written in the header row).
+    """
+
+    kind: str
+    name: str
+    header_row: int
+    old_last_col: int
+    new_last_col: int
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Plan:
     """Every managed cell that differs from what the sheet holds now, for one tab."""
 
@@ -121,11 +138,12 @@ class Plan:
     row_keys: dict[int, str] = field(default_factory=dict)  # contact row → key, as read
     headers: dict[int, str] = field(default_factory=dict)  # user header texts, as read
     prep: PrepPlan | None = None  # the prep tab, when it must be (re)written
+    tables: tuple[TableGrowth, ...] = ()  # tables/filters that grow over the managed columns
 
     @property
     def is_empty(self) -> bool:
         """True when nothing needs writing."""
-        return not self.changes and self.prep is None
+        return not self.changes and self.prep is None and not self.tables
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import pandas as pd
 from sheetsync.dates import from_serial
 from sheetsync.errors import WriteRefused
 from sheetsync.frame import Tracker
-from sheetsync.grid import CellValue, Grid, Tab, clean_text, is_blank
+from sheetsync.grid import CellValue, Grid, Tab, TableArea, clean_text, col_letter, is_blank
 from sheetsync.layout import Layout
-from sheetsync.models import CellChange, Plan, PrepPlan
+from sheetsync.models import CellChange, Plan, PrepPlan, TableGrowth
 from sheetsync.prep import PrepTab
 from sheetsync.status import MANAGED_COLUMNS, ManagedColumn, RowStatus
 
@@ -25,13 +25,22 @@ KEY_FIELDS = ("name", "first_name", "last_name", "email", "organization")
 
 
 def managed_positions(tab: Tab, layout: Layout) -> tuple[dict[str, int], list[str]]:
-    """Column of each managed column: where it stands now, else after the user's last column."""
+    """Column of each managed column: where it stands now, else after the user's last column.
+
+    New columns go to the first block of columns right of the user's data (and of any Excel
+    table over the header row) that none of the user's data validations or conditional
+    formats reaches; when no such block exists they go right after the data, and
+    :func:`placement_notes` says so.
+    """
     found = {clean_text(h).casefold(): c for h, c in layout.managed.items()}
     columns: dict[str, int] = {}
     added: list[str] = []
     taken = frozenset(found.values())
     merged = max((m.last_col for m in tab.merged if m.last_row >= layout.header_row), default=0)
     next_col = max(tab.last_used_col(skip=taken), max(taken, default=0), merged) + 1
+    next_col = max(next_col, _table_edge(tab, layout, taken) + 1)
+    missing = [c for c in MANAGED_COLUMNS if c.header.casefold() not in found]
+    next_col = _free_block(tab, layout, next_col, len(missing)) or next_col
     for column in MANAGED_COLUMNS:
         col = found.get(column.header.casefold())
         if col is None:
@@ -47,6 +56,122 @@ def managed_positions(tab: Tab, layout: Layout) -> tuple[dict[str, int], list[st
     return columns, added
 
 
+def _table_edge(tab: Tab, layout: Layout, taken: frozenset[int]) -> int:
+    """The rightmost column of an Excel table over the header row (managed columns aside)."""
+    edges = [
+        t.last_col
+        for t in _tables_over_header(tab, layout)
+        if t.kind != "filter" and not any(t.first_col <= c <= t.last_col for c in taken)
+    ]
+    return max(edges, default=0)
+
+
+def _tables_over_header(tab: Tab, layout: Layout) -> list[TableArea]:
+    """Tables and filters over the contacts: across the header row and a column of theirs."""
+    fields = layout.columns.values()
+    return [
+        t
+        for t in tab.tables
+        if t.first_row <= layout.header_row <= t.last_row
+        and any(t.first_col <= c <= t.last_col for c in fields)
+    ]
+
+
+def _rules_over(tab: Tab, layout: Layout, col: int) -> list[int]:
+    """Last columns of the user's validation/conditional-format ranges that reach ``col``."""
+    return [
+        r.last_col
+        for r in tab.rule_ranges
+        if r.first_col <= col <= r.last_col and r.last_row >= layout.header_row
+    ]
+
+
+def _free_block(tab: Tab, layout: Layout, start: int, width: int) -> int | None:
+    """The first column from ``start`` where ``width`` columns in a row are free of user
+    rules; None when there is none before the sheet's last column."""
+    col = start
+    while width and col + width - 1 <= MAX_COLUMNS:
+        reach = [last for c in range(col, col + width) for last in _rules_over(tab, layout, c)]
+        if not reach:
+            return col
+        col = max(reach) + 1
+    return None if width else start
+
+
+def placement_notes(tab: Tab, layout: Layout) -> tuple[str, ...]:
+    """What the user should know about where the managed columns stand: a validation or
+    conditional format of theirs that reaches them, a table or filter they do not join."""
+    try:
+        columns, added = managed_positions(tab, layout)
+    except WriteRefused:
+        return ()
+    notes: list[str] = []
+    covered = [c for c in sorted(columns.values()) if _rules_over(tab, layout, c)]
+    if covered:
+        letters = ", ".join(col_letter(c) for c in covered)
+        why = ", and there is no free column to the right" if added else ""
+        notes.append(
+            f"A data validation or conditional format in '{tab.name}' applies to column(s) "
+            f"{letters}, where sheetsync writes its status columns{why}. Narrow that rule's "
+            "range (Data > Data validation, or Format > Conditional formatting) to your own "
+            "columns."
+        )
+    _, skipped = table_growth(tab, layout, columns)
+    return (*notes, *skipped)
+
+
+def table_growth(
+    tab: Tab, layout: Layout, columns: Mapping[str, int]
+) -> tuple[tuple[TableGrowth, ...], tuple[str, ...]]:
+    """Tables and filters over the contacts that must grow to take in the managed columns,
+    and a note for each one they cannot join (the managed columns are not beside it)."""
+    header_of = {c: h for h, c in columns.items()}
+    cols = sorted(header_of)
+    contiguous = cols == list(range(cols[0], cols[-1] + 1)) if cols else False
+    grow: list[TableGrowth] = []
+    notes: list[str] = []
+    for area in _tables_over_header(tab, layout):
+        if area.first_row != layout.header_row or area.header_rows < 1 or not cols:
+            continue
+        if area.last_col >= cols[-1] or area.first_col > cols[0]:
+            continue  # already takes them in, or lies right of them
+        if area.kind == "linked-table":
+            notes.append(_linked(area, tab.name))
+            continue
+        if not contiguous or area.last_col < cols[0] - 1:
+            notes.append(_not_joined(area, tab.name))
+            continue
+        new = range(area.last_col + 1, cols[-1] + 1)
+        grow.append(
+            TableGrowth(
+                area.kind,
+                area.name,
+                layout.header_row,
+                area.last_col,
+                cols[-1],
+                tuple(header_of[c] for c in new),
+            )
+        )
+    return tuple(grow), tuple(notes)
+
+
+def _linked(area: TableArea, tab_name: str) -> str:
+    return (
+        f"Excel table '{area.name}' in '{tab_name}' is filled from a query or an XML map, so "
+        "sheetsync does not widen it: its status columns stay outside it, and sorting it would "
+        "leave each status beside the wrong person until the next sync."
+    )
+
+
+def _not_joined(area: TableArea, tab_name: str) -> str:
+    what = f"the table '{area.name}'" if area.kind == "table" else "the filter"
+    return (
+        f"sheetsync's status columns in '{tab_name}' are not next to {what}, so they stay "
+        "outside it: sorting or filtering it would leave each status beside the wrong person "
+        "until the next sync. Move the status columns next to it (or resize it over them)."
+    )
+
+
 def same_value(current: CellValue, wanted: CellValue) -> bool:
     """True when a managed cell already holds ``wanted`` (a date may read back as a serial)."""
     if is_blank(current) and wanted is None:
@@ -56,6 +181,14 @@ def same_value(current: CellValue, wanted: CellValue) -> bool:
     if isinstance(wanted, dt.date) and isinstance(current, int | float):
         return not isinstance(current, bool) and from_serial(current) == wanted
     return current == wanted
+
+
+def _same_header(current: CellValue, wanted: str) -> bool:
+    """A managed header the user retyped in another case or spacing is theirs to keep (in an
+    Excel table it is also the column's name, which a rewrite would break)."""
+    if isinstance(current, str):
+        return clean_text(current).casefold() == wanted.casefold()
+    return same_value(current, wanted)
 
 
 def _key(keys: pd.Series, row: int) -> str:
@@ -71,11 +204,12 @@ def make_plan(tab: Tab, tracker: Tracker, status_of: Mapping[int, RowStatus]) ->
     for column in MANAGED_COLUMNS:
         col = columns[column.header]
         header = tab.cell(layout.header_row, col)
-        if not same_value(header, column.header):
+        if not _same_header(header, column.header):
             changes.append(CellChange(layout.header_row, col, header, column.header, "header"))
         changes += _column_changes(tab, tracker, status_of, column, col)
     changes.sort(key=lambda c: (c.row, c.col))
     keys = tracker.df["key"].dropna()
+    tables, _ = table_growth(tab, layout, columns)
     return Plan(
         layout.worksheet,
         tuple(changes),
@@ -85,6 +219,7 @@ def make_plan(tab: Tab, tracker: Tracker, status_of: Mapping[int, RowStatus]) ->
         key_columns={f: c for f, c in layout.columns.items() if f in KEY_FIELDS},
         row_keys={int(r): str(k) for r, k in zip(keys.index.tolist(), keys.tolist(), strict=True)},
         headers={c: h for c, h in layout.headers.items() if h not in layout.managed},
+        tables=tables,
     )
 
 

@@ -23,7 +23,7 @@ from sheetsync.grid import CellValue, Grid, Tab, clean_text
 from sheetsync.layout import Layout
 from sheetsync.mapping import doubt_message
 from sheetsync.models import Plan, SyncResult
-from sheetsync.plan import make_plan, plan_prep
+from sheetsync.plan import make_plan, placement_notes, plan_prep
 from sheetsync.prep import PrepSettings
 from sheetsync.status import statuses
 
@@ -105,6 +105,9 @@ def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
         overrides=settings.columns,
     )
     lay = without_columns(lay, settings.ignore_columns)
+    contacts = grid.tab(lay.worksheet)
+    if contacts is not None:
+        lay = replace(lay, warnings=lay.warnings + placement_notes(contacts, lay))
     tracker = frame.build(grid, lay, day_first=settings.day_first)
     ctx = rules.make_context(
         today,

@@ -619,6 +619,8 @@ class Sheet:
     conditional_formats: list[dict[str, Any]] = field(default_factory=list)
     protected_ranges: list[dict[str, Any]] = field(default_factory=list)
     dimension_props: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    basic_filter: dict[str, Any] | None = None  # Sheet.basicFilter: range, sortSpecs, …
+    tables: list[dict[str, Any]] = field(default_factory=list)  # Sheet.tables: Table objects
 
     def properties(self, index: int) -> dict[str, Any]:
         grid: dict[str, Any] = {"rowCount": self.rows, "columnCount": self.cols}
@@ -1019,6 +1021,53 @@ class SheetsEmulator:
         with self._lock:
             return copy.deepcopy(self._sheet(spreadsheet_id, tab).protected_ranges)
 
+    def basic_filter(self, spreadsheet_id: str, tab: str) -> dict[str, Any] | None:
+        """The tab's basic filter (``Sheet.basicFilter``), or None."""
+        with self._lock:
+            return copy.deepcopy(self._sheet(spreadsheet_id, tab).basic_filter)
+
+    def set_basic_filter(self, spreadsheet_id: str, tab: str, a1: str, **extra: Any) -> None:
+        """A person turns on a filter over ``a1`` (``"A1:F20"``); ``extra`` adds
+        ``sortSpecs``/``filterSpecs`` as the API spells them."""
+        first, _, last = a1.partition(":")
+        (r1, c1), (r2, c2) = self._a1_cell(first), self._a1_cell(last or first)
+        with self._lock:
+            sheet = self._sheet(spreadsheet_id, tab)
+            grid = {"startRowIndex": r1, "endRowIndex": r2 + 1}
+            grid |= {"startColumnIndex": c1, "endColumnIndex": c2 + 1}
+            if sheet.sheet_id:
+                grid["sheetId"] = sheet.sheet_id
+            sheet.basic_filter = {"range": grid, **copy.deepcopy(extra)}
+            _touch(self._book(spreadsheet_id))
+
+    def add_table(self, spreadsheet_id: str, tab: str, a1: str, name: str) -> None:
+        """A person turns ``a1`` (header row first) into a table named ``name``: its columns
+        are named by the header cells, typed TEXT."""
+        first, _, last = a1.partition(":")
+        (r1, c1), (r2, c2) = self._a1_cell(first), self._a1_cell(last)
+        with self._lock:
+            sheet = self._sheet(spreadsheet_id, tab)
+            grid = {"startRowIndex": r1, "endRowIndex": r2 + 1}
+            grid |= {"startColumnIndex": c1, "endColumnIndex": c2 + 1}
+            if sheet.sheet_id:
+                grid["sheetId"] = sheet.sheet_id
+            columns = [
+                {
+                    "columnIndex": i,
+                    "columnName": str(_python_value(sheet.cells.get((r1, c)))),
+                    "columnType": "TEXT",
+                }
+                for i, c in enumerate(range(c1, c2 + 1))
+            ]
+            table = {"tableId": str(_new_sheet_id()), "name": name, "range": grid}
+            sheet.tables.append({**table, "columnProperties": columns})
+            _touch(self._book(spreadsheet_id))
+
+    def tables(self, spreadsheet_id: str, tab: str) -> list[dict[str, Any]]:
+        """The tab's tables (``Sheet.tables``)."""
+        with self._lock:
+            return copy.deepcopy(self._sheet(spreadsheet_id, tab).tables)
+
     def developer_metadata(self, spreadsheet_id: str) -> list[dict[str, Any]]:
         """All developer metadata in the spreadsheet."""
         with self._lock:
@@ -1397,6 +1446,10 @@ def _sheet_json(
         out["conditionalFormats"] = copy.deepcopy(sheet.conditional_formats)
     if sheet.protected_ranges:
         out["protectedRanges"] = copy.deepcopy(sheet.protected_ranges)
+    if sheet.basic_filter is not None:
+        out["basicFilter"] = copy.deepcopy(sheet.basic_filter)
+    if sheet.tables:
+        out["tables"] = copy.deepcopy(sheet.tables)
     metadata = [
         m for m in book.developer_metadata if m["location"].get("sheetId") == sheet.sheet_id
     ]
@@ -1986,8 +2039,6 @@ _NO_OP_KINDS = frozenset(
         "updateBorders",
         "mergeCells",
         "unmergeCells",
-        "setBasicFilter",
-        "clearBasicFilter",
         "addBanding",
     }
 )
@@ -2379,6 +2430,50 @@ def _r_delete_protected_range(book: Spreadsheet, body: dict[str, Any]) -> dict[s
     raise _bad_request(f"No protected range with id: {wanted}")
 
 
+def _r_set_basic_filter(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
+    """setBasicFilter: the tab's one basic filter is replaced by ``filter`` (its range says
+    which tab; unset bounds mean unbounded, and are kept unset)."""
+    spec = copy.deepcopy(body.get("filter") or {})
+    grid_range = spec.get("range")
+    if not isinstance(grid_range, dict):
+        raise _bad_request("filter.range is required.")
+    sheet, _ = _grid_box(book, grid_range)
+    spec["range"] = {k: v for k, v in grid_range.items() if k != "sheetId" or v}
+    sheet.basic_filter = spec
+    return {}
+
+
+def _r_clear_basic_filter(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
+    _sheet_for(book, body.get("sheetId")).basic_filter = None
+    return {}
+
+
+def _r_update_table(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
+    """updateTable: the masked fields of ``table`` replace the table's (found by tableId)."""
+    spec = body.get("table") or {}
+    fields = str(body.get("fields") or "")
+    if not fields:
+        raise _bad_request("At least one field must be specified.")
+    found = [
+        (s, t) for s in book.sheets for t in s.tables if t.get("tableId") == spec.get("tableId")
+    ]
+    if not found:
+        raise _bad_request(f"No table with id: {spec.get('tableId')}")
+    sheet, table = found[0]
+    updated = copy.deepcopy(table)
+    apply_mask(updated, spec, fields)
+    _, box = _grid_box(book, {**updated.get("range", {}), "sheetId": sheet.sheet_id})
+    names = [str(c.get("columnName", "")) for c in updated.get("columnProperties", [])]
+    indices = [int(c.get("columnIndex", 0)) for c in updated.get("columnProperties", [])]
+    if len({n.casefold() for n in names}) != len(names):
+        raise _bad_request("Table column names must be unique.")
+    if any(not 0 <= i <= box.c2 - box.c1 for i in indices):
+        raise _bad_request("Table column index is outside the table's range.")
+    table.clear()
+    table.update(updated)
+    return {}
+
+
 def _r_sort_range(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
     sheet, box = _grid_box(book, body.get("range") or {})
     specs = list(body.get("sortSpecs") or [])
@@ -2459,6 +2554,9 @@ _REQUESTS: dict[str, Callable[[Spreadsheet, dict[str, Any]], dict[str, Any]]] = 
     "addProtectedRange": _r_add_protected_range,
     "deleteProtectedRange": _r_delete_protected_range,
     "sortRange": _r_sort_range,
+    "setBasicFilter": _r_set_basic_filter,
+    "clearBasicFilter": _r_clear_basic_filter,
+    "updateTable": _r_update_table,
     "deleteDeveloperMetadata": _r_delete_metadata,
     "updateDeveloperMetadata": _r_update_metadata,
 }

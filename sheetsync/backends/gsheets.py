@@ -16,6 +16,7 @@ changes whose person cannot be found unambiguously are dropped (the next run cat
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,9 +29,18 @@ from sheetsync import frame
 from sheetsync.backends import Applied, gsheets_prep
 from sheetsync.dates import to_serial
 from sheetsync.errors import SourceChangedError
-from sheetsync.grid import CellError, CellValue, Grid, MergedRange, Tab, col_letter, is_blank
+from sheetsync.grid import (
+    CellError,
+    CellValue,
+    Grid,
+    MergedRange,
+    Tab,
+    TableArea,
+    col_letter,
+    is_blank,
+)
 from sheetsync.layout import Layout
-from sheetsync.models import CellChange, Plan
+from sheetsync.models import CellChange, Plan, TableGrowth
 from sheetsync.plan import same_value
 from sheetsync.status import DUE, MANAGED_COLUMNS, STATUS
 
@@ -46,7 +56,7 @@ READ_PARAMS = {
 }
 META_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties),"
-    "merges,protectedRanges(description))"
+    "merges,protectedRanges(description),basicFilter,tables)"
 )
 URGENCY_COLOURS = {  # status prefix → background (same palette as the .xlsx fills)
     "Overdue": (1.0, 0.78, 0.81),
@@ -132,7 +142,9 @@ class GSheetsBackend:
             rows.append([None] * (col0 - 1) + [_cell(v) for v in values])
         sheet = self._sheets[title]
         merged = [_merge(m) for m in sheet.get("merges", [])]
-        return Tab(title, rows, merged, hidden=bool(sheet["properties"].get("hidden")))
+        tab = Tab(title, rows, merged, hidden=bool(sheet["properties"].get("hidden")))
+        tab.tables = _table_areas(sheet)
+        return tab
 
     # ------------------------------------------------------------------ write
 
@@ -142,6 +154,7 @@ class GSheetsBackend:
             return Applied(written=False)
         sheet = self._sheets[plan.worksheet]
         structural = self._structure(plan, sheet) if plan.changes else []
+        structural += _growth(plan, sheet)
         if plan.prep is not None:
             structural += gsheets_prep.structure(
                 plan.prep, self._sheets.get(plan.prep.tab), set(_sheet_ids(self._sheets))
@@ -440,6 +453,73 @@ def _decorate(sheet_id: int, plan: Plan, row_count: int) -> list[dict[str, Any]]
         }
     )
     return requests
+
+
+# ---------------------------------------------------------------------- tables, basic filter
+
+# Columns a Google sheet can have at most: a filter without an end column reaches them all.
+MAX_SHEET_COLUMNS = 18_278
+
+
+def _table_areas(sheet: Mapping[str, Any]) -> list[TableArea]:
+    """The tab's tables and basic filter as areas (unset bounds reach the grid's edge)."""
+    rows = int(sheet["properties"].get("gridProperties", {}).get("rowCount", 1000))
+    areas = [
+        _area("table", str(t.get("name", "")), t.get("range", {}), rows)
+        for t in sheet.get("tables", [])
+    ]
+    spec = sheet.get("basicFilter")
+    if spec:
+        areas.append(_area("filter", "", spec.get("range", {}), rows))
+    return areas
+
+
+def _area(kind: str, name: str, grid: Mapping[str, Any], rows: int) -> TableArea:
+    return TableArea(
+        kind,
+        name,
+        int(grid.get("startRowIndex", 0)) + 1,
+        int(grid.get("startColumnIndex", 0)) + 1,
+        int(grid.get("endRowIndex", rows)),
+        int(grid.get("endColumnIndex", MAX_SHEET_COLUMNS)),
+    )
+
+
+def _growth(plan: Plan, sheet: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The requests that widen the tab's tables and basic filter over the managed columns."""
+    requests: list[dict[str, Any]] = []
+    for g in plan.tables:
+        if g.kind == "filter" and sheet.get("basicFilter"):
+            requests.append(_wider_filter(sheet, g))
+        tables = [t for t in sheet.get("tables", []) if t.get("name") == g.name]
+        if g.kind == "table" and tables:
+            requests.append(_wider_table(tables[0], g))
+    return requests
+
+
+def _wider_filter(sheet: Mapping[str, Any], g: TableGrowth) -> dict[str, Any]:
+    """``setBasicFilter`` over the wider range; its sort and filter criteria are kept as they
+    are (the request replaces the whole filter)."""
+    wider = copy.deepcopy(dict(sheet["basicFilter"]))
+    wider["range"] = {
+        **wider.get("range", {}),
+        "sheetId": int(sheet["properties"]["sheetId"]),
+        "endColumnIndex": g.new_last_col,
+    }
+    return {"setBasicFilter": {"filter": wider}}
+
+
+def _wider_table(table: Mapping[str, Any], g: TableGrowth) -> dict[str, Any]:
+    """``updateTable``: the wider range and one named column per managed header (the due
+    column typed DATE, the others TEXT); the table's own columns are sent back unchanged."""
+    grid = {**table.get("range", {}), "endColumnIndex": g.new_last_col}
+    columns = list(copy.deepcopy(table.get("columnProperties", [])))
+    first = g.old_last_col - int(grid.get("startColumnIndex", 0))
+    for i, name in enumerate(g.names):
+        kind = "DATE" if name == DUE.header else "TEXT"
+        columns.append({"columnIndex": first + i, "columnName": name, "columnType": kind})
+    wider = {"tableId": table.get("tableId"), "range": grid, "columnProperties": columns}
+    return {"updateTable": {"table": wider, "fields": "range,columnProperties"}}
 
 
 # ---------------------------------------------------------------------- values

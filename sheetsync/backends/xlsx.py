@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sheetsync import files
-from sheetsync.backends import Applied, xlsx_prep
+from sheetsync.backends import Applied, xlsx_prep, xlsx_tables
 from sheetsync.backends.xlsx_package import (
     CellStyle,
     CellWrite,
@@ -193,9 +193,13 @@ class XlsxBackend:
         writer = PackageWriter(data)
         if plan.changes:
             self._patch(writer, plan)
+        if plan.tables:
+            writer.grow_tables(plan.worksheet, plan.tables)
         if plan.prep is not None:
             self._put_prep(writer, plan.prep)
         patched = writer.to_bytes()
+        if patched is data:  # e.g. a table found changed at write time: nothing to write
+            return Applied(written=False)
         self._verify(data, patched, plan)
         self._check_locks(target)
         self._check_unchanged()
@@ -272,10 +276,16 @@ class XlsxBackend:
                 "xl/_rels/workbook.xml.rels",
                 "[Content_Types].xml",
             }
+        grown = None  # how a grown table changed beyond its growth, if it did
+        if plan.tables:
+            allowed |= xlsx_tables.grown_parts(before, plan.worksheet, plan.tables)
+            grown = xlsx_tables.unexpected_change(
+                before, after, plan.worksheet, plan.tables, book=plan.prep is None
+            )
         extra = changed_parts(before, after) - allowed
-        if extra:
+        if extra or grown:
             raise WriteRefused(
-                f"Internal check failed: the patch would change {sorted(extra)}. "
+                f"Internal check failed: the patch would change {grown or sorted(extra)}. "
                 "Nothing was written; please report this."
             )
         old = self._tabs_read[plan.worksheet]  # as read: the parse is the same function's
@@ -357,13 +367,16 @@ def _read_tab(book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLi
         sheet = book.get_sheet_by_name(name)
         rows = [[None if v == "" else v for v in r] for r in sheet.to_python(skip_empty_area=False)]
         ranges = sheet.merged_cell_ranges or []
+    tables, rule_ranges = xlsx_tables.sheet_areas(data, name)
     for (r, c), code in facts.errors.items():
         while len(rows) < r:
             rows.append([])
         rows[r - 1].extend([None] * (c - len(rows[r - 1])))
         rows[r - 1][c - 1] = CellError(code)
     merged = [MergedRange(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
-    return Tab(name, rows, merged, hidden, facts.formulas_without_values)
+    tab = Tab(name, rows, merged, hidden, facts.formulas_without_values)
+    tab.tables, tab.rule_ranges = tables, rule_ranges
+    return tab
 
 
 def _read_bands(

@@ -30,12 +30,15 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote
 
 from lxml import etree
 
 from sheetsync.errors import SourceError, WriteRefused
+
+if TYPE_CHECKING:
+    from sheetsync.models import TableGrowth
 
 __all__ = [
     "CellStyle",
@@ -647,6 +650,12 @@ class PackageWriter:
     def put_sheet(self, sheet_name: str, sheet_xml: bytes) -> None:
         """Add or replace a worksheet part (see :func:`put_sheet`)."""
         _put_sheet(self._pkg, sheet_name, sheet_xml)
+
+    def grow_tables(self, sheet_name: str, growth: Sequence[TableGrowth]) -> None:
+        """Widen tables/filters over new managed columns (see :mod:`.xlsx_tables`)."""
+        from sheetsync.backends import xlsx_tables  # it builds on this module's helpers
+
+        xlsx_tables.grow(self._pkg, sheet_name, growth)
 
     def to_bytes(self) -> bytes:
         """The edited package; the original bytes themselves when nothing changed."""
