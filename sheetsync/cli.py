@@ -29,6 +29,7 @@ from sheetsync import sync as pipeline
 from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.errors import SheetsyncError
+from sheetsync.mail import config as mail_config
 from sheetsync.models import Finding, Severity, SyncResult
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR = 1, 2, 3
@@ -75,10 +76,11 @@ class Target:
     ignore: tuple[str, ...]
     day_first: bool | None
     config_path: str | None
+    mail: str | None = None
 
     def settings(self) -> Settings:
         """The config file's settings with these options laid over them."""
-        return _settings(
+        settings = _settings(
             self.config_path,
             worksheet=self.worksheet,
             header_row=self.header_row,
@@ -86,6 +88,7 @@ class Target:
             ignore=self.ignore,
             day_first=self.day_first,
         )
+        return mail_config.with_source(settings, self.mail)
 
     def resolve(self) -> tuple[Settings, str, dt.date]:
         """Settings, the source to open and the day to judge by."""
@@ -94,6 +97,14 @@ class Target:
 
 
 TARGET_FIELDS = tuple(Target.__dataclass_fields__)
+
+
+mail_option = click.option(
+    "--mail",
+    metavar="SOURCE",
+    help="Read replies from this mailbox (headers only): imaps://USER@HOST, mbox:PATH or "
+    "maildir:PATH (default: [mail] source).",
+)
 
 
 def judged_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -131,6 +142,7 @@ def judged_options(func: Callable[..., None]) -> Callable[..., None]:
             type=click.Path(dir_okay=False),
             help="sheetsync.toml to use (default: $SHEETSYNC_CONFIG, ./sheetsync.toml).",
         ),
+        mail_option,
     ]
     for option in reversed(options):
         command = option(command)
@@ -241,7 +253,7 @@ def check_json(checked: pipeline.Checked) -> dict[str, Any]:
         "unmapped": list(lay.unmapped),
         "findings": [f.to_json() for f in checked.report.findings],
         "skipped_rules": {r: missing for r, missing in checked.report.skipped.items()},
-        "warnings": list(lay.warnings),
+        "warnings": [*lay.warnings, *checked.notes],
     }
 
 
@@ -294,6 +306,8 @@ def _render_notes(checked: pipeline.Checked, console: Console) -> None:
     lay = checked.layout
     for warning in lay.warnings:
         console.print(f"[yellow]Note:[/] {escape(warning)}")
+    for note in checked.notes:
+        console.print(f"[yellow]Note:[/] {escape(note)}")
     for rule_id, missing in checked.report.skipped.items():
         console.print(f"[dim]Skipped {rule_id}: the sheet has no {' / '.join(missing)} column.[/]")
     if lay.unmapped:

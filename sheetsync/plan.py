@@ -24,7 +24,9 @@ MAX_COLUMNS = 16_384  # XFD, the last column of an .xlsx sheet
 KEY_FIELDS = ("name", "first_name", "last_name", "email", "organization")
 
 
-def managed_positions(tab: Tab, layout: Layout) -> tuple[dict[str, int], list[str]]:
+def managed_positions(
+    tab: Tab, layout: Layout, managed: Sequence[ManagedColumn] = MANAGED_COLUMNS
+) -> tuple[dict[str, int], list[str]]:
     """Column of each managed column: where it stands now, else after the user's last column."""
     found = {clean_text(h).casefold(): c for h, c in layout.managed.items()}
     columns: dict[str, int] = {}
@@ -32,7 +34,7 @@ def managed_positions(tab: Tab, layout: Layout) -> tuple[dict[str, int], list[st
     taken = frozenset(found.values())
     merged = max((m.last_col for m in tab.merged if m.last_row >= layout.header_row), default=0)
     next_col = max(tab.last_used_col(skip=taken), max(taken, default=0), merged) + 1
-    for column in MANAGED_COLUMNS:
+    for column in managed:
         col = found.get(column.header.casefold())
         if col is None:
             col, next_col = next_col, next_col + 1
@@ -63,12 +65,17 @@ def _key(keys: pd.Series, row: int) -> str:
     return "" if key is None or pd.isna(key) else str(key)
 
 
-def make_plan(tab: Tab, tracker: Tracker, status_of: Mapping[int, RowStatus]) -> Plan:
+def make_plan(
+    tab: Tab,
+    tracker: Tracker,
+    status_of: Mapping[int, RowStatus],
+    managed: Sequence[ManagedColumn] = MANAGED_COLUMNS,
+) -> Plan:
     """Every managed cell (header included) whose value must change."""
     layout = tracker.layout
-    columns, added = managed_positions(tab, layout)
+    columns, added = managed_positions(tab, layout, managed)
     changes: list[CellChange] = []
-    for column in MANAGED_COLUMNS:
+    for column in managed:
         col = columns[column.header]
         header = tab.cell(layout.header_row, col)
         if not same_value(header, column.header):
