@@ -67,12 +67,21 @@ def record_reply(t: Tracker, ctx: Context) -> Hits:
             mail=(("out", "2026-03-02"),),
         ),
         Example("no mail to them", {"email": "bo@corp.com", "outreach_date": None}),
+        Example(
+            "your first e-mail came after the interview: not the outreach",
+            {"email": "bo@corp.com", "outreach_date": None, "interview_date": "2026-03-11"},
+            mail=(("out", "2026-03-12"),),
+        ),
     ],
 )
 def record_outreach(t: Tracker, ctx: Context) -> Hits:
-    """You wrote to them (the mailbox says when) and the outreach date is empty: add it."""
+    """You wrote to them (the mailbox says when) and the outreach date is empty: add it.
+
+    A first e-mail after the interview is not the outreach (that happened some other way).
+    """
     first = dates(t, "mail_first_out")
     mask = first.notna() & dates(t, "outreach_date").isna()
+    mask &= ~(first > dates(t, "interview_date"))
     message = phrase(
         "You wrote to {} on {}: add it to {}",
         flagged(t, mask),
