@@ -229,3 +229,18 @@ def test_attach_never_changes_what_the_user_typed(
     assert mailed.df.drop(columns=[*MAIL_COLUMNS, "mail_words"]).equals(tracker.df)
     for name in MAIL_COLUMNS:
         assert not (mailed.df[name] > str(today)).any()
+
+
+@pytest.mark.parametrize("command", [("sync",), ("run", "--once", "-q")])
+def test_mail_option_on_sync_and_run(
+    cli: Callable[..., Result], tracker: Path, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    box = write_maildir(tmp_path / "Maildir", SCENARIO)
+    (tmp_path / "sheetsync.toml").write_text(f"[mail]\nme = {json.dumps(list(ME))}\n")
+    result = cli(*command, str(tracker), "--today", TODAY, "--mail", f"maildir:{box}")
+    assert result.code == 0, result.err
+    sheet = openpyxl.load_workbook(tracker).active
+    assert sheet is not None
+    headers = [c.value for c in sheet[1]]
+    col = headers.index("sheetsync · mail") + 1
+    assert sheet.cell(2, col).value == "you wrote Tue 3 Mar · they replied Thu 5 Mar"

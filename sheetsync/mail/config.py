@@ -101,11 +101,12 @@ def parse_config(table: Mapping[str, Any], path: Path) -> MailConfig:
     batch = table.get("batch", 20)
     if batch < 1:
         raise ConfigError(f"{path}: 'mail.batch' must be 1 or more, not {batch}.")
+    mail_source = (
+        parse_source(source, where=f"{path}: 'mail.source'", base=path.parent) if source else None
+    )
     return MailConfig(
-        source=parse_source(source, where=f"{path}: 'mail.source'", base=path.parent)
-        if source
-        else None,
-        me=tuple(m.strip().lower() for m in me_list),
+        source=mail_source,
+        me=tuple(m.strip().lower() for m in me_list) or _login_address(mail_source),
         password_env=table.get("password_env"),
         keyring_service=table.get("keyring_service", "sheetsync-mail"),
         oauth2_command=table.get("oauth2_command"),
@@ -178,6 +179,13 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def _login_address(source: MailSource | None) -> tuple[str, ...]:
+    """Without mail.me, the IMAP login when it is an address (most providers' case)."""
+    if source is not None and source.kind == "imap" and "@" in source.user:
+        return (source.user.lower(),)
+    return ()
+
+
 def _relative(value: str | None, path: Path) -> str | None:
     if value is None:
         return None
@@ -200,5 +208,6 @@ def with_source(settings: Settings, source: str | None) -> Settings:
     if not source:
         return settings
     current: MailConfig = settings.section("mail")
-    mail = replace(current, source=parse_source(source))
+    parsed = parse_source(source)
+    mail = replace(current, source=parsed, me=current.me or _login_address(parsed))
     return settings.with_overrides(sections={**settings.sections, "mail": mail})
