@@ -386,6 +386,8 @@ def render_sync(result: SyncResult, console: Console) -> None:
         f"[bold]{escape(result.source)}[/] › {escape(result.worksheet)}: {result.rows_read} "
         f"contacts read; findings: {by_rule}"
     )
+    for note in getattr(result.checked, "notes", ()):
+        console.print(f"[yellow]Note:[/] {escape(note)}")
     if plan.new_columns:
         verb = "would add" if result.dry_run else "added"
         console.print(f"Columns {verb}: {', '.join(plan.new_columns)}")
@@ -477,12 +479,15 @@ def init(path: str, force: bool) -> None:
 @click.argument("source", required=False)
 @click.option("--today", callback=parse_date, metavar="YYYY-MM-DD", help="Judge as of this day.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="sheetsync.toml.")
-def doctor(source: str | None, today: dt.date | None, config_path: str | None) -> None:
-    """Check credentials, access, the tab and header found, and the column map."""
+@mail_option
+def doctor(
+    source: str | None, today: dt.date | None, config_path: str | None, mail: str | None
+) -> None:
+    """Check credentials, access, the tab and header found, the column map and the mailbox."""
     from sheetsync.doctor import diagnose
 
     def action() -> int:
-        settings = _settings(config_path)
+        settings = mail_config.with_source(_settings(config_path), mail)
         checks = diagnose(_source(source, settings), settings, _today(today, settings))
         console = _console()
         for c in checks:

@@ -202,3 +202,36 @@ def test_xoauth2_token_comes_from_the_command(server: Dovecot, tmp_path: Path) -
     with pytest.raises(MailUnavailable) as info:
         scan(config, CONTACTS)
     assert "refused the login" in str(info.value)
+
+
+def test_doctor_says_what_the_mailbox_shows(
+    cli: Callable[..., Result], server: Dovecot, tracker: Path, tmp_path: Path
+) -> None:
+    write_config(tmp_path, server)
+    result = cli("doctor", str(tracker), "--today", TODAY)
+    assert result.code == 0, result.out
+    [line] = [ln for ln in result.out.splitlines() if "Mail:" in ln]
+    assert (
+        f"Mail: signed in to 127.0.0.1 as me@uni.edu; Sent folder 'Sent' found; 12 messages "
+        "in INBOX, Sent searched in " in line
+    )
+    assert line.endswith("(11 from or to the first 7 contacts)")
+    assert not (tmp_path / "state").exists()  # doctor changed nothing
+
+
+def test_doctor_warns_on_a_wrong_password_and_sync_still_runs(
+    cli: Callable[..., Result],
+    server: Dovecot,
+    tracker: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ENV, "wrong")
+    write_config(tmp_path, server)
+    result = cli("doctor", str(tracker), "--today", TODAY)
+    assert result.code == 0, result.out
+    assert "! Mail: the mail server 127.0.0.1" in result.out
+    assert "Sync still runs, without mail evidence." in result.out
+    sync = cli("sync", str(tracker), "--today", TODAY)
+    assert sync.code == 0
+    assert "mail evidence not used this run: the mail server 127.0.0.1" in sync.err + sync.out
