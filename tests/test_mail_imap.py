@@ -212,7 +212,7 @@ def test_doctor_says_what_the_mailbox_shows(
     assert result.code == 0, result.out
     [line] = [ln for ln in result.out.splitlines() if "Mail:" in ln]
     assert (
-        f"Mail: signed in to 127.0.0.1 as me@uni.edu; Sent folder 'Sent' found; 12 messages "
+        "Mail: signed in to 127.0.0.1 as me@uni.edu; Sent folder 'Sent' found; 12 messages "
         "in INBOX, Sent searched in " in line
     )
     assert line.endswith("(11 from or to the first 7 contacts)")
