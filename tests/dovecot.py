@@ -166,6 +166,9 @@ namespace inbox {{
   mailbox Sent {{
     special_use = \\Sent
   }}
+  mailbox "All Mail" {{
+    special_use = \\All
+  }}
 }}
 service imap-login {{
   inet_listener imap {{
@@ -191,7 +194,10 @@ service pop3-login {{
 
 
 def make_server(mails: Sequence[Mail]) -> Dovecot:
-    """Write a throwaway Dovecot config and mail store holding ``mails`` (not started yet)."""
+    """Write a throwaway Dovecot config and mail store holding ``mails`` (not started yet).
+
+    A folder named "All Mail" in ``mails`` is marked \\All, as Gmail marks its All Mail.
+    """
     if DOVECOT is None or OPENSSL is None:
         pytest.skip(
             "Dovecot or openssl is not installed (apt-get install dovecot-imapd openssl): "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,21 @@ def test_doctor_warns_on_a_wrong_password_and_sync_still_runs(
     sync = cli("sync", str(tracker), "--today", TODAY)
     assert sync.code == 0
     assert "mail evidence not used this run: the mail server 127.0.0.1" in sync.err + sync.out
+
+
+def test_gmail_style_all_mail_is_searched_alone(
+    dovecot_factory: list[Dovecot], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gmail keeps every message, sent or received, in All Mail (marked \\All): one folder
+    to search, and Sent is not searched a second time."""
+    everything = [replace(m, folder="All Mail") for m in SCENARIO]
+    server = make_server([*everything, sent("ann@lab.org", "2026-03-03")])
+    dovecot_factory.append(server)
+    server.start()
+    monkeypatch.setenv(ENV, PASSWORD)
+    evidence, stats = scan(mail_config(server, tmp_path / "state"), CONTACTS)
+    assert stats.folders == ["All Mail"]
+    assert stats.sent_folder == "Sent"
+    days = sorted((e.day.isoformat(), e.direction) for e in evidence.events["ann@lab.org"])
+    # one "out" on the 3rd: the copy in Sent (another message) was not searched
+    assert days == [("2026-03-03", "out"), ("2026-03-05", "in"), ("2026-03-20", "in")]
