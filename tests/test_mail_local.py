@@ -244,3 +244,34 @@ def test_mail_option_on_sync_and_run(
     headers = [c.value for c in sheet[1]]
     col = headers.index("sheetsync · mail") + 1
     assert sheet.cell(2, col).value == "you wrote Tue 3 Mar · they replied Thu 5 Mar"
+
+
+def test_the_example_tracker_before_and_after_its_mailbox(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """What the README shows: the example tracker with examples/make_mailbox.py's mailbox."""
+    import importlib.util
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    spec = importlib.util.spec_from_file_location("make_mailbox", examples / "make_mailbox.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    box = module.build(tmp_path / "mailbox.mbox")
+    (tmp_path / "sheetsync.toml").write_text(
+        f"[mail]\nme = {json.dumps([module.ME, module.ME_PERSONAL])}\n", encoding="utf-8"
+    )
+    tracker = str(examples / "tracker.xlsx")
+    before = set(findings(cli("check", tracker, "--today", TODAY, "--format", "json")))
+    after = set(
+        findings(
+            cli("check", tracker, "--today", TODAY, "--format", "json", "--mail", f"mbox:{box}")
+        )
+    )
+    assert sorted(before - after) == [
+        (7, "follow-up-3b"),  # Elena replied on the 12th
+        (12, "thank-you-missing"),  # you thanked Hiroshi from your personal address
+        (13, "follow-up-7b"),  # Sofía replied on the 13th (the sheet says N)
+        (18, "stale-contact"),  # Björn wrote in February
+    ]
+    assert sorted(after - before) == [(7, "record-reply"), (13, "record-reply")]
