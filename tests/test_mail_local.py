@@ -20,6 +20,7 @@ from sheetsync.mail.evidence import MAIL_COLUMNS, Event, Evidence, attach
 from .cli_runner import Result
 from .conftest import grid_of, save_rows
 from .mailboxes import ME, SCENARIO, TRACKER_HEADERS, TRACKER_ROWS, write_maildir, write_mbox
+from .sheets_emulator import SheetsEmulator
 
 TODAY = "2026-03-16"
 WITHOUT_MAIL = [
@@ -275,3 +276,32 @@ def test_the_example_tracker_before_and_after_its_mailbox(
         (18, "stale-contact"),  # Björn wrote in February
     ]
     assert sorted(after - before) == [(7, "record-reply"), (13, "record-reply")]
+
+
+def test_google_sheet_gets_the_mail_column_too(
+    emulator_env: SheetsEmulator, tmp_path: Path
+) -> None:
+    """The same evidence on a Google Sheet (the real gspread client, the local emulator)."""
+    from sheetsync import sync as pipeline
+    from sheetsync.config import parse_settings
+
+    box = write_mbox(tmp_path / "takeout.mbox", SCENARIO)
+    rows = [list(TRACKER_HEADERS), *[["" if v is None else v for v in r] for r in TRACKER_ROWS]]
+    sheet_id = emulator_env.add_spreadsheet("Tracker", {"Contacts": rows})
+    source = f"https://docs.google.com/spreadsheets/d/{sheet_id}/edit#gid=0"
+    settings = parse_settings(
+        {"mail": {"source": f"mbox:{box}", "me": list(ME)}}, tmp_path / "sheetsync.toml"
+    )
+    today = dt.date.fromisoformat(TODAY)
+    result = pipeline.sync(pipeline.open_backend(source, settings), settings, today)
+    assert sorted((f.row, f.rule) for f in result.findings) == WITH_MAIL
+    values = emulator_env.values(sheet_id, "Contacts")
+    col = values[0].index("sheetsync · mail")
+    assert [r[col] if len(r) > col else "" for r in values[1:3]] == [
+        "you wrote Tue 3 Mar · they replied Thu 5 Mar",
+        "you wrote Thu 12 Mar",
+    ]
+    blank = [[None if v == "" else v for v in r] for r in rows]
+    assert [r[: len(TRACKER_HEADERS)] for r in values] == blank
+    again = pipeline.sync(pipeline.open_backend(source, settings), settings, today)
+    assert again.plan.changes == ()
