@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -134,6 +135,7 @@ def run(messages: int, n_contacts: int, repeats: int, batches: list[int]) -> dic
             results[f"batch {batch}"] = _scans(server, base, people, batch, repeats)
     finally:
         server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
     return results
 
 
