@@ -305,3 +305,32 @@ def test_google_sheet_gets_the_mail_column_too(
     assert [r[: len(TRACKER_HEADERS)] for r in values] == blank
     again = pipeline.sync(pipeline.open_backend(source, settings), settings, today)
     assert again.plan.changes == ()
+
+
+@given(
+    st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=40),
+    st.text(min_size=1, max_size=200),
+    st.sampled_from(["in", "out"]),
+)
+def test_the_cache_never_holds_a_subject_or_a_body(subject: str, body: str, way: str) -> None:
+    """Whatever a message says, what sheetsync keeps of it is a date, a direction and a hash."""
+    from email.message import EmailMessage
+
+    from sheetsync.mail.evidence import events_of
+    from sheetsync.mail.headers import parse
+    from sheetsync.mail.imap import FolderState
+
+    msg = EmailMessage()
+    msg["From"] = "Ann <ann@lab.org>" if way == "in" else "Me <me@uni.edu>"
+    msg["To"] = "me@uni.edu" if way == "in" else "ann@lab.org"
+    msg["Date"] = "Thu, 05 Mar 2026 10:00:00 -0500"
+    msg["Subject"] = "QZXJ" + subject
+    msg.set_content("WQKV" + body)
+    header = parse(msg.as_bytes())
+    assert header is not None
+    state = FolderState(1, 1)
+    for address, event in events_of(header, frozenset(ME), frozenset({"ann@lab.org"})):
+        state.events.setdefault(address, set()).add(event)
+    text = json.dumps(state.to_json())
+    assert "QZXJ" not in text and "WQKV" not in text
+    assert state.to_json()["events"]["ann@lab.org"][0][:2] == ["2026-03-05", way]
