@@ -15,7 +15,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from zoneinfo import ZoneInfo
 
-HEADER_FIELDS = ("From", "To", "Cc", "Date", "Message-ID", "In-Reply-To")
+HEADER_FIELDS = ("From", "To", "Cc", "Date", "Message-ID")
 
 
 @dataclass(frozen=True)

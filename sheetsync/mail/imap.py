@@ -30,7 +30,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from sheetsync.mail.config import MailConfig, MailSource, cache_dir
 from sheetsync.mail.evidence import Event, Evidence, events_of
-from sheetsync.mail.headers import HEADER_FIELDS, parse
+from sheetsync.mail.headers import HEADER_FIELDS, Header, parse
 from sheetsync.mail.sources import MailUnavailable
 
 log = logging.getLogger("sheetsync")
@@ -127,8 +127,8 @@ def scan(
     folders = load_cache(path)
     stats = ScanStats()
     started = time.monotonic()
-    with _connected(config, source) as client:
-        for name in _folders(client, config, stats):
+    with Connection(config, source) as client:
+        for name in folders_to_search(client, config, stats):
             state = folders.get(name, FolderState())
             folders[name] = _scan_folder(client, name, state, config, set(addresses), zone, stats)
             save_cache(path, folders)  # a dropped connection later keeps this folder's work
@@ -142,7 +142,7 @@ def scan(
     return evidence, stats
 
 
-class _connected:
+class Connection:
     """An authenticated IMAPClient; every failure becomes :class:`MailUnavailable`."""
 
     def __init__(self, config: MailConfig, source: MailSource) -> None:
@@ -229,7 +229,7 @@ def _token(command: str) -> str:
     return token
 
 
-def _folders(client: IMAPClient, config: MailConfig, stats: ScanStats) -> list[str]:
+def folders_to_search(client: IMAPClient, config: MailConfig, stats: ScanStats) -> list[str]:
     """All Mail when there is one (Gmail), else INBOX and the Sent folder; or as configured."""
     listed = client.list_folders()
     stats.round_trips += 1
@@ -277,7 +277,7 @@ def _scan_folder(
     new = sorted(wanted - state.addresses)
     uids: set[int] = set()
     for batch in _batches(new, config.batch):
-        uids |= _search(client, batch, None, stats)
+        uids |= search_addresses(client, batch, None, stats)
     if state.last_uid and known:
         uids |= _since(client, known, state.last_uid, uidnext, config.batch, stats)
     look_for = frozenset(wanted)
@@ -309,7 +309,7 @@ def _since(
         return set(range(last_uid + 1, uidnext))
     uids: set[int] = set()
     for part in _batches(known, batch):
-        uids |= _search(client, part, last_uid, stats)
+        uids |= search_addresses(client, part, last_uid, stats)
     return uids
 
 
@@ -318,7 +318,7 @@ def _batches(items: Sequence[str], size: int) -> Iterator[list[str]]:
         yield list(items[start : start + size])
 
 
-def _search(
+def search_addresses(
     client: IMAPClient, addresses: list[str], after_uid: int | None, stats: ScanStats
 ) -> set[int]:
     """One SEARCH for messages from, to or cc any of ``addresses`` (after a UID, if given)."""
@@ -342,7 +342,7 @@ def _or_tree(terms: list[Any]) -> Any:
 
 def _fetch_headers(
     client: IMAPClient, uids: list[int], zone: str | None, stats: ScanStats
-) -> Iterator[Any]:
+) -> Iterator[Header]:
     for start in range(0, len(uids), FETCH_CHUNK):
         chunk = uids[start : start + FETCH_CHUNK]
         answer = client.fetch(chunk, [FETCH_ITEM])

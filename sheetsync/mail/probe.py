@@ -27,19 +27,21 @@ def probe(config: MailConfig, addresses: Sequence[str]) -> str:
 
 
 def _probe_imap(config: MailConfig, addresses: Sequence[str]) -> str:
-    from sheetsync.mail.imap import ScanStats, _connected, _folders, _search
+    from sheetsync.mail.imap import Connection, ScanStats, folders_to_search, search_addresses
 
     source = config.source
     assert source is not None
     stats = ScanStats()
     started = time.monotonic()
     matched = 0
-    with _connected(config, source) as client:
-        for name in _folders(client, config, stats):
+    with Connection(config, source) as client:
+        for name in folders_to_search(client, config, stats):
             info = client.select_folder(name, readonly=True)
             stats.messages += int(info.get(b"EXISTS", 0))
             if addresses:
-                matched += len(_search(client, list(addresses[: config.batch]), None, stats))
+                matched += len(
+                    search_addresses(client, list(addresses[: config.batch]), None, stats)
+                )
     took = time.monotonic() - started
     sent = f"Sent folder '{stats.sent_folder}' found" if stats.sent_folder else "no Sent folder"
     return (
