@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -234,8 +235,17 @@ def test_attach_never_changes_what_the_user_typed(
 
 @pytest.mark.parametrize("command", [("sync",), ("run", "--once", "-q")])
 def test_mail_option_on_sync_and_run(
-    cli: Callable[..., Result], tracker: Path, tmp_path: Path, command: tuple[str, ...]
+    cli: Callable[..., Result],
+    tracker: Path,
+    tmp_path: Path,
+    command: tuple[str, ...],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # `run` points the root logger at this test's captured stderr: give it back afterwards,
+    # or later tests' log lines go to a closed stream
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
     box = write_maildir(tmp_path / "Maildir", SCENARIO)
     (tmp_path / "sheetsync.toml").write_text(f"[mail]\nme = {json.dumps(list(ME))}\n")
     result = cli(*command, str(tracker), "--today", TODAY, "--mail", f"maildir:{box}")
