@@ -22,6 +22,7 @@ trips are IMAP commands after login. Needs Dovecot and openssl (see tests/doveco
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import random
 import shutil
@@ -29,6 +30,7 @@ import statistics
 import tempfile
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from sheetsync.mail.config import MailConfig, parse_source
@@ -133,6 +135,7 @@ def run(messages: int, n_contacts: int, repeats: int, batches: list[int]) -> dic
         )
         for batch in batches:
             results[f"batch {batch}"] = _scans(server, base, people, batch, repeats)
+        results["check"] = _checks(base, people, repeats)
     finally:
         server.stop()
         shutil.rmtree(server.root, ignore_errors=True)
@@ -146,7 +149,7 @@ def _scans(
     for _ in range(repeats):
         config = replace(base, batch=batch, cache_dir=tempfile.mkdtemp())
         first.append(timed_scan(config, people))
-        new = [Mail(people[i * 7], (ME[0],), "2026-03-02") for i in range(10)]
+        new = [Mail(people[i * 7 % len(people)], (ME[0],), "2026-03-02") for i in range(10)]
         new += [Mail(f"other{i}@x.example", (ME[0],), "2026-03-02") for i in range(10)]
         server.add(new)
         incremental.append(timed_scan(config, people))
@@ -156,6 +159,34 @@ def _scans(
         "incremental (20 new)": median_of(incremental),
         "no change": median_of(unchanged),
     }
+
+
+def _checks(base: MailConfig, people: list[str], repeats: int) -> dict[str, float]:
+    """``check`` of a 500-row tracker .xlsx: without mail, first with mail, then again."""
+    from sheetsync import sync as pipeline
+    from sheetsync.backends.xlsx import XlsxBackend
+    from sheetsync.config import Settings
+    from tests.conftest import save_rows
+
+    folder = Path(tempfile.mkdtemp())
+    rows: list[list[object]] = [["Name", "Email", "Date Contacted", "Response"]]
+    rows += [[f"Person {i}", a, "2025-06-02", None] for i, a in enumerate(people)]
+    tracker = save_rows(folder / "tracker.xlsx", rows)
+    today = dt.date(2026, 3, 16)
+
+    def check(mail: MailConfig | None) -> float:
+        settings = Settings(sections={"mail": mail} if mail else {})
+        started = time.monotonic()
+        pipeline.check(XlsxBackend(str(tracker)), settings, today)
+        return time.monotonic() - started
+
+    check(None)  # warm up: imports, holiday tables
+    runs = []
+    for _ in range(repeats):
+        config = replace(base, cache_dir=tempfile.mkdtemp())
+        runs.append({"without mail": check(None), "first": check(config), "again": check(config)})
+    shutil.rmtree(folder, ignore_errors=True)
+    return median_of(runs)
 
 
 def table(results: dict[str, Any]) -> str:
@@ -174,6 +205,10 @@ def table(results: dict[str, Any]) -> str:
             for label, r in value.items():
                 line(f"sheetsync {label} ({key} addresses per SEARCH)", r)
     line("fetch every header of every folder", results["fetch_every_header"])
+    checks = results["check"]
+    rows += ["", f"`check` of a {results['contacts']}-row tracker: "
+             f"{checks['without mail']:.2f} s without mail, {checks['first']:.2f} s with mail "
+             f"(first scan), {checks['again']:.2f} s the next time (nothing new)"]  # fmt: skip
     return "\n".join(rows)
 
 
