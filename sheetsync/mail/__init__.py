@@ -14,5 +14,12 @@ Modules, in pipeline order:
 * :mod:`sheetsync.mail.headers` — one message's headers → a :class:`Header` record;
 * :mod:`sheetsync.mail.sources` — mbox and Maildir readers;
 * :mod:`sheetsync.mail.imap` — the IMAP reader (server-side SEARCH, incremental by UID);
-* :mod:`sheetsync.mail.evidence` — headers → per-contact dates → frame columns and words.
+* :mod:`sheetsync.mail.evidence` — headers → per-contact dates → frame columns and words;
+* :mod:`sheetsync.mail.collect` — the pipeline's step: gather, attach, or a note when the
+  mailbox cannot be read (the run goes on without it);
+* :mod:`sheetsync.mail.probe` — what ``sheetsync doctor`` says about the mailbox.
+
+The rules that use the evidence are in :mod:`sheetsync.rules.mail` (record-reply,
+record-outreach), :mod:`~sheetsync.rules.chase`, :mod:`~sheetsync.rules.after` and
+:mod:`~sheetsync.rules.keeping`; they read the frame's ``mail_*`` columns, never the mailbox.
 """
