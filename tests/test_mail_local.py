@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from openpyxl.utils import get_column_letter
 
 from sheetsync import frame, layout
 from sheetsync.errors import ConfigError
@@ -120,6 +121,7 @@ def test_sync_adds_the_mail_column_and_keeps_every_user_cell(
     headers = [c.value for c in sheet[1]]
     assert headers[: len(TRACKER_HEADERS)] == list(TRACKER_HEADERS)
     col = headers.index("sheetsync · mail") + 1
+    assert sheet.column_dimensions[get_column_letter(col)].width == 45
     assert [sheet.cell(r, col).value for r in range(2, 9)] == [
         "you wrote Tue 3 Mar · they replied Thu 5 Mar",
         "you wrote Thu 12 Mar",

@@ -42,7 +42,7 @@ from sheetsync.backends.xlsx_package import (
 from sheetsync.errors import FileLockedError, SourceChangedError, SourceError, WriteRefused
 from sheetsync.grid import CellError, CellValue, Grid, MergedRange, Tab
 from sheetsync.models import Plan, PrepPlan
-from sheetsync.status import MANAGED_COLUMNS
+from sheetsync.status import MAIL, MANAGED_COLUMNS
 
 log = logging.getLogger("sheetsync")
 
@@ -316,7 +316,7 @@ def _style(name: str | None, value: object) -> CellStyle | None:
 
 
 def _widths() -> dict[str, float]:
-    return {c.header: c.width for c in MANAGED_COLUMNS}
+    return {c.header: c.width for c in (*MANAGED_COLUMNS, MAIL)}
 
 
 def write_atomic(target: Path, data: bytes, *, like: Path | None = None) -> None:
