@@ -33,6 +33,7 @@ from sheetsync.drafts import KINDS
 from sheetsync.errors import MapNotConfirmed, OutputRefused, ReadOnlySource, SheetsyncError
 from sheetsync.grid import col_letter
 from sheetsync.layout import Layout
+from sheetsync.mail import config as mail_config
 from sheetsync.models import Finding, Severity, SyncResult
 from sheetsync.safetext import scrub_secrets, visible, visible_lines
 
@@ -83,10 +84,11 @@ class Target:
     ignore: tuple[str, ...]
     day_first: bool | None
     config_path: str | None
+    mail: str | None = None
 
     def settings(self) -> Settings:
         """The config file's settings with these options laid over them."""
-        return _settings(
+        settings = _settings(
             self.config_path,
             worksheet=self.worksheet,
             header_row=self.header_row,
@@ -94,6 +96,7 @@ class Target:
             ignore=self.ignore,
             day_first=self.day_first,
         )
+        return mail_config.with_source(settings, self.mail)
 
     def resolve(self) -> tuple[Settings, str, dt.date]:
         """Settings, the source to open and the day to judge by."""
@@ -102,6 +105,14 @@ class Target:
 
 
 TARGET_FIELDS = tuple(Target.__dataclass_fields__)
+
+
+mail_option = click.option(
+    "--mail",
+    metavar="SOURCE",
+    help="Read replies from this mailbox (headers only): imaps://USER@HOST, mbox:PATH or "
+    "maildir:PATH (default: [mail] source).",
+)
 
 
 def judged_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -139,6 +150,7 @@ def judged_options(func: Callable[..., None]) -> Callable[..., None]:
             type=click.Path(dir_okay=False),
             help="sheetsync.toml to use (default: $SHEETSYNC_CONFIG, ./sheetsync.toml).",
         ),
+        mail_option,
     ]
     for option in reversed(options):
         command = option(command)
@@ -254,7 +266,7 @@ def check_json(checked: pipeline.Checked) -> dict[str, Any]:
         "unmapped": list(lay.unmapped),
         "findings": [f.to_json() for f in checked.report.findings],
         "skipped_rules": {r: missing for r, missing in checked.report.skipped.items()},
-        "warnings": list(lay.warnings),
+        "warnings": [*lay.warnings, *checked.notes],
     }
 
 
@@ -342,6 +354,8 @@ def _render_notes(checked: pipeline.Checked, console: Console) -> None:
         console.print(f"[yellow]Map in doubt:[/] {escape(_doubt_note(checked))}")
     for warning in lay.warnings:
         console.print(f"[yellow]Note:[/] {_escape(warning)}")
+    for note in checked.notes:
+        console.print(f"[yellow]Note:[/] {_escape(note)}")
     for rule_id, missing in checked.report.skipped.items():
         console.print(f"[dim]Skipped {rule_id}: the sheet has no {' / '.join(missing)} column.[/]")
     if lay.unmapped:
@@ -421,6 +435,8 @@ def render_sync(result: SyncResult, console: Console) -> None:
         f"[bold]{_escape(result.source)}[/] › {_escape(result.worksheet)}: {result.rows_read} "
         f"contacts read; findings: {by_rule}"
     )
+    for note in getattr(result.checked, "notes", ()):
+        console.print(f"[yellow]Note:[/] {_escape(note)}")
     if plan.new_columns:
         verb = "would add" if result.dry_run else "added"
         console.print(f"Columns {verb}: {', '.join(plan.new_columns)}")
@@ -551,12 +567,15 @@ def restore(tracker: str, backup: str | None, list_only: bool, config_path: str 
 @click.argument("source", required=False)
 @click.option("--today", callback=parse_date, metavar="YYYY-MM-DD", help="Judge as of this day.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="sheetsync.toml.")
-def doctor(source: str | None, today: dt.date | None, config_path: str | None) -> None:
-    """Check credentials, access, the tab and header found, and the column map."""
+@mail_option
+def doctor(
+    source: str | None, today: dt.date | None, config_path: str | None, mail: str | None
+) -> None:
+    """Check credentials, access, the tab and header found, the column map and the mailbox."""
     from sheetsync.doctor import diagnose
 
     def action() -> int:
-        settings = _settings(config_path)
+        settings = mail_config.with_source(_settings(config_path), mail)
         checks = diagnose(_source(source, settings), settings, _today(today, settings))
         console = _console()
         for c in checks:

@@ -84,6 +84,7 @@ SECTION_PARSERS: dict[str, str] = {
     "calendar": "sheetsync.calendar:parse_config",
     "export": "sheetsync.export:parse_config",
     "prep": "sheetsync.prep:parse_config",
+    "mail": "sheetsync.mail.config:parse_config",
 }
 _GOOGLE_KEYS: dict[str, type | tuple[type, ...]] = {
     "credentials": str,

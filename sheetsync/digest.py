@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import importlib
 import logging
-import os
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
@@ -23,7 +21,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from sheetsync import files
+from sheetsync import files, secrets
 from sheetsync.config import check_keys
 from sheetsync.errors import ConfigError, SheetsyncError
 from sheetsync.models import Finding, Severity, SyncResult
@@ -382,29 +380,6 @@ def _connect(smtp: SmtpConfig) -> smtplib.SMTP:
 
 def smtp_password(smtp: SmtpConfig) -> str:
     """The password: from ``$<password_env>``, else the keyring; never from the config."""
-    if smtp.password_env:
-        value = os.environ.get(smtp.password_env)
-        if value:
-            return value
-        raise ConfigError(
-            f"smtp.password_env names ${smtp.password_env}, which is not set: export it "
-            "(in the service's environment, for systemd) with the SMTP password."
-        )
-    value = _keyring_password(smtp)
-    if value is None:
-        raise ConfigError(
-            f"no SMTP password for {smtp.user}: set smtp.password_env to the name of an "
-            f"environment variable holding it, or run `keyring set {smtp.keyring_service} "
-            f"{smtp.user}`."
-        )
-    return value
-
-
-def _keyring_password(smtp: SmtpConfig) -> str | None:
-    """The password stored in the system keyring, when the optional keyring package is there."""
-    try:
-        keyring = importlib.import_module("keyring")
-    except ImportError:
-        return None
-    value = keyring.get_password(smtp.keyring_service, smtp.user)
-    return value if isinstance(value, str) else None
+    return secrets.password(
+        "smtp", "SMTP", env=smtp.password_env, service=smtp.keyring_service, user=smtp.user
+    )

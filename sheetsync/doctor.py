@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sheetsync import sync as pipeline
@@ -49,11 +49,13 @@ def diagnose(source: str, settings: Settings, today: dt.date) -> list[Check]:
     tabs = ", ".join(f"'{t.name}'" for t in grid.tabs)
     checks.append(Check("Read", "ok", f"{len(grid.tabs)} tab(s): {tabs} in {took:.1f} s"))
     try:
-        checked = pipeline.check_grid(grid, settings, today)
+        # the mailbox is probed on its own below: the check itself does not scan it
+        checked = pipeline.check_grid(grid, _without_mail(settings), today)
     except SheetsyncError as exc:
         fix = "Set `worksheet`, `header_row` or [columns] in sheetsync.toml."
         return [*checks, Check("Contacts tab", "fail", str(exc), fix)]
     checks += _layout_checks(checked)
+    checks += _mail_checks(checked, settings)
     if google:
         checks.append(_quota_check(took))
     return checks
@@ -130,6 +132,33 @@ def _layout_checks(checked: pipeline.Checked) -> Iterator[Check]:
         )
     else:
         yield Check("Rules", "ok", "every selected rule has the columns it needs")
+
+
+def _without_mail(settings: Settings) -> Settings:
+    sections = {k: v for k, v in settings.sections.items() if k != "mail"}
+    return replace(settings, sections=sections)
+
+
+def _mail_checks(checked: pipeline.Checked, settings: Settings) -> Iterator[Check]:
+    """The mailbox in [mail]: signed in, what it sees; a failure is a warning (sync goes on)."""
+    from sheetsync.mail.evidence import tracker_addresses
+    from sheetsync.mail.probe import probe
+
+    config = settings.section("mail")
+    if not config.enabled:
+        return
+    addresses = sorted({a for found in tracker_addresses(checked.tracker).values() for a in found})
+    try:
+        detail = probe(config, addresses)
+    except SheetsyncError as exc:
+        yield Check(
+            "Mail",
+            "warn",
+            str(exc),
+            "Sync still runs, without mail evidence. Fix what the message says.",
+        )
+        return
+    yield Check("Mail", "ok", detail)
 
 
 def _quota_check(took: float) -> Check:

@@ -24,7 +24,9 @@ MAX_COLUMNS = 16_384  # XFD, the last column of an .xlsx sheet
 KEY_FIELDS = ("name", "first_name", "last_name", "email", "organization")
 
 
-def managed_positions(tab: Tab, layout: Layout) -> tuple[dict[str, int], list[str]]:
+def managed_positions(
+    tab: Tab, layout: Layout, managed: Sequence[ManagedColumn] = MANAGED_COLUMNS
+) -> tuple[dict[str, int], list[str]]:
     """Column of each managed column: where it stands now, else after the user's last column.
 
     New columns go to the first block of columns right of the user's data (and of any Excel
@@ -39,9 +41,9 @@ def managed_positions(tab: Tab, layout: Layout) -> tuple[dict[str, int], list[st
     merged = max((m.last_col for m in tab.merged if m.last_row >= layout.header_row), default=0)
     next_col = max(tab.last_used_col(skip=taken), max(taken, default=0), merged) + 1
     next_col = max(next_col, _table_edge(tab, layout, taken) + 1)
-    missing = [c for c in MANAGED_COLUMNS if c.header.casefold() not in found]
+    missing = [c for c in managed if c.header.casefold() not in found]
     next_col = _free_block(tab, layout, next_col, len(missing)) or next_col
-    for column in MANAGED_COLUMNS:
+    for column in managed:
         col = found.get(column.header.casefold())
         if col is None:
             col, next_col = next_col, next_col + 1
@@ -196,12 +198,17 @@ def _key(keys: pd.Series, row: int) -> str:
     return "" if key is None or pd.isna(key) else str(key)
 
 
-def make_plan(tab: Tab, tracker: Tracker, status_of: Mapping[int, RowStatus]) -> Plan:
+def make_plan(
+    tab: Tab,
+    tracker: Tracker,
+    status_of: Mapping[int, RowStatus],
+    managed: Sequence[ManagedColumn] = MANAGED_COLUMNS,
+) -> Plan:
     """Every managed cell (header included) whose value must change."""
     layout = tracker.layout
-    columns, added = managed_positions(tab, layout)
+    columns, added = managed_positions(tab, layout, managed)
     changes: list[CellChange] = []
-    for column in MANAGED_COLUMNS:
+    for column in managed:
         col = columns[column.header]
         header = tab.cell(layout.header_row, col)
         if not _same_header(header, column.header):

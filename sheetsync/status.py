@@ -29,6 +29,8 @@ STATUS = ManagedColumn("status", "sheetsync · status", 40)
 NEXT_STEP = ManagedColumn("next_step", "sheetsync · next step", 70)
 DUE = ManagedColumn("due", "sheetsync · due", 17)
 MANAGED_COLUMNS: tuple[ManagedColumn, ...] = (STATUS, NEXT_STEP, DUE)
+# Added only when a mailbox is configured ([mail]): what the mail says about each contact.
+MAIL = ManagedColumn("mail", "sheetsync · mail", 45)
 
 SEVERITY_WORD = {
     Severity.OVERDUE: "Overdue",
@@ -47,10 +49,12 @@ class RowStatus:
     next_step: str | None
     due: dt.date | None
     style: str  # "ok", or a Severity value
+    mail: str | None = None  # the mail column's words, when mail evidence is configured
 
     def value(self, column: ManagedColumn) -> str | dt.date | None:
         """The value for one managed column."""
-        return {"status": self.status, "next_step": self.next_step, "due": self.due}[column.id]
+        values = {"status": self.status, "next_step": self.next_step, "due": self.due}
+        return values.get(column.id, self.mail)
 
 
 def row_status(findings: list[Finding], ok_status: str = "OK") -> RowStatus:

@@ -21,11 +21,12 @@ from sheetsync.errors import ConfigError, MapNotConfirmed
 from sheetsync.frame import Tracker
 from sheetsync.grid import CellValue, Grid, Tab, clean_text
 from sheetsync.layout import Layout
+from sheetsync.mail.collect import with_mail
 from sheetsync.mapping import doubt_message
 from sheetsync.models import Plan, SyncResult
 from sheetsync.plan import make_plan, placement_notes, plan_prep
 from sheetsync.prep import PrepSettings
-from sheetsync.status import statuses
+from sheetsync.status import MAIL, MANAGED_COLUMNS, statuses
 
 log = logging.getLogger("sheetsync")
 
@@ -40,6 +41,7 @@ class Checked:
     tracker: Tracker
     report: rules.Report
     today: dt.date
+    notes: tuple[str, ...] = ()  # what the run could not use (an unreachable mailbox, …)
 
     @property
     def tab(self) -> Tab:
@@ -109,6 +111,8 @@ def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
     if contacts is not None:
         lay = replace(lay, warnings=lay.warnings + placement_notes(contacts, lay))
     tracker = frame.build(grid, lay, day_first=settings.day_first)
+    mailed = with_mail(tracker, settings.section("mail"), today, settings.timezone)
+    tracker = mailed.tracker
     ctx = rules.make_context(
         today,
         country=settings.country,
@@ -118,7 +122,8 @@ def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
     report = rules.run(
         tracker, ctx, select=settings.select, ignore=settings.ignore, params=settings.rule_params
     )
-    return Checked(grid.source, grid, lay, tracker, report, today)
+    notes = (mailed.note,) if mailed.note else ()
+    return Checked(grid.source, grid, lay, tracker, report, today, notes)
 
 
 def without_columns(lay: Layout, ignored: Sequence[str]) -> Layout:
@@ -151,7 +156,13 @@ def plan_for(checked: Checked, settings: Settings, *, unticked: CellValue = "☐
     ``unticked`` is how the backend shows an empty checkbox (☐ in .xlsx, FALSE on Google).
     """
     status_of = statuses(checked.tracker.df.index, checked.report.findings, settings.ok_status)
-    plan = make_plan(checked.tab, checked.tracker, status_of)
+    managed = MANAGED_COLUMNS
+    words = checked.tracker.df.get("mail_words")
+    if words is not None:  # mail evidence configured and read: one more managed column
+        managed = (*MANAGED_COLUMNS, MAIL)
+        said = words.dropna().to_dict()
+        status_of = {r: replace(s, mail=said.get(r)) for r, s in status_of.items()}
+    plan = make_plan(checked.tab, checked.tracker, status_of, managed)
     prep_settings: PrepSettings = settings.section("prep")
     if not prep_settings.enabled or not checked.tracker.has("interview_date"):
         return plan

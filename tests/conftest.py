@@ -67,6 +67,7 @@ def today() -> dt.date:
 
 # Fixtures for every test module: the in-process console-script runner, the Sheets API emulator.
 from .cli_runner import cli  # noqa: E402, F401
+from .dovecot import dovecot_factory  # noqa: E402, F401
 from .sheets_emulator import emulator, emulator_env  # noqa: E402, F401
 
 

@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 
 from sheetsync import frame, layout, rules
+from sheetsync.frame import Tracker
+from sheetsync.mail.evidence import Event, Evidence, attach, row_addresses
 from sheetsync.rules import RULES, Example, Rule
 
 from .conftest import field_rows, grid_of
@@ -21,7 +23,7 @@ def test_rule_example(rule: Rule, example: Example) -> None:
     rows = [*example.extra_rows, example.row]
     grid = grid_of(field_rows(rows, also=[*rule.needs, *rule.needs_any]))
     lay = layout.discover(grid)
-    tracker = frame.build(grid, lay)
+    tracker = with_example_mail(frame.build(grid, lay), example)
     ctx = rules.make_context(dt.date.fromisoformat(example.today))
     report = rules.run(tracker, ctx, select=[rule.id], params={rule.id: example.params})
     target_row = 1 + len(rows)  # header on row 1, the example's row last
@@ -36,6 +38,17 @@ def test_rule_example(rule: Rule, example: Example) -> None:
         assert matching[0][1] == example.expect
         if example.due:
             assert matching[0][2] == due
+
+
+def with_example_mail(tracker: Tracker, example: Example) -> Tracker:
+    """The tracker with the example's mail evidence attached, as the pipeline would."""
+    if not example.mail:
+        return tracker
+    evidence = Evidence()
+    for address in row_addresses(example.row.get("email")):
+        for i, (direction, day) in enumerate(example.mail):
+            evidence.add(address, Event(dt.date.fromisoformat(day), direction, f"m{i}"))
+    return attach(tracker, evidence, dt.date.fromisoformat(example.today))
 
 
 def test_every_rule_has_examples_both_ways() -> None:

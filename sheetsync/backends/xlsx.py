@@ -43,7 +43,7 @@ from sheetsync.errors import FileLockedError, SourceChangedError, SourceError, W
 from sheetsync.files import lock_files
 from sheetsync.grid import CellError, CellValue, Grid, MergedRange, Tab
 from sheetsync.models import Plan, PrepPlan
-from sheetsync.status import MANAGED_COLUMNS
+from sheetsync.status import MAIL, MANAGED_COLUMNS
 
 log = logging.getLogger("sheetsync")
 
@@ -319,7 +319,7 @@ def _style(name: str | None, value: object) -> CellStyle | None:
 
 
 def _widths() -> dict[str, float]:
-    return {c.header: c.width for c in MANAGED_COLUMNS}
+    return {c.header: c.width for c in (*MANAGED_COLUMNS, MAIL)}
 
 
 # ---------------------------------------------------------------------- parsing

@@ -24,6 +24,7 @@ from sheetsync import calendar, digest, files, scheduler
 from sheetsync import sync as pipeline
 from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
+from sheetsync.mail import config as mail_config
 from sheetsync.safetext import scrub_secrets, visible
 
 EXIT_ERROR = 3
@@ -142,6 +143,12 @@ def configure_logging(fmt: str) -> None:
     help="Log lines for people, or JSON for services.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the digest after each run.")
+@click.option(
+    "--mail",
+    metavar="SOURCE",
+    help="Read replies from this mailbox (headers only): imaps://USER@HOST, mbox:PATH or "
+    "maildir:PATH (default: [mail] source).",
+)
 def run_cmd(
     sources: tuple[str, ...],
     config_path: str | None,
@@ -152,6 +159,7 @@ def run_cmd(
     state_file: str | None,
     log_format: str,
     quiet: bool,
+    mail: str | None,
 ) -> None:
     """Sync the tracker(s) now, then on a schedule, until stopped (SIGTERM/Ctrl-C).
 
@@ -162,7 +170,7 @@ def run_cmd(
     """
 
     def action() -> int:
-        settings = load_settings(config_path)
+        settings = mail_config.with_source(load_settings(config_path), mail)
         _need_sources(settings, sources)
         spec = scheduler.make_spec(settings, sources, at=at, every=every, state_file=state_file)
         scheduler.check_outputs(spec, settings)  # a tracker as state/calendar file: exit 2

@@ -63,6 +63,8 @@ class Example:
     due: str | None = None
     extra_rows: tuple[Mapping[str, object], ...] = ()  # rows above it (duplicates, …)
     params: Mapping[str, Any] = field(default_factory=dict)
+    # Mail evidence for the row's address: ("out" | "in", "YYYY-MM-DD") per message.
+    mail: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -371,7 +373,7 @@ def make_context(
 
 
 # Importing the theme modules registers their rules, in the order `sheetsync rules` lists them.
-from sheetsync.rules import chase, meeting, after, keeping, data  # noqa: E402, I001
+from sheetsync.rules import chase, meeting, after, keeping, data, mail  # noqa: E402, I001
 
 __all__ = [
     "RULES",
@@ -384,6 +386,7 @@ __all__ = [
     "chase",
     "data",
     "keeping",
+    "mail",
     "make_context",
     "meeting",
     "rule",

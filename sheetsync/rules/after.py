@@ -38,18 +38,49 @@ DONE = re.compile(r"^\s*(done|sent|✓|✔|☑|\[x\]|x\b|completed)", re.I)
         ),
         Example("interview today", {"interview_date": "2026-03-16"}),
         Example("interview long ago", {"interview_date": "2025-10-01"}),
+        Example(
+            "you wrote to them the day after (mailbox)",
+            {"interview_date": "2026-03-11", "email": "bo@corp.com"},
+            mail=(("out", "2026-03-12"),),
+        ),
+        Example(
+            "a message a week later is not the thank-you",
+            {"interview_date": "2026-03-05", "email": "bo@corp.com"},
+            expect="overdue",
+            due="2026-03-06",
+            mail=(("out", "2026-03-12"),),
+        ),
+        Example(
+            "mail not counted when mail_window_days = 0",
+            {"interview_date": "2026-03-11", "email": "bo@corp.com"},
+            expect="overdue",
+            due="2026-03-12",
+            mail=(("out", "2026-03-12"),),
+            params={"mail_window_days": 0},
+        ),
     ],
 )
 def thank_you_missing(
-    t: Tracker, ctx: Context, *, due_days: int = 1, overdue_days: int = 3, max_age_days: int = 60
+    t: Tracker,
+    ctx: Context,
+    *,
+    due_days: int = 1,
+    overdue_days: int = 3,
+    max_age_days: int = 60,
+    mail_window_days: int = 3,
 ) -> Hits:
     """An interview took place and no thank-you is recorded (due the next day).
 
-    Overdue after a few days; interviews older than ``max_age_days`` are left alone.
+    Overdue after a few days; interviews older than ``max_age_days`` are left alone. With a
+    mailbox configured, a message to them within ``mail_window_days`` of the interview counts
+    as the thank-you (0: only the sheet counts).
     """
     when = dates(t, "interview_date")
     age = (ctx.now - when).dt.days
     mask = (age >= 1) & (age <= max_age_days) & ~yes(t, "thank_you")
+    if mail_window_days > 0:
+        after = (dates(t, "mail_thanks") - when).dt.days
+        mask &= ~((after >= 0) & (after <= mail_window_days)).fillna(False).astype(bool)
     severity = pd.Series(Severity.DUE.value, index=t.df.index).mask(
         age > overdue_days, Severity.OVERDUE.value
     )

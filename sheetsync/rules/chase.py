@@ -43,6 +43,7 @@ def _compute_waiting(t: Tracker, ctx: Context) -> pd.Series:
         & ~yes(t, "response")
         & dates(t, "interview_date").isna()
         & dates(t, "follow_up_date").isna()
+        & dates(t, "mail_reply").isna()  # a reply found in the mailbox ends the chase too
     )
 
 
@@ -71,6 +72,18 @@ def _compute_waiting(t: Tracker, ctx: Context) -> pd.Series:
             {"outreach_date": "2026-03-10", "response": "2026-03-11"},
         ),
         Example("9 business days: 7B instead", {"outreach_date": "2026-03-03"}),
+        Example(
+            "their reply is in the mailbox (not yet in the sheet)",
+            {"outreach_date": "2026-03-10", "email": "ann@lab.org"},
+            mail=(("out", "2026-03-10"), ("in", "2026-03-12")),
+        ),
+        Example(
+            "a message from them before the outreach is no reply",
+            {"outreach_date": "2026-03-10", "email": "ann@lab.org"},
+            expect="due",
+            due="2026-03-13",
+            mail=(("in", "2026-02-01"), ("out", "2026-03-10")),
+        ),
         Example(
             "Thanksgiving is no business day (US)",
             {"outreach_date": "2026-11-24"},
@@ -121,6 +134,11 @@ def follow_up_3b(
         ),
         Example("replied no", {"outreach_date": "2026-03-03", "response": "declined"}),
         Example(
+            "they replied by e-mail (the sheet says nothing yet)",
+            {"outreach_date": "2026-03-03", "email": "Ann Lee <ann@lab.org>"},
+            mail=(("out", "2026-03-03"), ("in", "2026-03-13")),
+        ),
+        Example(
             "interview booked", {"outreach_date": "2026-03-03", "interview_date": "2026-03-20"}
         ),
     ],
@@ -130,7 +148,8 @@ def follow_up_7b(
 ) -> Hits:
     """No reply after 7 business days: send the person one short, polite follow-up.
 
-    Cancelled by a reply, an interview date or a recorded follow-up date.
+    Cancelled by a reply (in the sheet, or found in the mailbox), an interview date or a
+    recorded follow-up date.
     """
     due = business_days_after(t, "outreach_date", business_days, ctx)
     late = busday_offset(due, overdue_after, ctx)

@@ -79,6 +79,16 @@ def at_org(t: Tracker, mask: pd.Series) -> pd.Series:
     return phrase(" at {}", org).where(org.notna().to_numpy(), "")
 
 
+def cell_of(t: Tracker, name: str, mask: pd.Series) -> pd.Series:
+    """ "'Header' (cell D7)" on the flagged rows: the cell the user should fill in."""
+    from sheetsync.grid import cell_ref
+
+    rows = mask.index[mask.to_numpy(dtype=bool, na_value=False)]
+    col = t.layout.columns[name]
+    header = t.layout.headers.get(col, name)
+    return pd.Series([f"'{header}' (cell {cell_ref(int(r), col)})" for r in rows], index=rows)
+
+
 def days_ago(days: pd.Series, ctx: Context) -> pd.Series:
     """Whole days from each date to today."""
     delta: pd.Series = (ctx.now - days).dt.days

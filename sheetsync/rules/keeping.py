@@ -33,15 +33,30 @@ from sheetsync.rules.common import dates, days_ago, flagged, phrase, yes
             {"last_contact": "2025-10-01", "response": "y", "next_contact": "2026-04-01"},
         ),
         Example("never replied: chase rules cover it", {"outreach_date": "2025-10-01"}),
+        Example(
+            "a recent e-mail exchange counts as being in touch",
+            {"interview_date": "2025-11-16", "thank_you": "yes", "email": "cy@uni.edu"},
+            mail=(("out", "2026-03-01"), ("in", "2026-03-02")),
+        ),
+        Example(
+            "the last e-mail was long ago too",
+            {"interview_date": "2025-10-01", "thank_you": "yes", "email": "cy@uni.edu"},
+            expect="due",
+            due="2026-02-05",
+            mail=(("in", "2025-11-07"),),
+        ),
     ],
 )
 def stale_contact(t: Tracker, ctx: Context, *, days: int = 90) -> Hits:
     """Someone you have spoken with, quiet for longer than the row's cadence (default 90 days).
 
     A "Keep in touch every" cell on the row wins over the default; a "Next contact" date, when
-    set, is the due date instead.
+    set, is the due date instead. With a mailbox configured, the latest message to or from
+    them counts as being in touch.
     """
     last = dates(t, "last_contact")
+    mailed = dates(t, "mail_latest")  # the latest message either way, when a mailbox is read
+    last = last.where(~(mailed > last), mailed).fillna(mailed)
     cadence = (
         t.df["cadence_days"]
         if "cadence_days" in t.df
@@ -52,6 +67,7 @@ def stale_contact(t: Tracker, ctx: Context, *, days: int = 90) -> Hits:
     due = planned.fillna(due)
     talked = yes(t, "response") | (dates(t, "interview_date") <= ctx.now)
     talked |= ~_derived(t) & last.notna()
+    talked |= dates(t, "mail_last_in").notna()
     upcoming = dates(t, "interview_date") > ctx.now
     mask = talked & ~upcoming & due.notna() & (ctx.now >= due)
     message = phrase(
