@@ -89,6 +89,10 @@ class Kind(Enum):
     MAIL_CACHE = "mail cache"  # what the mailbox scans remember (dates and directions only)
 
 
+# New files of these kinds are readable by their owner only (0600).
+PRIVATE_KINDS = frozenset({Kind.MAIL_CACHE})
+
+
 # --------------------------------------------------------------------------- what is protected
 
 
@@ -203,7 +207,7 @@ def write_output(target: Path, data: bytes, kind: Kind, *, protected: Protected 
     current = _read_existing(real)
     if current is not None:
         _check_replaceable(target, real, current, kind)
-    _swap_in(real, data, expected=current, label=target)
+    _swap_in(real, data, expected=current, label=target, private=kind in PRIVATE_KINDS)
     if kind is Kind.COPY:
         _remember_copy(real, data)
     return real
@@ -325,10 +329,12 @@ def check_tracker(path: Path) -> None:
 # --------------------------------------------------------------------------- compare-and-swap
 
 
-def _swap_in(real: Path, data: bytes, *, expected: bytes | None, label: Path) -> None:
+def _swap_in(
+    real: Path, data: bytes, *, expected: bytes | None, label: Path, private: bool = False
+) -> None:
     """Put ``data`` at ``real`` iff it holds ``expected`` now (None: iff nothing is there)."""
     like = real if expected is not None else None
-    tmp = _write_temp(real, data, like=like)
+    tmp = _write_temp(real, data, like=like, private=private)
     try:
         if expected is None:
             _create(tmp, real, label)
@@ -345,7 +351,7 @@ def _swap_in(real: Path, data: bytes, *, expected: bytes | None, label: Path) ->
     remove_stale_temps(real)
 
 
-def _write_temp(real: Path, data: bytes, *, like: Path | None) -> Path:
+def _write_temp(real: Path, data: bytes, *, like: Path | None, private: bool = False) -> Path:
     try:
         fd, name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=TEMP_SUFFIX, dir=real.parent)
     except OSError as exc:
@@ -358,7 +364,7 @@ def _write_temp(real: Path, data: bytes, *, like: Path | None) -> Path:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            _keep_mode_and_owner(tmp, fh.fileno(), like)
+            _keep_mode_and_owner(tmp, fh.fileno(), like, private)
             os.fsync(fh.fileno())
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -369,9 +375,12 @@ def _write_temp(real: Path, data: bytes, *, like: Path | None) -> Path:
     return tmp
 
 
-def _keep_mode_and_owner(tmp: Path, fd: int, like: Path | None) -> None:
+def _keep_mode_and_owner(tmp: Path, fd: int, like: Path | None, private: bool = False) -> None:
     """The old file's mode, owner and group; a new file's mode from the umask (mkstemp makes
     temp files private, 0600, which a new calendar or tracker should not be)."""
+    if like is None and private:  # what only its owner should read (the mail cache)
+        os.chmod(tmp, 0o600)
+        return
     if like is None:
         umask = os.umask(0o022)
         os.umask(umask)
