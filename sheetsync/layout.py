@@ -14,13 +14,24 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sheetsync.errors import ConfigError, LayoutError
 from sheetsync.fields import BY_ID, FIELD_IDS, Kind
 from sheetsync.grid import CellValue, Grid, Tab, clean_text, col_letter, is_blank
+from sheetsync.profile import (
+    EMPTY,
+    MIN_VALUES,
+    Profile,
+    V,
+    Verdict,
+    field_from_values,
+    kind_of,
+    profile,
+    support,
+)
 
 MANAGED_PREFIX = "sheetsync"
 MAX_HEADER_ROW = 15
@@ -57,6 +68,11 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "where they work",
         "works at",
         "business*0.8",
+        "list*0.9",
+        "target employer",
+        "target company",
+        "employer list",
+        "companies",
     ),
     "title": (
         "title",
@@ -81,6 +97,15 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "how found",
         "tie*0.7",
         "connection type",
+        "alumni*0.9",
+        "alum*0.9",
+        "met through",
+        "met at",
+        "met via",
+        "how we met",
+        "where met",
+        "met*0.75",
+        "source*0.8",
     ),
     "referred_by": (
         "referred by",
@@ -92,6 +117,10 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "who introduced",
         "who referred",
         "referred*0.8",
+        "intro via",
+        "intro by",
+        "introduced via",
+        "intro*0.8",
     ),
     "outreach_date": (
         "contacted",
@@ -141,6 +170,7 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "meeting",
         "chat",
         "coffee",
+        "coffee chat",
         "met",
         "conversation",
         "meet",
@@ -213,12 +243,9 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "owe",
         "i owe",
         "action items",
-        "to do",
-        "todo",
         "commitments",
         "follow through",
         "deliverables",
-        "my actions",
     ),
     "questions": ("questions", "question ideas", "questions to ask", "topics", "agenda"),
     "notes": (
@@ -306,6 +333,7 @@ _NOT_CONTACTS = re.compile(
     r"sheetsync|summary|dashboard|chart|list of questions",
     re.I,
 )
+_JOBS = re.compile(r"appl(y|ied|ication)|\bjobs?\b|posting|opening|\bpositions?\b", re.I)
 _CONTACTS = re.compile(r"contact|tracker|network|outreach|people|log|interview|connection", re.I)
 
 
@@ -356,6 +384,7 @@ def words(text: str) -> list[str]:
     """Lower-case words of a header: camelCase, snake_case and punctuation split apart."""
     text = re.sub(r"([a-z])([A-Z])", r"\1 \2", _strip_accents(clean_text(text)))
     text = text.lower().replace("e-mail", "email").replace("follow-up", "follow up")
+    text = re.sub(r"\bto[- ]do\b", "todo", text)
     return [w for w in re.split(r"[^a-z0-9]+", text) if w]
 
 
@@ -430,10 +459,19 @@ def _phrase_score(phrase: tuple[str, ...], header: _Header) -> float:
     return total + 0.5 * coverage + head_bonus
 
 
+# Headers that name something no canonical field holds: a phone number, a count of days, a
+# score. Their words ("contact", "date") must not pull them towards a field.
+_NO_FIELD = re.compile(
+    r"\b(phone|mobile|cell|tel|telephone|whatsapp|fax|since|ago|count|score|rating|"
+    r"salary|pay|rank|ranking|priority|motivation|posting|deadline|number of|num of)\b",
+    re.I,
+)
+
+
 @lru_cache(maxsize=8192)
 def field_scores(text: str) -> dict[str, float]:
     """How well a header text fits each canonical field (only fits above the threshold)."""
-    if is_blank(text) or is_managed_header(text):
+    if is_blank(text) or is_managed_header(text) or _NO_FIELD.search(" ".join(words(text))):
         return {}
     header = _parse_header(text)
     scores: dict[str, float] = {}
@@ -454,55 +492,177 @@ def _date_hint(field_id: str, header: _Header) -> float:
 
 # ---------------------------------------------------------------- one header row
 
+BODY_ROWS = 400  # rows below a candidate header whose values are profiled
+MIN_PEOPLE = 0.3  # share of body rows that must hold a person for a tab to be contacts
+# Headers that say little about what the column holds: its values decide.
+_SAYS_LITTLE = re.compile(
+    r"^(date|dates|when|column\s*\d*|col\s*\d+|field\s*\d+|unnamed.*|(contact|person)\s*#?\s*\d*|"
+    r"info|details|data|\d+|[a-z])$",
+    re.I,
+)
+# "Contact #2 Email", "Name (2)", "Contact 2": a second contact block in the same row.
+_BLOCK = re.compile(
+    r"#\s*([1-9])\b|\b(?:contact|person|ref|referral|alum|alumni|connection)\s*([1-9])\b|"
+    r"\(([1-9])\)|\s([1-9])$",
+    re.I,
+)
+_GENERIC = re.compile(r"^(column|col|field|unnamed)\b", re.I)
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Fields mapped to columns, how sure each is, and what to tell the user about it."""
+
+    columns: dict[str, int]
+    confidence: dict[str, float]
+    scores: dict[str, float]  # the score each mapped field won its column with
+    warnings: list[str]
+
+    @property
+    def doubtful(self) -> tuple[str, ...]:
+        """Fields whose meaning is in doubt (confidence under :data:`DOUBT`)."""
+        return tuple(f for f in FIELD_IDS if self.confidence.get(f, 1.0) < DOUBT)
+
+
+DOUBT = 0.6  # fields mapped with less confidence than this are doubtful
+
 
 @dataclass(frozen=True)
 class _Candidate:
     tab: Tab
     row: int
-    columns: dict[str, int]
+    headers: dict[int, str]
+    mapped: ColumnMap
     score: float
+    people: int  # body rows holding a person (name, e-mail or profile link)
+    body: int  # body rows holding anything
     warnings: tuple[str, ...]
 
+    @property
+    def holds_people(self) -> bool:
+        """True unless the rows below the header clearly are not people."""
+        return self.body < MIN_VALUES or self.people >= MIN_PEOPLE * self.body
 
-def _header_texts(cells: Sequence[CellValue]) -> dict[int, str]:
+
+def _header_texts(cells: Sequence[CellValue], skip: frozenset[int] = frozenset()) -> dict[int, str]:
     return {
-        i + 1: clean_text(v) for i, v in enumerate(cells) if isinstance(v, str) and not is_blank(v)
+        i + 1: clean_text(v)
+        for i, v in enumerate(cells)
+        if isinstance(v, str) and not is_blank(v) and i + 1 not in skip
     }
 
 
+def _block_of(text: str) -> int | None:
+    """The contact block a header belongs to ("Contact #2 Email" → 2), if it names one."""
+    if _GENERIC.match(text):
+        return None
+    match = _BLOCK.search(text)
+    return int(next(g for g in match.groups() if g)) if match else None
+
+
+def _later_blocks(headers: Mapping[int, str]) -> dict[int, str]:
+    """Columns of a second, third … contact block when the row also has a first one."""
+    blocks = {c: _block_of(t) for c, t in headers.items()}
+    if 1 not in blocks.values():
+        return {}
+    return {c: headers[c] for c, b in blocks.items() if b is not None and b > 1}
+
+
 def map_headers(
-    headers: Mapping[int, str], overrides: Mapping[str, str] | None = None
-) -> tuple[dict[str, int], list[str]]:
-    """Assign fields to columns: overrides first, then the best fits, one field per column."""
+    headers: Mapping[int, str],
+    overrides: Mapping[str, str] | None = None,
+    profiles: Mapping[int, Profile] | None = None,
+) -> ColumnMap:
+    """Assign fields to columns: overrides first, then the best fits, one field per column.
+
+    A header's fit is weighed against what its column holds (``profiles``): values that
+    contradict the header veto the field; values that agree raise it; a header that says
+    little ("Date", "Column 3") is mapped by its values alone, with low confidence.
+    """
+    profiles = profiles or {}
     columns: dict[str, int] = {}
-    taken: set[int] = set()
+    confidence: dict[str, float] = {}
+    scores: dict[str, float] = {}
     for field_id, header in (overrides or {}).items():
         col = _find_header(headers, header)
         if col is not None:
-            columns[field_id] = col
-            taken.add(col)
-    pairs = [
-        (score, -col, field_id, col)
-        for col, text in headers.items()
-        if col not in taken
-        for field_id, score in field_scores(text).items()
-        if field_id not in columns
-    ]
-    warnings: list[str] = []
-    for score, _neg_col, field_id, col in sorted(pairs, reverse=True):
+            columns[field_id], confidence[field_id], scores[field_id] = col, 1.0, 2.0
+    later = _later_blocks(headers)
+    taken = set(columns.values()) | set(later)
+    warnings = [_blocks_warning(headers, later)] if later else []
+    pairs = _pairs(headers, profiles, taken, columns)
+    for score, _neg_col, field_id, col, verdict in sorted(pairs, reverse=True):
         if col in taken:
             continue
         if field_id in columns:
-            if abs(score - _score_of(headers[columns[field_id]], field_id)) < 1e-9:
+            if abs(score - scores[field_id]) < 1e-9:
                 warnings.append(_duplicate_warning(field_id, headers, columns[field_id], col))
+                confidence[field_id] = min(confidence[field_id], DOUBT - 0.1)
             continue
-        columns[field_id] = col
+        columns[field_id], scores[field_id] = col, score
+        confidence[field_id] = _confidence(score, verdict)
         taken.add(col)
-    return columns, warnings
+    _map_by_values(headers, profiles, taken, columns, confidence, scores)
+    return ColumnMap(columns, confidence, scores, warnings)
 
 
-def _score_of(text: str, field_id: str) -> float:
-    return field_scores(text).get(field_id, 0.0)
+def _pairs(
+    headers: Mapping[int, str],
+    profiles: Mapping[int, Profile],
+    taken: set[int],
+    columns: Mapping[str, int],
+) -> list[tuple[float, int, str, int, Verdict]]:
+    """(score, -column, field, column, verdict) for every fit the values do not veto."""
+    pairs: list[tuple[float, int, str, int, Verdict]] = []
+    for col, text in headers.items():
+        if col in taken:
+            continue
+        prof = profiles.get(col, EMPTY)
+        for field_id, score in field_scores(text).items():
+            if field_id in columns:
+                continue
+            verdict = support(field_id, prof)
+            if verdict is Verdict.VETOES:
+                continue
+            bonus = 0.3 if verdict is Verdict.CONFIRMS else 0.0
+            pairs.append((score + bonus, -col, field_id, col, verdict))
+    return pairs
+
+
+def _confidence(score: float, verdict: Verdict) -> float:
+    """0–1 from a header's score and what its values say."""
+    strength = min(max((score - MIN_SCORE) / 0.6, 0.0), 1.0)
+    if verdict is Verdict.CONFIRMS:
+        return round(0.8 + 0.2 * strength, 2)
+    return round(0.45 + 0.5 * strength, 2)
+
+
+def _map_by_values(
+    headers: Mapping[int, str],
+    profiles: Mapping[int, Profile],
+    taken: set[int],
+    columns: dict[str, int],
+    confidence: dict[str, float],
+    scores: dict[str, float],
+) -> None:
+    """Map headers that say little ("Date", "Column 3") by what their columns hold."""
+    for col, text in sorted(headers.items()):
+        if col in taken or not _SAYS_LITTLE.match(text):
+            continue
+        field_id = field_from_values(profiles.get(col, EMPTY))
+        if field_id and field_id not in columns:
+            columns[field_id], confidence[field_id], scores[field_id] = col, 0.5, 1.0
+            taken.add(col)
+
+
+def _blocks_warning(headers: Mapping[int, str], later: Mapping[int, str]) -> str:
+    cols = sorted(later)
+    shown = ", ".join(f"'{headers[c]}'" for c in cols[:4]) + (" …" if len(cols) > 4 else "")
+    return (
+        f"Each row holds more than one contact: sheetsync reads the first and leaves columns "
+        f"{col_letter(cols[0])}–{col_letter(cols[-1])} ({shown}) alone. Give each person "
+        "a row of their own to have them checked too."
+    )
 
 
 def _duplicate_warning(field_id: str, headers: Mapping[int, str], kept: int, other: int) -> str:
@@ -518,14 +678,6 @@ def _find_header(headers: Mapping[int, str], wanted: str) -> int | None:
     return next((c for c, t in headers.items() if t.casefold() == target), None)
 
 
-def _row_score(columns: Mapping[str, int], headers: Mapping[int, str]) -> float:
-    if not _has_identity(columns):
-        return 0.0
-    score = sum(_score_of(headers[c], f) or 1.0 for f, c in columns.items())
-    key = sum(1.5 for f in ("name", "email", "organization", "outreach_date") if f in columns)
-    return score + key
-
-
 def _has_identity(columns: Mapping[str, int]) -> bool:
     return (
         "name" in columns
@@ -534,25 +686,127 @@ def _has_identity(columns: Mapping[str, int]) -> bool:
     )
 
 
+def _row_score(mapped: ColumnMap, people: int, body: int) -> float:
+    if not _has_identity(mapped.columns):
+        return 0.0
+    score = sum(mapped.scores.values())
+    score += sum(
+        1.5 for f in ("name", "email", "organization", "outreach_date") if f in mapped.columns
+    )
+    if body >= MIN_VALUES:
+        score += 3.0 * people / body
+    elif body == 0:
+        score -= 1.0
+    return score
+
+
 def _tab_bonus(tab: Tab) -> float:
     bonus = 2.0 if _CONTACTS.search(tab.name) else 0.0
     if _NOT_CONTACTS.search(tab.name):
         bonus -= 6.0
+    if _JOBS.search(tab.name):
+        bonus -= 3.0
     return bonus - (3.0 if tab.hidden else 0.0)
 
 
-def _candidates(tab: Tab, overrides: Mapping[str, str], header_row: int | None) -> list[_Candidate]:
-    rows = [header_row] if header_row else range(1, min(MAX_HEADER_ROW, tab.height) + 1)
-    found = []
-    for r in rows:
-        headers = _header_texts(tab.row_values(r))
-        if len(headers) < 2 and not header_row:
+# ---------------------------------------------------------------- rows and their values
+
+
+def own_columns(tab: Tab) -> frozenset[int]:
+    """Columns headed by a managed header anywhere in the first rows: sheetsync's own."""
+    return frozenset(
+        c
+        for r in range(1, min(MAX_HEADER_ROW, tab.height) + 1)
+        for c, v in enumerate(tab.row_values(r), start=1)
+        if isinstance(v, str) and is_managed_header(v)
+    )
+
+
+def managed_row(tab: Tab) -> int | None:
+    """The row where sheetsync wrote its column headers (most of them; topmost on a tie)."""
+    counts = {
+        r: sum(1 for v in tab.row_values(r) if isinstance(v, str) and is_managed_header(v))
+        for r in range(1, min(MAX_HEADER_ROW, tab.height) + 1)
+    }
+    best = max(counts.values(), default=0)
+    return min(r for r, n in counts.items() if n == best) if best else None
+
+
+def _column_values(tab: Tab, row: int, col: int) -> Iterator[CellValue]:
+    for cells in tab.rows[row : row + BODY_ROWS]:
+        if col <= len(cells):
+            yield cells[col - 1]
+
+
+def _looks_like_data(headers: Mapping[int, str]) -> bool:
+    """True for a row whose cells are values (e-mails, dates, links), not column names."""
+    data = sum(1 for t in headers.values() if kind_of(t) in _DATA_KINDS)
+    return data >= 2 or data > 0.3 * len(headers)
+
+
+_DATA_KINDS = frozenset({V.EMAIL, V.URL, V.PROFILE, V.PHONE, V.DATE, V.NUMBER, V.SERIAL})
+_PERSON_KINDS: Mapping[str, frozenset[V]] = {
+    "name": frozenset({V.PERSON, V.WORD, V.TEXT}),
+    "first_name": frozenset({V.PERSON, V.WORD, V.TEXT}),
+    "email": frozenset({V.EMAIL}),
+    "linkedin": frozenset({V.PROFILE}),
+}
+
+
+def _people(tab: Tab, row: int, columns: Mapping[str, int], own: frozenset[int]) -> tuple[int, int]:
+    """(rows holding a person, rows holding anything) among the rows below ``row``."""
+    checks = [(c, _PERSON_KINDS[f]) for f, c in columns.items() if f in _PERSON_KINDS]
+    people = body = 0
+    for cells in tab.rows[row : row + BODY_ROWS]:
+        if all(is_blank(v) for i, v in enumerate(cells, start=1) if i not in own):
             continue
-        columns, warnings = map_headers(headers, overrides)
-        score = _row_score(columns, headers)
-        if header_row or score > 0:
-            found.append(_Candidate(tab, r, columns, score + _tab_bonus(tab), tuple(warnings)))
-    return found
+        body += 1
+        if any(c <= len(cells) and kind_of(cells[c - 1]) in kinds for c, kinds in checks):
+            people += 1
+    return people, body
+
+
+def _candidate(
+    tab: Tab, row: int, overrides: Mapping[str, str], own: frozenset[int], forced: bool
+) -> _Candidate | None:
+    headers = _header_texts(tab.row_values(row), own)
+    if not forced and (len(headers) < 2 or _looks_like_data(headers)):
+        return None
+    if not forced and not overrides and not any(field_scores(t) for t in headers.values()):
+        return None
+    profiles = {c: profile(_column_values(tab, row, c)) for c in headers}
+    mapped = map_headers(headers, overrides, profiles)
+    people, body = _people(tab, row, mapped.columns, own)
+    score = _row_score(mapped, people, body)
+    if not forced and score <= 0:
+        return None
+    bonus = _tab_bonus(tab) + (20.0 if forced and row == managed_row(tab) else 0.0)
+    return _Candidate(
+        tab, row, headers, mapped, score + bonus, people, body, tuple(mapped.warnings)
+    )
+
+
+def _candidates(tab: Tab, overrides: Mapping[str, str], header_row: int | None) -> list[_Candidate]:
+    own = own_columns(tab)
+    pinned = header_row or managed_row(tab)
+    rows = [pinned] if pinned else range(1, min(MAX_HEADER_ROW, tab.height) + 1)
+    found = (_candidate(tab, r, overrides, own, forced=bool(pinned)) for r in rows)
+    return [c for c in found if c is not None]
+
+
+def transposed(tab: Tab) -> bool:
+    """True for a table laid on its side: field names down column A, one column per person."""
+    fields: set[str] = set()
+    for r in range(1, min(40, tab.height) + 1):
+        cells = tab.row_values(r)
+        first = next((v for v in cells if not is_blank(v)), None)
+        if not isinstance(first, str):
+            continue
+        scores = field_scores(first)
+        filled = sum(1 for v in cells if not is_blank(v))
+        if scores and filled >= 3:
+            fields.add(max(scores, key=lambda f: scores[f]))
+    return len(fields) >= 4 and bool(fields & {"name", "email", "first_name"})
 
 
 # ---------------------------------------------------------------- the whole workbook
@@ -568,14 +822,32 @@ def discover(
     """Pick the contacts tab and header row, and map the columns. Raises LayoutError."""
     overrides = dict(overrides or {})
     tabs = _tabs_to_search(grid, worksheet)
-    candidates = [c for t in tabs for c in _candidates(t, overrides, header_row)]
-    best = max(candidates, key=lambda c: c.score, default=None)
-    if best is None or (best.score <= 0 and not header_row):
-        raise LayoutError(_no_header_message(grid, tabs))
+    searched = tabs if worksheet or header_row else [t for t in tabs if _searchable(t)]
+    candidates = [c for t in searched for c in _candidates(t, overrides, header_row)]
+    if header_row:
+        best = max(candidates, key=lambda c: c.score, default=None)
+        if best is None:
+            raise LayoutError(_no_header_message(grid, tabs))
+        _check_overrides(best, overrides)
+        if not _has_identity(best.mapped.columns):
+            raise LayoutError(_not_a_header_message(best))
+        return _layout_of(best)
+    contacts = [c for c in candidates if c.holds_people or _pinned(c, overrides)]
+    best = max(contacts, key=lambda c: c.score, default=None)
+    if best is None or best.score <= 0:
+        raise LayoutError(_refusal(grid, searched or tabs, candidates))
     _check_overrides(best, overrides)
-    if header_row and not _has_identity(best.columns):
-        raise LayoutError(_not_a_header_message(best))
     return _layout_of(best)
+
+
+def _pinned(candidate: _Candidate, overrides: Mapping[str, str]) -> bool:
+    """True when the user's [columns] name the identity column: their word beats the values."""
+    return any(f in overrides for f in ("name", "email", "first_name"))
+
+
+def _searchable(tab: Tab) -> bool:
+    """Tabs discovery looks at: not sheetsync's own prep tab, not a table on its side."""
+    return not clean_text(tab.name).casefold().startswith(MANAGED_PREFIX) and not transposed(tab)
 
 
 def _tabs_to_search(grid: Grid, worksheet: str | None) -> list[Tab]:
@@ -593,7 +865,41 @@ def _tabs_to_search(grid: Grid, worksheet: str | None) -> list[Tab]:
     return [tab]
 
 
+_HOW_TO_POINT = (
+    "If your contacts are there after all, point sheetsync at them with `worksheet`, "
+    '`header_row` and [columns] in sheetsync.toml (e.g. [columns] name = "Who"), or run '
+    "`sheetsync map`."
+)
+
+
+def _refusal(grid: Grid, tabs: Sequence[Tab], candidates: Sequence[_Candidate]) -> str:
+    """Why no tab is a contacts list: what was found instead, and how to point sheetsync."""
+    not_people = [c for c in candidates if not c.holds_people]
+    if not_people:
+        c = max(not_people, key=lambda c: c.score)
+        return (
+            f"'{c.tab.name}' of {grid.source} has a table (header on row {c.row}: "
+            f"{_shown(c.headers)}), but its rows are not people: {c.people} of {c.body} rows "
+            "hold a person's name, e-mail or profile link. sheetsync checks one row per person "
+            f"you reach out to, so it writes nothing here. {_HOW_TO_POINT}"
+        )
+    sideways = [t for t in grid.tabs if transposed(t)]
+    if sideways:
+        return (
+            f"'{sideways[0].name}' of {grid.source} lists its fields down column A, one column "
+            "per person. sheetsync needs one row per person under a header row: transpose the "
+            f"table (Paste special → Transpose) into a new tab. {_HOW_TO_POINT}"
+        )
+    return _no_header_message(grid, tabs)
+
+
+def _shown(headers: Mapping[int, str], limit: int = 6) -> str:
+    texts = list(headers.values())
+    return ", ".join(f"'{t}'" for t in texts[:limit]) + (", …" if len(texts) > limit else "")
+
+
 def _no_header_message(grid: Grid, tabs: Iterable[Tab]) -> str:
+    tabs = list(tabs)
     names = ", ".join(f"'{t.name}'" for t in tabs) or "none"
     if all(t.height == 0 for t in tabs):
         return (
@@ -601,14 +907,13 @@ def _no_header_message(grid: Grid, tabs: Iterable[Tab]) -> str:
         )
     return (
         f"No tab of {grid.source} looks like a contacts list (searched {names}). sheetsync "
-        f"looks in the first {MAX_HEADER_ROW} rows for a header with a Name or Email column. "
-        "Point it at yours with `worksheet`, `header_row` and [columns] in sheetsync.toml, "
-        'e.g. [columns] name = "Who".'
+        f"looks in the first {MAX_HEADER_ROW} rows for a header with a Name or Email column "
+        f"and one person per row below it. {_HOW_TO_POINT}"
     )
 
 
 def _not_a_header_message(best: _Candidate) -> str:
-    cells = ", ".join(f"'{t}'" for t in _header_texts(best.tab.row_values(best.row)).values())
+    cells = ", ".join(f"'{t}'" for t in best.headers.values())
     return (
         f"Row {best.row} of '{best.tab.name}' does not look like a header: sheetsync needs a "
         f"Name or Email column there (it holds: {cells or 'nothing'}). Fix `header_row` / "
@@ -617,7 +922,7 @@ def _not_a_header_message(best: _Candidate) -> str:
 
 
 def _check_overrides(best: _Candidate, overrides: Mapping[str, str]) -> None:
-    headers = _header_texts(best.tab.row_values(best.row))
+    headers = best.headers
     missing = [f for f, text in overrides.items() if _find_header(headers, text) is None]
     if not missing:
         return
@@ -630,19 +935,44 @@ def _check_overrides(best: _Candidate, overrides: Mapping[str, str]) -> None:
 
 
 def _layout_of(best: _Candidate) -> Layout:
-    headers = _header_texts(best.tab.row_values(best.row))
-    managed = {t: c for c, t in headers.items() if is_managed_header(t)}
-    mapped = set(best.columns.values()) | set(managed.values())
-    unmapped = tuple(t for c, t in sorted(headers.items()) if c not in mapped)
+    all_headers = _header_texts(best.tab.row_values(best.row))
+    managed, dup_warnings = _managed_columns(all_headers)
+    own = set(c for c, t in all_headers.items() if is_managed_header(t))
+    mapped = set(best.mapped.columns.values()) | own
+    unmapped = tuple(t for c, t in sorted(all_headers.items()) if c not in mapped)
+    order = sorted(best.mapped.columns.items(), key=lambda kv: FIELD_IDS.index(kv[0]))
     return Layout(
         worksheet=best.tab.name,
         header_row=best.row,
-        columns=dict(sorted(best.columns.items(), key=lambda kv: FIELD_IDS.index(kv[0]))),
-        headers=headers,
+        columns=dict(order),
+        headers=all_headers,
         unmapped=unmapped,
         managed=managed,
-        warnings=best.warnings + _formula_warnings(best.tab),
+        warnings=best.warnings + dup_warnings + _formula_warnings(best.tab),
+        confidence={f: best.mapped.confidence[f] for f, _ in order},
+        doubtful=best.mapped.doubtful,
     )
+
+
+def _managed_columns(headers: Mapping[int, str]) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Managed header → column, the leftmost when a header appears twice (with a warning)."""
+    managed: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    warnings: list[str] = []
+    for col, text in sorted(headers.items()):
+        if not is_managed_header(text):
+            continue
+        key = text.casefold()
+        if key in seen:
+            warnings.append(
+                f"Column {col_letter(col)} repeats sheetsync's column '{text}' (also in column "
+                f"{col_letter(seen[key])}); sheetsync uses column {col_letter(seen[key])} and "
+                f"leaves column {col_letter(col)} alone. Delete the extra column."
+            )
+            continue
+        seen[key] = col
+        managed[text] = col
+    return managed, tuple(warnings)
 
 
 def _formula_warnings(tab: Tab) -> tuple[str, ...]:
