@@ -517,6 +517,7 @@ class ColumnMap:
     confidence: dict[str, float]
     scores: dict[str, float]  # the score each mapped field won its column with
     warnings: list[str]
+    vetoed: dict[int, str] = field(default_factory=dict)  # column → the field its values refused
 
     @property
     def doubtful(self) -> tuple[str, ...]:
@@ -590,7 +591,8 @@ def map_headers(
     later = _later_blocks(headers)
     taken = set(columns.values()) | set(later)
     warnings = [_blocks_warning(headers, later)] if later else []
-    pairs = _pairs(headers, profiles, taken, columns)
+    vetoed: dict[int, str] = {}
+    pairs = _pairs(headers, profiles, taken, columns, vetoed)
     for score, _neg_col, field_id, col, verdict in sorted(pairs, reverse=True):
         if col in taken:
             continue
@@ -603,7 +605,7 @@ def map_headers(
         confidence[field_id] = _confidence(score, verdict)
         taken.add(col)
     _map_by_values(headers, profiles, taken, columns, confidence, scores)
-    return ColumnMap(columns, confidence, scores, warnings)
+    return ColumnMap(columns, confidence, scores, warnings, vetoed)
 
 
 def _pairs(
@@ -611,9 +613,11 @@ def _pairs(
     profiles: Mapping[int, Profile],
     taken: set[int],
     columns: Mapping[str, int],
+    vetoed: dict[int, str],
 ) -> list[tuple[float, int, str, int, Verdict]]:
     """(score, -column, field, column, verdict) for every fit the values do not veto."""
     pairs: list[tuple[float, int, str, int, Verdict]] = []
+    vetoed_score: dict[int, float] = {}
     for col, text in headers.items():
         if col in taken:
             continue
@@ -622,11 +626,21 @@ def _pairs(
             if field_id in columns:
                 continue
             verdict = support(field_id, prof)
+            if verdict is Verdict.VETOES and _says_date(text, field_id):
+                verdict = Verdict.SILENT  # the student meant dates: odd values are findings
             if verdict is Verdict.VETOES:
+                if score > vetoed_score.get(col, 0.0):
+                    vetoed[col], vetoed_score[col] = field_id, score
                 continue
             bonus = 0.3 if verdict is Verdict.CONFIRMS else 0.0
             pairs.append((score + bonus, -col, field_id, col, verdict))
     return pairs
+
+
+def _says_date(text: str, field_id: str) -> bool:
+    """True when a date field's header says "date" in so many words."""
+    kind = BY_ID[field_id].kind
+    return kind in (Kind.DATE, Kind.DATE_OR_FLAG) and bool({"date", "dates"} & set(words(text)))
 
 
 def _confidence(score: float, verdict: Verdict) -> float:
@@ -687,17 +701,14 @@ def _has_identity(columns: Mapping[str, int]) -> bool:
 
 
 def _row_score(mapped: ColumnMap, people: int, body: int) -> float:
+    """Header fit, weighed by how many rows below hold people (an empty table counts little)."""
     if not _has_identity(mapped.columns):
         return 0.0
     score = sum(mapped.scores.values())
     score += sum(
         1.5 for f in ("name", "email", "organization", "outreach_date") if f in mapped.columns
     )
-    if body >= MIN_VALUES:
-        score += 3.0 * people / body
-    elif body == 0:
-        score -= 1.0
-    return score
+    return score * (0.5 + 0.5 * people / body if body else 0.3)
 
 
 def _tab_bonus(tab: Tab) -> float:
@@ -738,10 +749,11 @@ def _column_values(tab: Tab, row: int, col: int) -> Iterator[CellValue]:
             yield cells[col - 1]
 
 
-def _looks_like_data(headers: Mapping[int, str]) -> bool:
+def _looks_like_data(cells: Sequence[CellValue], own: frozenset[int]) -> bool:
     """True for a row whose cells are values (e-mails, dates, links), not column names."""
-    data = sum(1 for t in headers.values() if kind_of(t) in _DATA_KINDS)
-    return data >= 2 or data > 0.3 * len(headers)
+    kinds = [kind_of(v) for c, v in enumerate(cells, start=1) if c not in own and not is_blank(v)]
+    data = sum(1 for k in kinds if k in _DATA_KINDS)
+    return data >= 2 or data > 0.3 * len(kinds)
 
 
 _DATA_KINDS = frozenset({V.EMAIL, V.URL, V.PROFILE, V.PHONE, V.DATE, V.NUMBER, V.SERIAL})
@@ -770,7 +782,7 @@ def _candidate(
     tab: Tab, row: int, overrides: Mapping[str, str], own: frozenset[int], forced: bool
 ) -> _Candidate | None:
     headers = _header_texts(tab.row_values(row), own)
-    if not forced and (len(headers) < 2 or _looks_like_data(headers)):
+    if not forced and (len(headers) < 2 or _looks_like_data(tab.row_values(row), own)):
         return None
     if not forced and not overrides and not any(field_scores(t) for t in headers.values()):
         return None
@@ -778,8 +790,6 @@ def _candidate(
     mapped = map_headers(headers, overrides, profiles)
     people, body = _people(tab, row, mapped.columns, own)
     score = _row_score(mapped, people, body)
-    if not forced and score <= 0:
-        return None
     bonus = _tab_bonus(tab) + (20.0 if forced and row == managed_row(tab) else 0.0)
     return _Candidate(
         tab, row, headers, mapped, score + bonus, people, body, tuple(mapped.warnings)
@@ -795,18 +805,29 @@ def _candidates(tab: Tab, overrides: Mapping[str, str], header_row: int | None) 
 
 
 def transposed(tab: Tab) -> bool:
-    """True for a table laid on its side: field names down column A, one column per person."""
-    fields: set[str] = set()
+    """True for a table laid on its side: field names down column A, one column per person.
+
+    Each field name appears once down the column, and they make most of it; a data column
+    that happens to hold words such as "Email" or "Reached Out" repeats them.
+    """
+    labels: list[str] = []
+    texts = 0
     for r in range(1, min(40, tab.height) + 1):
         cells = tab.row_values(r)
         first = next((v for v in cells if not is_blank(v)), None)
         if not isinstance(first, str):
             continue
+        texts += 1
         scores = field_scores(first)
-        filled = sum(1 for v in cells if not is_blank(v))
-        if scores and filled >= 3:
-            fields.add(max(scores, key=lambda f: scores[f]))
-    return len(fields) >= 4 and bool(fields & {"name", "email", "first_name"})
+        if scores and sum(1 for v in cells if not is_blank(v)) >= 3:
+            labels.append(max(scores, key=lambda f: scores[f]))
+    distinct = set(labels)
+    return (
+        len(distinct) >= 4
+        and len(distinct) == len(labels)
+        and len(labels) >= 0.5 * texts
+        and bool(distinct & {"name", "email", "first_name"})
+    )
 
 
 # ---------------------------------------------------------------- the whole workbook
@@ -832,7 +853,7 @@ def discover(
         if not _has_identity(best.mapped.columns):
             raise LayoutError(_not_a_header_message(best))
         return _layout_of(best)
-    contacts = [c for c in candidates if c.holds_people or _pinned(c, overrides)]
+    contacts = [c for c in candidates if c.score > 0 and (c.holds_people or _pinned(overrides))]
     best = max(contacts, key=lambda c: c.score, default=None)
     if best is None or best.score <= 0:
         raise LayoutError(_refusal(grid, searched or tabs, candidates))
@@ -840,7 +861,7 @@ def discover(
     return _layout_of(best)
 
 
-def _pinned(candidate: _Candidate, overrides: Mapping[str, str]) -> bool:
+def _pinned(overrides: Mapping[str, str]) -> bool:
     """True when the user's [columns] name the identity column: their word beats the values."""
     return any(f in overrides for f in ("name", "email", "first_name"))
 
@@ -874,14 +895,14 @@ _HOW_TO_POINT = (
 
 def _refusal(grid: Grid, tabs: Sequence[Tab], candidates: Sequence[_Candidate]) -> str:
     """Why no tab is a contacts list: what was found instead, and how to point sheetsync."""
-    not_people = [c for c in candidates if not c.holds_people]
-    if not_people:
-        c = max(not_people, key=lambda c: c.score)
+    tables = [c for c in candidates if c.body and (c.mapped.vetoed or not c.holds_people)]
+    if tables:
+        c = max(tables, key=lambda c: (len(c.mapped.columns), -c.row))
         return (
             f"'{c.tab.name}' of {grid.source} has a table (header on row {c.row}: "
             f"{_shown(c.headers)}), but its rows are not people: {c.people} of {c.body} rows "
-            "hold a person's name, e-mail or profile link. sheetsync checks one row per person "
-            f"you reach out to, so it writes nothing here. {_HOW_TO_POINT}"
+            f"hold a person's name, e-mail or profile link{_vetoes(c)}. sheetsync checks one "
+            f"row per person you reach out to, so it writes nothing here. {_HOW_TO_POINT}"
         )
     sideways = [t for t in grid.tabs if transposed(t)]
     if sideways:
@@ -891,6 +912,30 @@ def _refusal(grid: Grid, tabs: Sequence[Tab], candidates: Sequence[_Candidate]) 
             f"table (Paste special → Transpose) into a new tab. {_HOW_TO_POINT}"
         )
     return _no_header_message(grid, tabs)
+
+
+def _vetoes(c: _Candidate) -> str:
+    """ ", and column D ('Contact') holds 'Reached Out', 'Email' — not a name" for a message."""
+    notes = []
+    for col, field_id in sorted(c.mapped.vetoed.items()):
+        if field_id not in ("name", "email", "first_name", "linkedin"):
+            continue
+        values = list(dict.fromkeys(str(v) for v in _column_values(c.tab, c.row, col)
+                                    if not is_blank(v)))[:3]  # fmt: skip
+        shown = ", ".join(f"'{v}'" for v in values)
+        notes.append(
+            f"column {col_letter(col)} ('{c.headers[col]}') holds {shown}, not "
+            f"{_FIELD_WORDS[field_id]}"
+        )
+    return "; " + "; ".join(notes) if notes else ""
+
+
+_FIELD_WORDS = {
+    "name": "people's names",
+    "first_name": "first names",
+    "email": "e-mail addresses",
+    "linkedin": "profile links",
+}
 
 
 def _shown(headers: Mapping[int, str], limit: int = 6) -> str:

@@ -45,6 +45,7 @@ class V(Enum):
     STATUS = "status"  # a status word of a job or outreach log: "Reached Out", "Applied"
     PLACE = "place"  # a city, state or remote/hybrid: "Boston, MA", "Remote"
     PLATFORM = "platform"  # how people meet: "Zoom", "coffee", "phone call"
+    PENDING = "pending"  # a date still to come: "TBD", "next week"
     LONG = "long"  # free text of more than a few words
     TEXT = "text"  # other short text
     ERROR = "error"  # #REF!, #N/A
@@ -60,6 +61,9 @@ _PROFILE = re.compile(
     r"linkedin\.com/(in|pub)/|twitter\.com/|x\.com/|github\.com/[^/]+/?$|"
     r"scholar\.google\.[a-z.]+/citations|orcid\.org/",
     re.I,
+)
+_MONTH_OR_DAY = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|^\d{1,2}[/.-]\d{1,2}$", re.I
 )
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{7,}(\s*(x|ext\.?)\s*\d+)?$", re.I)
 _NUMBER = re.compile(r"^[-+]?\d+([.,]\d+)?\s*%?$")
@@ -129,7 +133,6 @@ _STATUS_WORDS = frozenset(
         "replied",
         "met",
         "none",
-        "tbd",
         "ok",
     ]
 )
@@ -164,23 +167,27 @@ def _kind_of_text(text: str) -> V:
     if _URL.match(text):
         return V.PROFILE if _PROFILE.search(text) else V.URL
     if _NUMBER.match(text):
-        return V.NUMBER
+        return _kind_of_number(float(text.rstrip("% ").replace(",", ".")))
+    reading = read_text(text)
+    if reading.outcome in (Outcome.DATE, Outcome.OTHER_ORDER):
+        return V.DATE
+    if reading.outcome is Outcome.NO_YEAR and _MONTH_OR_DAY.search(text):
+        return V.DATE  # "Mar 20", "3/20" — a date without its year, not "Firm 2"
+    if reading.outcome is Outcome.PLACEHOLDER:
+        return V.PENDING
     if _PHONE.match(text) and sum(ch.isdigit() for ch in text) >= 7:
         return V.PHONE
-    if folded in _STATUS_WORDS:
-        return V.STATUS
-    reading = read_text(text)
-    if reading.outcome in (Outcome.DATE, Outcome.NO_YEAR, Outcome.OTHER_ORDER):
-        return V.DATE
-    return _kind_of_words(text)
+    return _kind_of_words(text, folded)
 
 
-def _kind_of_words(text: str) -> V:
+def _kind_of_words(text: str, folded: str) -> V:
     parts = text.split()
     if len(parts) > 6 or len(text) > 60:
         return V.LONG
-    if _PLATFORM.search(text):
+    if _PLATFORM.search(text) and len(parts) <= 4:
         return V.PLATFORM
+    if folded in _STATUS_WORDS:
+        return V.STATUS
     if _PLACE.match(text):
         return V.PLACE
     if _looks_like_person(parts):
@@ -209,9 +216,13 @@ def kind_of(value: CellValue) -> V | None:
     if isinstance(value, CellError):
         return V.ERROR
     if isinstance(value, int | float):
-        lo, hi = SERIAL_RANGE
-        return V.SERIAL if lo <= value <= hi else V.NUMBER
+        return _kind_of_number(value)
     return _kind_of_text(clean_text(str(value)))
+
+
+def _kind_of_number(value: float) -> V:
+    lo, hi = SERIAL_RANGE
+    return V.SERIAL if lo <= value <= hi else V.NUMBER
 
 
 @dataclass(frozen=True)
@@ -268,7 +279,7 @@ class Verdict(Enum):
     VETOES = "vetoes"
 
 
-_NOT_A_DATE = (V.NUMBER, V.PHONE, V.EMAIL, V.URL, V.PROFILE, V.PERSON, V.LONG, V.STATUS)
+_DATE_LIKE = (V.DATE, V.SERIAL, V.FLAG, V.PENDING, V.ERROR)
 _NOT_TEXT = (V.DATE, V.SERIAL, V.NUMBER, V.EMAIL, V.URL, V.PROFILE, V.PHONE, V.FLAG)
 _PEOPLE = (V.PERSON, V.WORD)
 
@@ -288,11 +299,11 @@ def _verdict(good: float, bad: float, *, confirm: float = 0.5, veto: float = 0.5
 
 
 def _date(prof: Profile) -> Verdict:
-    return _verdict(prof.share(*DATEISH), prof.share(*_NOT_A_DATE))
+    return _verdict(prof.share(*DATEISH), 1.0 - prof.share(*_DATE_LIKE))
 
 
 def _date_or_flag(prof: Profile) -> Verdict:
-    good = prof.share(V.DATE, V.SERIAL, V.FLAG, V.STATUS)
+    good = prof.share(V.DATE, V.SERIAL, V.FLAG, V.STATUS, V.PENDING)
     return _verdict(good, prof.share(V.NUMBER, V.PHONE, V.EMAIL, V.URL, V.PROFILE, V.PERSON))
 
 
