@@ -17,7 +17,7 @@ import pytest
 from sheetsync import layout
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.errors import LayoutError
-from sheetsync.grid import CellValue, Grid
+from sheetsync.grid import CellValue, Grid, Tab
 from sheetsync.profile import V, kind_of
 
 D = dt.date
@@ -140,7 +140,7 @@ def test_job_location_is_not_a_meeting_platform(tmp_path: Path) -> None:
 
 def test_lamp_list_first_contact_block_and_scores(tmp_path: Path) -> None:
     """Dalton's LAMP list: employers, alumni Y/N, motivation and posting scores, contacts."""
-    header = [
+    header: list[CellValue] = [
         "List",
         "Alumni?",
         "Motivation",
@@ -202,24 +202,28 @@ def test_header_that_says_little_is_mapped_by_values_and_doubtful(tmp_path: Path
 
 
 def test_header_phrases_real_trackers_use(tmp_path: Path) -> None:
-    header = ["Name", "Firm", "Intro via", "Coffee chat", "LinkedIn URL", "Met on"]
+    header: list[CellValue] = [
+        "Name",
+        "Firm",
+        "Intro via",
+        "Coffee chat",
+        "LinkedIn URL",
+        "Alumni?",
+    ]
     rows: list[list[CellValue]] = [header]
     for i, who in enumerate(PEOPLE):
         url = f"https://www.linkedin.com/in/{who.split()[0].lower()}"
-        rows.append([who, "Acme", "Prof. Kim", D(2026, 3, 1 + i), url, D(2026, 1, 1 + i)])
+        rows.append([who, "Acme", "Prof. Kim", D(2026, 3, 1 + i), url, "Y" if i % 2 else "N"])
     lay = layout.discover(workbook(tmp_path / "t.xlsx", {"Contacts": rows}))
-    assert (
-        mapped(lay)
-        == {
-            "name": "Name",
-            "organization": "Firm",
-            "linkedin": "LinkedIn URL",
-            "referred_by": "Intro via",
-            "interview_date": "Coffee chat",
-            "last_contact": "Met on",
-        }
-        or mapped(lay)["organization"] == "Firm"
-    )
+    assert mapped(lay) == {
+        "name": "Name",
+        "organization": "Firm",
+        "linkedin": "LinkedIn URL",
+        "connection": "Alumni?",
+        "referred_by": "Intro via",
+        "interview_date": "Coffee chat",
+    }
+    assert lay.doubtful == ()
 
 
 def test_overrides_are_certain(tmp_path: Path) -> None:
@@ -357,3 +361,24 @@ def test_duplicated_managed_header_uses_the_leftmost_and_warns(tmp_path: Path) -
     assert lay.managed["sheetsync · status"] == 3
     assert any("repeats sheetsync's column 'sheetsync · status'" in w for w in lay.warnings)
     assert lay.unmapped == ()
+
+
+def test_status_text_below_a_weak_header_is_never_the_header(tmp_path: Path) -> None:
+    """Text-only rows whose status cells name fields ("add email/LinkedIn", "2nd person")."""
+    contacts: list[list[CellValue]] = [
+        ["Who", "Org", "sheetsync · status", "sheetsync · next step", "sheetsync · due"]
+    ]
+    for who in PEOPLE:
+        contacts.append(
+            [who, "Acme", "Check: add email/LinkedIn · Due: write to a 2nd person",
+             f"Add an email address or LinkedIn profile for {who}", None]
+        )  # fmt: skip
+    lay = layout.discover(workbook(tmp_path / "t.xlsx", {"Contacts": contacts}))
+    assert (lay.header_row, mapped(lay)) == (1, {"name": "Who", "organization": "Org"})
+    assert layout.managed_row(lay_tab(tmp_path / "t.xlsx")) == 1
+
+
+def lay_tab(path: Path) -> Tab:
+    tab = XlsxBackend(path).read().tab("Contacts")
+    assert tab is not None
+    return tab
