@@ -68,6 +68,11 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "where they work",
         "works at",
         "business*0.8",
+        "company name",
+        "organization name",
+        "organisation name",
+        "employer name",
+        "firm name",
         "list*0.9",
         "target employer",
         "target company",
@@ -212,6 +217,7 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "touch base",
         "next outreach",
         "next follow up",
+        "next follow",
         "check in next",
     ),
     "cadence": (
@@ -267,6 +273,10 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "message draft",
         "outreach draft",
         "draft message",
+        "email body",
+        "body",
+        "message",
+        "note to send",
     ),
     "snooze": (
         "snooze",
@@ -322,6 +332,8 @@ _STOP = frozenset(
         "we",
     ]
 )
+# Header words that only ever match themselves: "Contact ID" is not "contacted".
+_NO_STEM = frozenset({"contact", "email", "reply", "interview"})
 # Words that say "a date goes here". Kept apart from the meaning words.
 _DATEISH = frozenset(
     ["date", "dates", "when", "on", "day", "dt", "time", "sent", "received", "done"]
@@ -399,6 +411,8 @@ def _stem(word: str) -> str:
 class _Header:
     words: tuple[str, ...]
     dateish: bool
+    head: int  # index of the head word: the last of the first alternative ("Company / Position")
+    about_person: bool  # "contact_title", "Recruiter Email": the column is about the person
 
 
 @lru_cache(maxsize=4096)
@@ -408,7 +422,17 @@ def _parse_header(text: str) -> _Header:
     meaning = tuple(w for w in all_words if w not in _STOP and w not in _DATEISH)
     if not meaning:  # "Date", "When?": keep the words so they can still match a phrase
         meaning = tuple(w for w in all_words if w not in _STOP)
-    return _Header(meaning, dateish)
+    first = _meaning_words(re.split(r"\s/\s|\s&\s|\bor\b", text)[0])
+    head = min(len(first), len(meaning)) - 1 if first else len(meaning) - 1
+    person = bool(meaning) and meaning[0] in _PERSON_PREFIX and len(meaning) > 1
+    return _Header(meaning, dateish, head, person)
+
+
+def _meaning_words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in words(text) if w not in _STOP and w not in _DATEISH)
+
+
+_PERSON_PREFIX = frozenset({"contact", "contact1", "person", "recruiter", "poc", "mentor"})
 
 
 @lru_cache(maxsize=1)
@@ -427,11 +451,19 @@ def _phrases() -> dict[str, list[tuple[tuple[str, ...], float]]]:
 def _word_match(want: str, have: str) -> float:
     if want == have:
         return 1.0
+    if _verb_and_noun(want, have):
+        return 0.0  # "Contact ID" is not "contacted", "Email" is not "emailed"
     if _stem(want) == _stem(have):
         return 0.85
     if min(len(want), len(have)) >= 5 and _close(want, have):
         return 0.75  # a typo: "Orgnization", "Respnse"
     return 0.0
+
+
+def _verb_and_noun(a: str, b: str) -> bool:
+    """True for "contact" vs "contacted": a noun and its past tense mean different columns."""
+    noun, verb = (a, b) if b.endswith("ed") else (b, a)
+    return verb.endswith("ed") and not noun.endswith("ed") and _stem(verb) in _NO_STEM
 
 
 def _close(a: str, b: str) -> bool:
@@ -455,15 +487,18 @@ def _phrase_score(phrase: tuple[str, ...], header: _Header) -> float:
         total += best
         matched.add(where)
     coverage = len(matched) / max(len(header.words), 1)
-    head_bonus = 0.2 if len(header.words) - 1 in matched else 0.0
-    return total + 0.5 * coverage + head_bonus
+    head_bonus = 0.2 if header.head in matched else 0.0
+    person_bonus = 0.3 if header.about_person and 0 not in matched else 0.0
+    return total + 0.5 * coverage + head_bonus + person_bonus
 
 
 # Headers that name something no canonical field holds: a phone number, a count of days, a
 # score. Their words ("contact", "date") must not pull them towards a field.
 _NO_FIELD = re.compile(
     r"\b(phone|mobile|cell|tel|telephone|whatsapp|fax|since|ago|count|score|rating|"
-    r"salary|pay|rank|ranking|priority|motivation|posting|deadline|number of|num of)\b",
+    r"salary|pay|rank|ranking|priority|motivation|posting|deadline|number of|num of|id|"
+    r"resource|resources|event|mock|owner|domain|count|website|twitter|github|address|"
+    r"city|state|country|zip|postal|expected|lifecycle|stage|verified|lead source|lead status)\b",
     re.I,
 )
 
@@ -546,8 +581,9 @@ class _Candidate:
 
 
 def _header_texts(cells: Sequence[CellValue], skip: frozenset[int] = frozenset()) -> dict[int, str]:
+    """Column → header text exactly as it stands in the sheet (trailing spaces included)."""
     return {
-        i + 1: clean_text(v)
+        i + 1: v
         for i, v in enumerate(cells)
         if isinstance(v, str) and not is_blank(v) and i + 1 not in skip
     }
@@ -555,6 +591,7 @@ def _header_texts(cells: Sequence[CellValue], skip: frozenset[int] = frozenset()
 
 def _block_of(text: str) -> int | None:
     """The contact block a header belongs to ("Contact #2 Email" → 2), if it names one."""
+    text = clean_text(text)
     if _GENERIC.match(text):
         return None
     match = _BLOCK.search(text)
@@ -661,12 +698,20 @@ def _map_by_values(
 ) -> None:
     """Map headers that say little ("Date", "Column 3") by what their columns hold."""
     for col, text in sorted(headers.items()):
-        if col in taken or not _SAYS_LITTLE.match(text):
+        if col in taken or not _SAYS_LITTLE.match(clean_text(text)):
             continue
-        field_id = field_from_values(profiles.get(col, EMPTY))
+        prof = profiles.get(col, EMPTY)
+        field_id = field_from_values(prof)
+        if not prof.n and clean_text(text).casefold() in ("date", "dates"):
+            field_id = "outreach_date"  # an empty tracker's only "Date": when you wrote
+        if field_id == "outreach_date" and any(f in columns for f in _DATE_FIELDS):
+            continue  # with other dates mapped, a bare "Date" is some other day (an event)
         if field_id and field_id not in columns:
             columns[field_id], confidence[field_id], scores[field_id] = col, 0.5, 1.0
             taken.add(col)
+
+
+_DATE_FIELDS = ("outreach_date", "follow_up_date", "interview_date", "last_contact", "response")
 
 
 def _blocks_warning(headers: Mapping[int, str], later: Mapping[int, str]) -> str:
@@ -689,7 +734,7 @@ def _duplicate_warning(field_id: str, headers: Mapping[int, str], kept: int, oth
 
 def _find_header(headers: Mapping[int, str], wanted: str) -> int | None:
     target = clean_text(wanted).casefold()
-    return next((c for c, t in headers.items() if t.casefold() == target), None)
+    return next((c for c, t in headers.items() if clean_text(t).casefold() == target), None)
 
 
 def _has_identity(columns: Mapping[str, int]) -> bool:
@@ -1007,7 +1052,7 @@ def _managed_columns(headers: Mapping[int, str]) -> tuple[dict[str, int], tuple[
     for col, text in sorted(headers.items()):
         if not is_managed_header(text):
             continue
-        key = text.casefold()
+        key = clean_text(text).casefold()
         if key in seen:
             warnings.append(
                 f"Column {col_letter(col)} repeats sheetsync's column '{text}' (also in column "

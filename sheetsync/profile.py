@@ -368,6 +368,12 @@ def _free_text(prof: Profile) -> Verdict:
     return _verdict(prof.share(V.LONG, V.TEXT, V.WORD, V.PERSON, V.PLATFORM), bad)
 
 
+def _names_of_people(prof: Profile) -> Verdict:
+    if prof.share(V.FLAG, V.STATUS) >= 0.5:
+        return Verdict.VETOES  # "Referral agreed?": yes/no, not the people they suggested
+    return _free_text(prof)
+
+
 def _promises(prof: Profile) -> Verdict:
     if prof.repetitive and prof.share(V.STATUS, V.FLAG, V.WORD) >= 0.5:
         return Verdict.VETOES  # a status column, not what you owe someone
@@ -395,7 +401,7 @@ _JUDGES = {
     "platform": _platform,
     "cadence": _cadence,
     "promises": _promises,
-    "referrals": _free_text,
+    "referrals": _names_of_people,
     "questions": _free_text,
     "connection": _connection,
     "referred_by": _connection,
