@@ -102,6 +102,7 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "how found",
         "tie*0.7",
         "connection type",
+        "relationship type",
         "alumni*0.9",
         "alum*0.9",
         "met through",
@@ -142,6 +143,9 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "email sent",
         "request sent",
         "first email",
+        "date sent",
+        "sent date",
+        "sent*0.8",
         "asked*0.8",
         "invited*0.8",
     ),
@@ -185,7 +189,9 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
     "platform": (
         "platform",
         "place",
-        "location",
+        "location*0.5",
+        "meeting location",
+        "meeting place",
         "where",
         "format",
         "medium",
@@ -208,6 +214,8 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "last heard",
         "last reached",
         "last spoken",
+        "last email",
+        "last emailed",
     ),
     "next_contact": (
         "next contact",
@@ -455,7 +463,7 @@ def _word_match(want: str, have: str) -> float:
         return 0.0  # "Contact ID" is not "contacted", "Email" is not "emailed"
     if _stem(want) == _stem(have):
         return 0.85
-    if min(len(want), len(have)) >= 5 and _close(want, have):
+    if min(len(want), len(have)) >= 5 and abs(len(want) - len(have)) <= 1 and _close(want, have):
         return 0.75  # a typo: "Orgnization", "Respnse"
     return 0.0
 
@@ -471,7 +479,7 @@ def _close(a: str, b: str) -> bool:
     if 2 * min(len(a), len(b)) / (len(a) + len(b)) < 0.8:
         return False
     matcher = difflib.SequenceMatcher(None, a, b)
-    return matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8
+    return matcher.quick_ratio() >= 0.85 and matcher.ratio() >= 0.85
 
 
 def _phrase_score(phrase: tuple[str, ...], header: _Header) -> float:
@@ -497,8 +505,10 @@ def _phrase_score(phrase: tuple[str, ...], header: _Header) -> float:
 _NO_FIELD = re.compile(
     r"\b(phone|mobile|cell|tel|telephone|whatsapp|fax|since|ago|count|score|rating|"
     r"salary|pay|rank|ranking|priority|motivation|posting|deadline|number of|num of|id|"
-    r"resource|resources|event|mock|owner|domain|count|website|twitter|github|address|"
-    r"city|state|country|zip|postal|expected|lifecycle|stage|verified|lead source|lead status)\b",
+    r"resource|resources|event|mock|owner|domain|count|website|twitter|github|"
+    r"city|state|country|zip|postal|expected|lifecycle|stage|verified|lead source|lead status|"
+    r"draft status|approval status|referral status|application status|street address|"
+    r"mailing address|home address)\b",
     re.I,
 )
 
@@ -515,7 +525,12 @@ def field_scores(text: str) -> dict[str, float]:
         best += _date_hint(field_id, header)
         if best >= MIN_SCORE:
             scores[field_id] = best
+    if _TEXT_ONLY.intersection(header.words):  # "Follow-up Body" is text, not a date
+        return {f: v for f, v in scores.items() if BY_ID[f].kind is Kind.TEXT}
     return scores
+
+
+_TEXT_ONLY = frozenset({"body", "message", "msg", "template", "subject", "text"})
 
 
 def _date_hint(field_id: str, header: _Header) -> float:
@@ -572,12 +587,24 @@ class _Candidate:
     score: float
     people: int  # body rows holding a person (name, e-mail or profile link)
     body: int  # body rows holding anything
+    named: int  # body rows with anything in a name, e-mail or profile-link column
     warnings: tuple[str, ...]
 
     @property
     def holds_people(self) -> bool:
-        """True unless the rows below the header clearly are not people."""
-        return self.body < MIN_VALUES or self.people >= MIN_PEOPLE * self.body
+        """True unless the rows below the header clearly are not people.
+
+        A template whose name column is still empty holds people to come when its other
+        columns track people (outreach, replies, meetings); a job log with an empty
+        "Contact" column does not.
+        """
+        if _job_log(self.headers, self.mapped.columns):
+            return False
+        if self.body < MIN_VALUES:
+            return True
+        if not self.named:
+            return len(_TRACKING & set(self.mapped.columns)) >= 2
+        return self.people >= MIN_PEOPLE * self.body
 
 
 def _header_texts(cells: Sequence[CellValue], skip: frozenset[int] = frozenset()) -> dict[int, str]:
@@ -810,17 +837,41 @@ _PERSON_KINDS: Mapping[str, frozenset[V]] = {
 }
 
 
-def _people(tab: Tab, row: int, columns: Mapping[str, int], own: frozenset[int]) -> tuple[int, int]:
-    """(rows holding a person, rows holding anything) among the rows below ``row``."""
+def _people(
+    tab: Tab, row: int, columns: Mapping[str, int], own: frozenset[int]
+) -> tuple[int, int, int]:
+    """(rows holding a person, rows holding anything, rows with an identity cell filled)."""
     checks = [(c, _PERSON_KINDS[f]) for f, c in columns.items() if f in _PERSON_KINDS]
-    people = body = 0
+    people = body = named = 0
     for cells in tab.rows[row : row + BODY_ROWS]:
         if all(is_blank(v) for i, v in enumerate(cells, start=1) if i not in own):
             continue
         body += 1
-        if any(c <= len(cells) and kind_of(cells[c - 1]) in kinds for c, kinds in checks):
-            people += 1
-    return people, body
+        kinds = [kind_of(cells[c - 1]) if c <= len(cells) else None for c, _ in checks]
+        named += any(k is not None for k in kinds)
+        people += any(k in want for k, (_, want) in zip(kinds, checks, strict=True))
+    return people, body, named
+
+
+# Fields that only a list of people has: how you know them, when you wrote, what they said.
+_TRACKING = frozenset(
+    {"connection", "referred_by", "outreach_date", "response", "interview_date", "platform",
+     "thank_you", "last_contact", "next_contact", "cadence", "linkedin", "referrals"}
+)  # fmt: skip
+_JOB_HEADER = re.compile(
+    r"\b(job title|job description|job link|job url|job id|application date|date applied|"
+    r"applied on|salary|work type|requisition|posting|application status)\b",
+    re.I,
+)
+_SIDE_CONTACT = re.compile(r"\b(recruiter|hiring manager|point of contact|poc)\b", re.I)
+
+
+def _job_log(headers: Mapping[int, str], columns: Mapping[str, int]) -> bool:
+    """A job per row with its recruiter on the side: job columns, the person a side note."""
+    jobs = sum(1 for t in headers.values() if _JOB_HEADER.search(" ".join(words(t))))
+    name = headers.get(columns.get("name", 0), "")
+    personal = {"connection", "referred_by", "linkedin", "interview_date", "thank_you"}
+    return jobs >= 2 and bool(_SIDE_CONTACT.search(name)) and not personal & set(columns)
 
 
 def _candidate(
@@ -833,11 +884,11 @@ def _candidate(
         return None
     profiles = {c: profile(_column_values(tab, row, c)) for c in headers}
     mapped = map_headers(headers, overrides, profiles)
-    people, body = _people(tab, row, mapped.columns, own)
-    score = _row_score(mapped, people, body)
+    people, body, named = _people(tab, row, mapped.columns, own)
+    score = _row_score(mapped, people, body if named else 0)
     bonus = _tab_bonus(tab) + (20.0 if forced and row == managed_row(tab) else 0.0)
     return _Candidate(
-        tab, row, headers, mapped, score + bonus, people, body, tuple(mapped.warnings)
+        tab, row, headers, mapped, score + bonus, people, body, named, tuple(mapped.warnings)
     )
 
 
