@@ -111,7 +111,7 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         "how we met",
         "where met",
         "met*0.75",
-        "source*0.8",
+        "relation",
     ),
     "referred_by": (
         "referred by",
@@ -405,6 +405,7 @@ def words(text: str) -> list[str]:
     text = re.sub(r"([a-z])([A-Z])", r"\1 \2", _strip_accents(clean_text(text)))
     text = text.lower().replace("e-mail", "email").replace("follow-up", "follow up")
     text = re.sub(r"\bto[- ]do\b", "todo", text)
+    text = re.sub(r"\blinked in\b", "linkedin", text)  # "LinkedIn" split by its capitals
     return [w for w in re.split(r"[^a-z0-9]+", text) if w]
 
 
@@ -516,7 +517,10 @@ _NO_FIELD = re.compile(
 @lru_cache(maxsize=8192)
 def field_scores(text: str) -> dict[str, float]:
     """How well a header text fits each canonical field (only fits above the threshold)."""
-    if is_blank(text) or is_managed_header(text) or _NO_FIELD.search(" ".join(words(text))):
+    all_words = words(text)
+    if is_blank(text) or is_managed_header(text) or _NO_FIELD.search(" ".join(all_words)):
+        return {}
+    if len(all_words) > 8:  # a sentence, not a column name
         return {}
     header = _parse_header(text)
     scores: dict[str, float] = {}
@@ -527,6 +531,8 @@ def field_scores(text: str) -> dict[str, float]:
             scores[field_id] = best
     if _TEXT_ONLY.intersection(header.words):  # "Follow-up Body" is text, not a date
         return {f: v for f, v in scores.items() if BY_ID[f].kind is Kind.TEXT}
+    if {"date", "dates"}.intersection(words(text)):  # "Connection Date" is a date, not text
+        return {f: v for f, v in scores.items() if BY_ID[f].kind is not Kind.TEXT}
     return scores
 
 
@@ -603,7 +609,8 @@ class _Candidate:
         if self.body < MIN_VALUES:
             return True
         if not self.named:
-            return len(_TRACKING & set(self.mapped.columns)) >= 2
+            tracking = len(_TRACKING & set(self.mapped.columns)) >= 2
+            return tracking and _job_headers(self.headers) < 2
         return self.people >= MIN_PEOPLE * self.body
 
 
@@ -860,15 +867,20 @@ _TRACKING = frozenset(
 )  # fmt: skip
 _JOB_HEADER = re.compile(
     r"\b(job title|job description|job link|job url|job id|application date|date applied|"
-    r"applied on|salary|work type|requisition|posting|application status)\b",
+    r"applied on|applied|application|salary|work type|requisition|posting)\b",
     re.I,
 )
 _SIDE_CONTACT = re.compile(r"\b(recruiter|hiring manager|point of contact|poc)\b", re.I)
 
 
+def _job_headers(headers: Mapping[int, str]) -> int:
+    """How many headers name something about a job or an application."""
+    return sum(1 for t in headers.values() if _JOB_HEADER.search(" ".join(words(t))))
+
+
 def _job_log(headers: Mapping[int, str], columns: Mapping[str, int]) -> bool:
     """A job per row with its recruiter on the side: job columns, the person a side note."""
-    jobs = sum(1 for t in headers.values() if _JOB_HEADER.search(" ".join(words(t))))
+    jobs = _job_headers(headers)
     name = headers.get(columns.get("name", 0), "")
     personal = {"connection", "referred_by", "linkedin", "interview_date", "thank_you"}
     return jobs >= 2 and bool(_SIDE_CONTACT.search(name)) and not personal & set(columns)
@@ -949,7 +961,11 @@ def discover(
         if not _has_identity(best.mapped.columns):
             raise LayoutError(_not_a_header_message(best))
         return _layout_of(best)
-    contacts = [c for c in candidates if c.score > 0 and (c.holds_people or _pinned(overrides))]
+    contacts = [
+        c
+        for c in candidates
+        if _has_identity(c.mapped.columns) and (c.holds_people or _pinned(overrides))
+    ]
     best = max(contacts, key=lambda c: c.score, default=None)
     if best is None or best.score <= 0:
         raise LayoutError(_refusal(grid, searched or tabs, candidates))

@@ -347,7 +347,7 @@ def _linkedin(prof: Profile) -> Verdict:
     if good >= 0.5:
         return Verdict.CONFIRMS
     links = prof.share(V.URL)
-    bad = prof.share(V.URL, V.EMAIL, V.DATE, V.SERIAL, V.NUMBER, V.PHONE, V.LONG)
+    bad = prof.share(V.URL, V.EMAIL, V.DATE, V.SERIAL, V.NUMBER, V.PHONE, V.LONG, V.FLAG)
     return Verdict.VETOES if (links >= 0.3 or bad >= 0.5) and good < 0.2 else Verdict.SILENT
 
 
