@@ -457,6 +457,7 @@ def _phrases() -> dict[str, list[tuple[tuple[str, ...], float]]]:
     return parsed
 
 
+@lru_cache(maxsize=65_536)
 def _word_match(want: str, have: str) -> float:
     if want == have:
         return 1.0
@@ -464,9 +465,14 @@ def _word_match(want: str, have: str) -> float:
         return 0.0  # "Contact ID" is not "contacted", "Email" is not "emailed"
     if _stem(want) == _stem(have):
         return 0.85
-    if min(len(want), len(have)) >= 5 and abs(len(want) - len(have)) <= 1 and _close(want, have):
+    if _could_be_typo(want, have) and _close(want, have):
         return 0.75  # a typo: "Orgnization", "Respnse"
     return 0.0
+
+
+def _could_be_typo(a: str, b: str) -> bool:
+    """Cheap pre-check: long enough words, same first letter, lengths at most one apart."""
+    return min(len(a), len(b)) >= 5 and a[0] == b[0] and abs(len(a) - len(b)) <= 1
 
 
 def _verb_and_noun(a: str, b: str) -> bool:
@@ -595,6 +601,7 @@ class _Candidate:
     body: int  # body rows holding anything
     named: int  # body rows with anything in a name, e-mail or profile-link column
     warnings: tuple[str, ...]
+    synced: bool = False  # sheetsync wrote its column headers in this row before
 
     @property
     def holds_people(self) -> bool:
@@ -898,9 +905,19 @@ def _candidate(
     mapped = map_headers(headers, overrides, profiles)
     people, body, named = _people(tab, row, mapped.columns, own)
     score = _row_score(mapped, people, body if named else 0)
-    bonus = _tab_bonus(tab) + (20.0 if forced and row == managed_row(tab) else 0.0)
+    synced = forced and row == managed_row(tab)
+    bonus = _tab_bonus(tab) + (20.0 if synced else 0.0)
     return _Candidate(
-        tab, row, headers, mapped, score + bonus, people, body, named, tuple(mapped.warnings)
+        tab,
+        row,
+        headers,
+        mapped,
+        score + bonus,
+        people,
+        body,
+        named,
+        tuple(mapped.warnings),
+        synced,
     )
 
 
@@ -964,7 +981,7 @@ def discover(
     contacts = [
         c
         for c in candidates
-        if _has_identity(c.mapped.columns) and (c.holds_people or _pinned(overrides))
+        if _has_identity(c.mapped.columns) and (c.holds_people or c.synced or _pinned(overrides))
     ]
     best = max(contacts, key=lambda c: c.score, default=None)
     if best is None or best.score <= 0:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from sheetsync.dates import Outcome, read_text
+from sheetsync.dates import PLACEHOLDERS, Outcome, read_text
 from sheetsync.fields import BY_ID, Kind
 from sheetsync.grid import CellError, CellValue, clean_text, is_blank
 
@@ -168,6 +168,8 @@ def _kind_of_text(text: str) -> V:
         return V.PROFILE if _PROFILE.search(text) else V.URL
     if _NUMBER.match(text):
         return _kind_of_number(float(text.rstrip("% ").replace(",", ".")))
+    if not any(ch.isdigit() for ch in text):  # no date without a digit: skip the parsers
+        return V.PENDING if PLACEHOLDERS.match(folded) else _kind_of_words(text, folded)
     reading = read_text(text)
     if reading.outcome in (Outcome.DATE, Outcome.OTHER_ORDER):
         return V.DATE
