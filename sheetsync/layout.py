@@ -893,6 +893,25 @@ def _job_log(headers: Mapping[int, str], columns: Mapping[str, int]) -> bool:
     return jobs >= 2 and bool(_SIDE_CONTACT.search(name)) and not personal & set(columns)
 
 
+def _text_at(cells: Sequence[CellValue], col: int) -> str | None:
+    value = cells[col - 1] if col <= len(cells) else None
+    return clean_text(value).casefold() if isinstance(value, str) else None
+
+
+def _recurs_below(tab: Tab, row: int, headers: Mapping[int, str]) -> bool:
+    """True for a data row: one of its cells comes back as a value of the same column below.
+
+    A header row pasted again further down (a second section with the same header) is not
+    evidence: there several header texts come back together, in one row.
+    """
+    wanted = {c: clean_text(t).casefold() for c, t in headers.items()}
+    for cells in tab.rows[row : row + BODY_ROWS]:
+        hits = sum(1 for c, t in wanted.items() if _text_at(cells, c) == t)
+        if hits == 1 and len(wanted) > 2:
+            return True
+    return False
+
+
 def _candidate(
     tab: Tab, row: int, overrides: Mapping[str, str], own: frozenset[int], forced: bool
 ) -> _Candidate | None:
@@ -900,6 +919,8 @@ def _candidate(
     if not forced and (len(headers) < 2 or _looks_like_data(tab.row_values(row), own)):
         return None
     if not forced and not overrides and not any(field_scores(t) for t in headers.values()):
+        return None
+    if not forced and _recurs_below(tab, row, headers):
         return None
     profiles = {c: profile(_column_values(tab, row, c)) for c in headers}
     mapped = map_headers(headers, overrides, profiles)
