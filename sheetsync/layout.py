@@ -513,7 +513,7 @@ _NO_FIELD = re.compile(
     r"\b(phone|mobile|cell|tel|telephone|whatsapp|fax|since|ago|count|score|rating|"
     r"salary|pay|rank|ranking|priority|motivation|posting|deadline|number of|num of|id|"
     r"resource|resources|event|mock|owner|domain|count|website|twitter|github|"
-    r"city|state|country|zip|postal|expected|lifecycle|stage|verified|lead source|lead status|"
+    r"city|state|country|zip|postal|expected|lifecycle|stage|verified|lead source|lead status|added on|"
     r"draft status|approval status|referral status|application status|street address|"
     r"mailing address|home address)\b",
     re.I,
