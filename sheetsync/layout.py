@@ -4,9 +4,18 @@ Real trackers are messy: titles and instructions above the header, extra tabs fo
 ideas and checklists, headers in any case or spelling. Headers are matched on meaning: each
 field has a few short phrases (``heard back`` → ``response``), a header is split into words,
 and words match exactly, by stem, or — for typos — by close spelling. Words such as *date*,
-*on* and *when* say "this column holds a date" and tip the balance towards date fields. The
-tab and header row with the best total score win; ``[columns]`` in sheetsync.toml and
-``--worksheet`` override any guess.
+*on* and *when* say "this column holds a date" and tip the balance towards date fields.
+
+Words are weighed against values (:mod:`sheetsync.profile`): a column of day counts is not a
+date, job-posting links are not a person's LinkedIn, status words under "Contact" are not
+people; a header that says little ("Date", "Column 4") is mapped by what it holds, with low
+confidence. A tab is a contacts list only when its rows are people; job logs, question banks
+and planners are refused with a message that says what was found. sheetsync's own columns and
+prep tab are never read as input: once it has written its headers, that row is the header row.
+
+The tab and header row with the best score win; ``[columns]`` in sheetsync.toml and
+``--worksheet`` override any guess. Each mapped field carries a confidence (0–1); fields under
+:data:`DOUBT` are listed in ``Layout.doubtful``.
 """
 
 from __future__ import annotations
@@ -513,8 +522,8 @@ _NO_FIELD = re.compile(
     r"\b(phone|mobile|cell|tel|telephone|whatsapp|fax|since|ago|count|score|rating|"
     r"salary|pay|rank|ranking|priority|motivation|posting|deadline|number of|num of|id|"
     r"resource|resources|event|mock|owner|domain|count|website|twitter|github|"
-    r"city|state|country|zip|postal|expected|lifecycle|stage|verified|lead source|lead status|added on|"
-    r"draft status|approval status|referral status|application status|street address|"
+    r"city|state|country|zip|postal|expected|lifecycle|stage|verified|lead source|lead status|"
+    r"added on|draft status|approval status|referral status|application status|street address|"
     r"mailing address|home address)\b",
     re.I,
 )

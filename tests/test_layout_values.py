@@ -382,3 +382,30 @@ def lay_tab(path: Path) -> Tab:
     tab = XlsxBackend(path).read().tab("Contacts")
     assert tab is not None
     return tab
+
+
+def test_second_copy_of_a_managed_column_is_left_alone_by_sync(tmp_path: Path) -> None:
+    """Issue 12: a copied "sheetsync · status" column; the leftmost is used, syncs settle."""
+    from sheetsync import sync as pipeline
+    from sheetsync.config import Settings
+
+    path = tmp_path / "t.xlsx"
+    rows: list[list[CellValue]] = [["Name", "Email", "Date contacted", "Response"]]
+    rows += [[who, f"p{i}@x.org", D(2026, 3, 2 + i), None] for i, who in enumerate(PEOPLE)]
+    workbook(path, {"Contacts": rows})
+    today = D(2026, 3, 16)
+    pipeline.sync(XlsxBackend(path, backups=0), Settings(), today)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Contacts"]
+    for r in range(1, ws.max_row + 1):  # the student copies column E to column I
+        ws.cell(row=r, column=9, value=ws.cell(row=r, column=5).value)
+    wb.save(path)
+    first = pipeline.sync(XlsxBackend(path, backups=0), Settings(), today)
+    assert first.checked is not None
+    lay = first.checked.layout
+    assert lay.managed["sheetsync · status"] == 5
+    assert any("Column I repeats" in w for w in lay.warnings)
+    assert {c.col for c in first.plan.changes} <= {5, 6, 7}
+    data = path.read_bytes()
+    again = pipeline.sync(XlsxBackend(path, backups=0), Settings(), today)
+    assert not again.written and path.read_bytes() == data
