@@ -409,3 +409,27 @@ def test_second_copy_of_a_managed_column_is_left_alone_by_sync(tmp_path: Path) -
     data = path.read_bytes()
     again = pipeline.sync(XlsxBackend(path, backups=0), Settings(), today)
     assert not again.written and path.read_bytes() == data
+
+
+@pytest.mark.parametrize(
+    "build",
+    ["init", "example", "qb3", "split_names", "snake_case", "linkedin", "mixed_dates", "formulas"],
+)
+def test_clean_layouts_have_nothing_doubtful(build: str, tmp_path: Path) -> None:
+    """Confident maps keep syncing without questions: `init` trackers, the example, the
+    layouts of tests/test_layouts.py."""
+    from sheetsync.init import create_tracker
+
+    from . import test_layouts
+
+    path = tmp_path / "t.xlsx"
+    if build == "init":
+        create_tracker(path)
+    elif build == "example":
+        path = Path(__file__).resolve().parent.parent / "examples" / "tracker.xlsx"
+    else:
+        getattr(test_layouts, f"build_{build}")(path)
+    lay = layout.discover(XlsxBackend(path).read())
+    assert lay.doubtful == ()
+    assert set(lay.confidence) == set(lay.columns)
+    assert min(lay.confidence.values()) >= layout.DOUBT
