@@ -573,7 +573,7 @@ _SAYS_LITTLE = re.compile(
 )
 # "Contact #2 Email", "Name (2)", "Contact 2": a second contact block in the same row.
 _BLOCK = re.compile(
-    r"#\s*([1-9])\b|\b(?:contact|person|ref|referral|alum|alumni|connection)\s*([1-9])\b|"
+    r"#\s*([1-9])\b|\b(?:contact|person|ref|referral|alum|alumni|connection)\s*([1-9])(?![0-9a-z])|"
     r"\(([1-9])\)|\s([1-9])$",
     re.I,
 )
@@ -649,11 +649,20 @@ def _block_of(text: str) -> int | None:
 
 
 def _later_blocks(headers: Mapping[int, str]) -> dict[int, str]:
-    """Columns of a second, third … contact block when the row also has a first one."""
+    """Columns of a second, third … contact block when the row also has a first one:
+    numbered ("Contact #2 Email", "contact2_name") or the first block's headers again."""
     blocks = {c: _block_of(t) for c, t in headers.items()}
-    if 1 not in blocks.values():
-        return {}
-    return {c: headers[c] for c, b in blocks.items() if b is not None and b > 1}
+    if 1 in blocks.values():
+        return {c: headers[c] for c, b in blocks.items() if b is not None and b > 1}
+    seen: set[str] = set()
+    repeats: dict[int, str] = {}
+    for col, text in sorted(headers.items()):
+        key = clean_text(text).casefold()
+        if key in seen:
+            repeats[col] = text
+        seen.add(key)
+    identity = any({"name", "email"} & set(field_scores(t)) for t in repeats.values())
+    return repeats if len(repeats) >= 2 and identity else {}
 
 
 def map_headers(
@@ -766,11 +775,11 @@ _DATE_FIELDS = ("outreach_date", "follow_up_date", "interview_date", "last_conta
 
 def _blocks_warning(headers: Mapping[int, str], later: Mapping[int, str]) -> str:
     cols = sorted(later)
-    shown = ", ".join(f"'{headers[c]}'" for c in cols[:4]) + (" …" if len(cols) > 4 else "")
+    shown = ", ".join(f"{col_letter(c)} ('{clean_text(headers[c])}')" for c in cols[:4])
+    more = f" and {len(cols) - 4} more" if len(cols) > 4 else ""
     return (
         f"Each row holds more than one contact: sheetsync reads the first and leaves columns "
-        f"{col_letter(cols[0])}–{col_letter(cols[-1])} ({shown}) alone. Give each person "
-        "a row of their own to have them checked too."
+        f"{shown}{more} alone. Give each person a row of their own to have them checked too."
     )
 
 

@@ -169,7 +169,7 @@ def test_lamp_list_first_contact_block_and_scores(tmp_path: Path) -> None:
         "email": "Contact #1 Email",
         "connection": "Alumni?",
     }
-    assert any("more than one contact" in w and "H–J" in w for w in lay.warnings)
+    assert any("more than one contact" in w and "H ('Contact #2 Name')" in w for w in lay.warnings)
     assert "Posting" in lay.unmapped and "Motivation" in lay.unmapped
 
 
@@ -433,3 +433,20 @@ def test_clean_layouts_have_nothing_doubtful(build: str, tmp_path: Path) -> None
     assert lay.doubtful == ()
     assert set(lay.confidence) == set(lay.columns)
     assert min(lay.confidence.values()) >= layout.DOUBT
+
+
+def test_contact_block_repeated_without_numbers(tmp_path: Path) -> None:
+    header: list[CellValue] = ["List", "Contact Name", "Contact Email", "Contact Name",
+                               "Contact Email"]  # fmt: skip
+    rows: list[list[CellValue]] = [header]
+    for i, who in enumerate(PEOPLE):
+        rows.append([f"Firm {i}", who, f"p{i}@firm.com", PEOPLE[-1 - i], f"q{i}@firm.com"])
+    lay = layout.discover(workbook(tmp_path / "t.xlsx", {"LAMP": rows}))
+    assert mapped(lay) == {"name": "Contact Name", "organization": "List", "email": "Contact Email"}
+    assert lay.columns == {"name": 2, "organization": 1, "email": 3}
+    assert lay.doubtful == ()
+    assert [w for w in lay.warnings if "more than one contact" in w] == [
+        "Each row holds more than one contact: sheetsync reads the first and leaves columns "
+        "D ('Contact Name'), E ('Contact Email') alone. Give each person a row of their own "
+        "to have them checked too."
+    ]
