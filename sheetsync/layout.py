@@ -383,17 +383,18 @@ class Layout:
     doubtful: tuple[str, ...] = ()
 
     def header_of(self, field_id: str) -> str:
-        """The header text of a mapped field."""
-        return self.headers[self.columns[field_id]]
+        """The header text of a mapped field, as shown (see :meth:`column_names`)."""
+        return clean_text(self.headers[self.columns[field_id]])
 
     def has(self, field_id: str) -> bool:
         """True when the field has a column."""
         return field_id in self.columns
 
     def column_names(self) -> dict[str, str]:
-        """Canonical field → header text, in sheet order (the JSON ``columns`` object)."""
+        """Canonical field → header text as shown, in sheet order (the JSON ``columns``
+        object); spaces and invisible characters at either end are not shown."""
         ordered = sorted(self.columns.items(), key=lambda kv: kv[1])
-        return {f: self.headers[c] for f, c in ordered}
+        return {f: clean_text(self.headers[c]) for f, c in ordered}
 
 
 def is_managed_header(text: str) -> bool:
@@ -1152,7 +1153,7 @@ def _layout_of(best: _Candidate) -> Layout:
     managed, dup_warnings = _managed_columns(all_headers)
     own = set(c for c, t in all_headers.items() if is_managed_header(t))
     mapped = set(best.mapped.columns.values()) | own
-    unmapped = tuple(t for c, t in sorted(all_headers.items()) if c not in mapped)
+    unmapped = tuple(clean_text(t) for c, t in sorted(all_headers.items()) if c not in mapped)
     order = sorted(best.mapped.columns.items(), key=lambda kv: FIELD_IDS.index(kv[0]))
     return Layout(
         worksheet=best.tab.name,
