@@ -8,7 +8,7 @@ with openpyxl and read back through the xlsx backend, as ``sheetsync check`` wou
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import openpyxl
@@ -19,6 +19,8 @@ from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.errors import LayoutError
 from sheetsync.grid import CellValue, Grid, Tab
 from sheetsync.profile import V, kind_of
+
+from .cli_runner import Result, snapshot
 
 D = dt.date
 PEOPLE = ["Ana Lima", "Bo Chen", "Cleo Diaz", "Dev Patel", "Ema Stone", "Finn Wolfe"]
@@ -450,3 +452,18 @@ def test_contact_block_repeated_without_numbers(tmp_path: Path) -> None:
         "D ('Contact Name'), E ('Contact Email') alone. Give each person a row of their own "
         "to have them checked too."
     ]
+
+
+def test_sync_of_an_application_log_stops_and_writes_nothing(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    rows: list[list[CellValue]] = [["Company", "Position", "Date Applied", "Contact", "Status"]]
+    how = ["Reached Out", "Email", "Reached Out", "LinkedIn", "Email", "Reached Out"]
+    rows += [[f"Firm {i}", "Analyst", D(2026, 2, 1 + i), w, "Applied"] for i, w in enumerate(how)]
+    workbook(tmp_path / "jobs.xlsx", {"Applications": rows})
+    before = snapshot(tmp_path)
+    result = cli("sync", "jobs.xlsx", "--today", "2026-03-16")
+    assert result.code == 3
+    assert "rows are not people" in result.text
+    assert "column D ('Contact') holds 'Reached Out', 'Email', 'LinkedIn'" in result.text
+    assert snapshot(tmp_path) == before
