@@ -284,6 +284,7 @@ class Verdict(Enum):
 _DATE_LIKE = (V.DATE, V.SERIAL, V.FLAG, V.PENDING, V.ERROR)
 _NOT_TEXT = (V.DATE, V.SERIAL, V.NUMBER, V.EMAIL, V.URL, V.PROFILE, V.PHONE, V.FLAG)
 _PEOPLE = (V.PERSON, V.WORD)
+_STATUS_LIKE = (V.STATUS, V.PLATFORM, V.FLAG, V.PLACE, V.PENDING)
 
 
 def support(field_id: str, prof: Profile) -> Verdict:
@@ -314,14 +315,14 @@ def _text(prof: Profile) -> Verdict:
 
 
 def _name(prof: Profile) -> Verdict:
-    if prof.repetitive and prof.share(V.PERSON) < 0.5:
+    if prof.repetitive and prof.share(*_STATUS_LIKE) >= 0.5:
         return Verdict.VETOES  # "Reached Out", "Email", … down the column
     bad = prof.share(*_NOT_TEXT, V.STATUS, V.LONG, V.PLACE, V.PLATFORM)
     return _verdict(prof.share(V.PERSON), bad, confirm=0.4, veto=0.4)
 
 
 def _name_part(prof: Profile) -> Verdict:
-    if prof.repetitive and prof.distinct <= 2:
+    if prof.repetitive and prof.share(*_STATUS_LIKE) >= 0.5:
         return Verdict.VETOES
     bad = prof.share(*_NOT_TEXT, V.STATUS, V.LONG)
     return _verdict(prof.share(*_PEOPLE), bad, confirm=0.6, veto=0.4)
