@@ -1011,13 +1011,7 @@ def discover(
     searched = tabs if worksheet or header_row else [t for t in tabs if _searchable(t)]
     candidates = [c for t in searched for c in _candidates(t, overrides, header_row)]
     if header_row:
-        best = max(candidates, key=lambda c: c.score, default=None)
-        if best is None:
-            raise LayoutError(_no_header_message(grid, tabs))
-        _check_overrides(best, overrides)
-        if not _has_identity(best.mapped.columns):
-            raise LayoutError(_not_a_header_message(best))
-        return _layout_of(best)
+        return _at_given_row(grid, tabs, candidates, overrides)
     contacts = [
         c
         for c in candidates
@@ -1027,6 +1021,19 @@ def discover(
     if best is None or best.score <= 0:
         raise LayoutError(_refusal(grid, searched or tabs, candidates))
     _check_overrides(best, overrides)
+    return _layout_of(best)
+
+
+def _at_given_row(
+    grid: Grid, tabs: Sequence[Tab], candidates: Sequence[_Candidate], overrides: Mapping[str, str]
+) -> Layout:
+    """The layout at the header row the user gave: their word, checked only for a name."""
+    best = max(candidates, key=lambda c: c.score, default=None)
+    if best is None:
+        raise LayoutError(_no_header_message(grid, tabs))
+    _check_overrides(best, overrides)
+    if not _has_identity(best.mapped.columns):
+        raise LayoutError(_not_a_header_message(best))
     return _layout_of(best)
 
 
