@@ -467,3 +467,13 @@ def test_sync_of_an_application_log_stops_and_writes_nothing(
     assert "rows are not people" in result.text
     assert "column D ('Contact') holds 'Reached Out', 'Email', 'LinkedIn'" in result.text
     assert snapshot(tmp_path) == before
+
+
+def test_a_bare_date_next_to_other_dates_is_left_unmapped(tmp_path: Path) -> None:
+    """100Devs' networking tab: 'Date' is the event's day when outreach has its own column."""
+    rows: list[list[CellValue]] = [["Event Name", "Date", "Name", "Email", "Date contacted"]]
+    for i, who in enumerate(PEOPLE):
+        rows.append(["Meetup", D(2026, 2, 1), who, f"p{i}@x.org", D(2026, 3, 2 + i)])
+    lay = layout.discover(workbook(tmp_path / "t.xlsx", {"Networking": rows}))
+    assert mapped(lay) == {"name": "Name", "email": "Email", "outreach_date": "Date contacted"}
+    assert lay.unmapped == ("Event Name", "Date")
