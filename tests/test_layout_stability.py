@@ -94,7 +94,7 @@ def seen(lay: Layout) -> tuple[str, int, dict[str, str]]:
     return lay.worksheet, lay.header_row, lay.column_names()
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # A weak header ("When" maps to nothing) under which sheetsync's status text ("write to a 2nd
 # person") once outscored the header: the second sync read row 2 as the header row.
 @example(
