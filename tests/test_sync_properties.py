@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sheetsync import sync as pipeline
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
+from sheetsync.errors import LayoutError
 from sheetsync.grid import Tab
 from sheetsync.layout import is_managed_header
 
@@ -99,8 +100,12 @@ def test_sync_never_changes_a_user_cell(
         path = Path(folder) / "t.xlsx"
         save(path, rows)
         for step in range(2):
-            before = user_cells(path)
-            pipeline.sync(XlsxBackend(path, backups=0), Settings(), today)
+            before, data = user_cells(path), path.read_bytes()
+            try:
+                pipeline.sync(XlsxBackend(path, backups=0), Settings(), today)
+            except LayoutError:  # no person per row (junk under "Name"): no sync, no write
+                assert path.read_bytes() == data
+                return
             assert user_cells(path) == before
             data = path.read_bytes()
             again = pipeline.sync(XlsxBackend(path, backups=0), Settings(), today)
