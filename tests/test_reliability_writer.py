@@ -535,8 +535,10 @@ def test_without_an_exchange_a_save_before_the_replace_is_kept(
     theirs = with_mark(tracker.read_bytes(), "theirs")
     real_write_temp = files._write_temp
 
-    def save_meanwhile(real: Path, data: bytes, *, like: Path | None) -> Path:
-        tmp = real_write_temp(real, data, like=like)
+    def save_meanwhile(
+        real: Path, data: bytes, *, like: Path | None, private: bool = False
+    ) -> Path:
+        tmp = real_write_temp(real, data, like=like, private=private)
         if real == tracker:
             save_as_another_program(tracker, theirs)
         return tmp
