@@ -445,7 +445,7 @@ def render_sync(result: SyncResult, console: Console) -> None:
         new = "created" if plan.prep.is_new else "updated"
         console.print(
             f"Prep tab '{_escape(plan.prep.tab)}' {verb} {new}: "
-            f"{len(plan.prep.rows)} rows (your ticks and notes kept)"
+            f"{len(plan.prep.rows)} rows (everything you typed there kept)"
         )
     if result.dry_run:
         console.print(f"Dry run: {len(plan.changes)} cells would change; nothing was written.")
