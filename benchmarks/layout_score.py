@@ -201,8 +201,9 @@ class FileScore:
 
 def score_file(label: Label, reading: Reading) -> FileScore:
     """Compare a reading with its label."""
-    labelled = frozenset(label.fields.items())
-    mapped = frozenset(reading.fields.items())
+    # Headers compare without surrounding spaces: `check` shows "Follow up? " as "Follow up?".
+    labelled = frozenset((f, " ".join(h.split())) for f, h in label.fields.items())
+    mapped = frozenset((f, " ".join(h.split())) for f, h in reading.fields.items())
     if label.refuse:
         return FileScore(label, reading, frozenset(), mapped, frozenset())
     same_place = reading.tab == label.tab and reading.header_row == label.header_row
