@@ -139,10 +139,7 @@ class Memory:
     def sync(self, today: dt.date, config: Settings) -> None:
         checked = pipeline.check_grid(self.grid, config, today)
         plan = pipeline.plan_for(checked, config, unticked="☐")
-        MemoryBackend(self.grid).apply(plan)
-        if plan.prep is not None:
-            self.grid.tabs = [t for t in self.grid.tabs if t.name != TAB]
-            self.grid.tabs.append(Tab(TAB, [list(r) for r in plan.prep.rows]))
+        MemoryBackend(self.grid).apply(plan)  # the cells and the prep tab, as a backend writes
         self.checked = checked, config
 
     def assert_settled(self) -> None:

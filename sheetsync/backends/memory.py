@@ -5,12 +5,13 @@ from __future__ import annotations
 import copy
 
 from sheetsync.backends import Applied
-from sheetsync.grid import CellValue, Grid
-from sheetsync.models import Plan
+from sheetsync.grid import CellValue, Grid, Tab
+from sheetsync.models import Plan, PrepPlan
 
 
 class MemoryBackend:
-    """Holds a :class:`Grid`; ``apply`` writes the plan's cells into it and counts writes."""
+    """Holds a :class:`Grid`; ``apply`` writes the plan's cells and prep tab into it and counts
+    writes."""
 
     def __init__(self, grid: Grid) -> None:
         self.grid = grid
@@ -31,7 +32,7 @@ class MemoryBackend:
         return copy.deepcopy(self.grid)
 
     def apply(self, plan: Plan) -> Applied:
-        """Set each changed cell, growing rows as needed."""
+        """Set each changed cell, growing rows as needed, and put the prep tab in place."""
         if plan.is_empty:
             return Applied(written=False)
         tab = self.grid.tab(plan.worksheet)
@@ -42,5 +43,16 @@ class MemoryBackend:
             cells = tab.rows[change.row - 1]
             cells.extend([None] * (change.col - len(cells)))
             cells[change.col - 1] = change.new
+        if plan.prep is not None:
+            self._put_prep(plan.prep)
         self.writes += 1
         return Applied(written=True, cells=len(plan.changes))
+
+    def _put_prep(self, prep: PrepPlan) -> None:
+        """The prep tab is written whole (its rows already merge the student's)."""
+        rows = [list(r) for r in prep.rows]
+        current = self.grid.tab(prep.tab)
+        if current is None:
+            self.grid.tabs.append(Tab(prep.tab, rows))
+        else:
+            current.rows = rows
