@@ -119,8 +119,16 @@ def _layout_checks(checked: pipeline.Checked) -> Iterator[Check]:
             ", ".join(lay.unmapped),
             "If one of these is a field sheetsync knows, map it in [columns].",
         )
+    if lay.doubtful:
+        doubtful = ", ".join(f"{f} ← '{lay.header_of(f)}'" for f in lay.doubtful)
+        yield Check(
+            "Map in doubt",
+            "fail",
+            doubtful,
+            f"`sync` will not write until you confirm it: run `sheetsync map {checked.source}`.",
+        )
     for warning in lay.warnings:
-        yield Check("Ambiguous column", "warn", warning, "Map it in [columns].")
+        yield Check("Layout note", "warn", warning, "")
     skipped = checked.report.skipped
     if skipped:
         detail = "; ".join(f"{r} (needs {' / '.join(m)})" for r, m in skipped.items())

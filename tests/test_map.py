@@ -557,16 +557,17 @@ VAGUE: list[list[CellValue]] = [["Name", "Company", "Date", "Column 4"]] + [
 
 def test_vague_headers_end_to_end(cli: Callable[..., Result], tmp_path: Path) -> None:
     """With the real layout: columns read from their values alone are in doubt, sync refuses
-    without touching the file, and after `map --yes` it writes. (Skipped while the layout does
-    not rate columns by their values.)"""
+    without touching the file, `doctor` says so, and after `map --yes` it writes."""
     save_rows(tmp_path / "t.xlsx", VAGUE)
     data = cli("check", "t.xlsx", "--today", DAY, "--format", "json", "--exit-zero").json()
-    if not data["doubtful"]:
-        pytest.skip("the layout does not rate columns by their values on this branch")
     assert data["doubtful"] == ["email", "outreach_date"]
     before = snapshot(tmp_path)
     refused = cli("sync", "t.xlsx", "--today", DAY)
     assert refused.code == 2 and "sheetsync map t.xlsx" in refused.text
+    assert snapshot(tmp_path) == before
+    doctor = cli("doctor", "t.xlsx", "--today", DAY)
+    assert doctor.code != 0 and "Map in doubt" in doctor.text
+    assert "sheetsync map t.xlsx" in doctor.text
     assert snapshot(tmp_path) == before
     assert cli("map", "t.xlsx", "--yes").code == 0
     after = cli("check", "t.xlsx", "--today", DAY, "--format", "json", "--exit-zero").json()
