@@ -48,13 +48,11 @@ from sheetsync import calendar, digest, files
 from sheetsync import sync as pipeline
 from sheetsync.config import Settings, check_keys
 from sheetsync.digest import Digest, SourceRun
+from sheetsync.errors import AlreadyRunning as AlreadyRunning
 from sheetsync.errors import (
     ConfigError,
-    FileLockedError,
-    GoogleError,
     OutputRefused,
     SheetsyncError,
-    SourceChangedError,
 )
 from sheetsync.models import SyncResult
 
@@ -65,10 +63,6 @@ _EVERY = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DAY = dt.timedelta(days=1)
 _T = TypeVar("_T")
-
-
-class AlreadyRunning(SheetsyncError):
-    """Another ``sheetsync run`` holds the lock of this config."""
 
 
 # --------------------------------------------------------------------------- config [run]
@@ -421,13 +415,11 @@ def stop_on_signals(stop: threading.Event) -> Callable[[], None]:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Worth retrying before the next slot: network, Google 429/5xx, a locked or moving file."""
-    if isinstance(exc, FileLockedError | SourceChangedError | ConnectionError | TimeoutError):
-        return True
-    if isinstance(exc, GoogleError):
-        status = getattr(exc, "status", 0)
-        return status is None or status == 429 or status >= 500
-    return False
+    """Worth retrying before the next slot: what the error class says (``exc.transient``: a
+    locked or moving file, Google 429/5xx/no answer), and a network failure outside sheetsync."""
+    if isinstance(exc, SheetsyncError):
+        return exc.transient
+    return isinstance(exc, ConnectionError | TimeoutError)
 
 
 def describe_error(exc: BaseException) -> str:

@@ -36,7 +36,28 @@ from google.oauth2 import credentials as oauth2_credentials
 from google.oauth2 import service_account
 from gspread.http_client import FileType, HTTPClient, ParamsType
 
-from sheetsync.errors import ConfigError, GoogleError
+from sheetsync.errors import ConfigError
+from sheetsync.errors import (
+    SheetsAccessDenied as SheetsAccessDenied,
+)
+from sheetsync.errors import (
+    SheetsAPIError as SheetsAPIError,
+)
+from sheetsync.errors import (
+    SheetsBadRequest as SheetsBadRequest,
+)
+from sheetsync.errors import (
+    SheetsNotFound as SheetsNotFound,
+)
+from sheetsync.errors import (
+    SheetsQuotaExceeded as SheetsQuotaExceeded,
+)
+from sheetsync.errors import (
+    SheetsTimeout as SheetsTimeout,
+)
+from sheetsync.errors import (
+    SheetsUnavailable as SheetsUnavailable,
+)
 
 log = logging.getLogger("sheetsync")
 
@@ -49,56 +70,6 @@ DEFAULT_DEADLINE = 120.0
 AUTH_MODES = ("auto", "service-account", "oauth", "adc", "anonymous")
 
 Timeout = float | tuple[float, float]
-
-
-# --------------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------------
-
-
-class SheetsAPIError(GoogleError):
-    """A Google Sheets request failed; ``status`` is the HTTP status (None: no answer)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        google_status: str | None = None,
-        api_message: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.google_status = google_status
-        self.api_message = api_message
-
-
-class SheetsAccessDenied(SheetsAPIError):
-    """401/403: the credentials were refused or cannot open this spreadsheet."""
-
-
-class SheetsNotFound(SheetsAPIError):
-    """404: no such spreadsheet (or item)."""
-
-
-class SheetsQuotaExceeded(SheetsAPIError):
-    """429 (after the retries): the per-minute quota is used up."""
-
-
-class SheetsBadRequest(SheetsAPIError):
-    """400: Google rejected the request; ``range`` is set when a range was the problem."""
-
-    def __init__(self, message: str, *, range_: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.range = range_
-
-
-class SheetsTimeout(SheetsAPIError):
-    """No answer within the timeout."""
-
-
-class SheetsUnavailable(SheetsAPIError):
-    """5xx after the retries, or Google could not be reached."""
 
 
 # --------------------------------------------------------------------------------------------
