@@ -82,7 +82,7 @@ SECTION_PARSERS: dict[str, str] = {
     "digest": "sheetsync.digest:parse_config",
     "smtp": "sheetsync.digest:parse_smtp_config",
     "calendar": "sheetsync.calendar:parse_config",
-    "export": "sheetsync.export:parse_config",
+    "export": "sheetsync.advisor:parse_config",
     "prep": "sheetsync.prep:parse_config",
     "mail": "sheetsync.mail.config:parse_config",
 }

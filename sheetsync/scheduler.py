@@ -2,7 +2,7 @@
 
 ``schedule`` drives the loop with a short wake-up job; *which* slot is due is decided here, from
 the configured time zone and the last slot served as persisted in a small JSON state file. That
-split is deliberate (see PITFALLS.md): ``schedule`` keeps no state across restarts, runs a job
+split is deliberate: ``schedule`` keeps no state across restarts, runs a job
 missed while the machine slept once, late, with no notion of "missed", needs pytz for time
 zones, and lets a job's exception escape ``run_pending``. So this module:
 
@@ -44,8 +44,7 @@ import filelock
 import schedule
 from dateutil import tz as dateutil_tz
 
-from sheetsync import calendar, digest, files
-from sheetsync import sync as pipeline
+from sheetsync import calendar, digest, files, pipeline
 from sheetsync.config import Settings, check_keys
 from sheetsync.digest import Digest, SourceRun
 from sheetsync.errors import AlreadyRunning as AlreadyRunning
@@ -541,7 +540,8 @@ class Runner:
         return max(1, min(30, int(self.spec.slots.every.total_seconds()) // 4))
 
     def tick(self) -> None:
-        """The ``schedule`` job: serve the due slot, if any. Catches everything (PITFALLS.md)."""
+        """The ``schedule`` job: serve the due slot, if any. Catches everything (``schedule`` would
+        let an error escape ``run_pending`` and stop the loop)."""
         try:
             slot = due_slot(self.spec.slots, self.state.last_slot_time, self.now())
             if slot is None or self.stop.is_set():

@@ -25,9 +25,9 @@ from typing import Any
 import openpyxl
 import pytest
 
+from sheetsync.advisor import ExportConfig, initials, parse_config, scrub
 from sheetsync.config import Settings, parse_settings
 from sheetsync.errors import ConfigError
-from sheetsync.export import ExportConfig, initials, parse_config, scrub
 from sheetsync.rules import RULES
 
 from . import workbooks

@@ -32,8 +32,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from sheetsync import calendar, files, scheduler
-from sheetsync import sync as pipeline
+from sheetsync import calendar, files, pipeline, scheduler
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.errors import OutputRefused, SourceChangedError

@@ -15,7 +15,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from sheetsync import layout
-from sheetsync import sync as pipeline
 from sheetsync.config import CONFIG_ENV, DEFAULT_NAME, Settings, load_settings
 from sheetsync.errors import ConfigError
 from sheetsync.fields import BY_ID, FIELD_IDS
@@ -73,6 +72,7 @@ def map_cmd(
     yes: bool,
     config_path: str | None,
 ) -> None:
+    from sheetsync import pipeline
     from sheetsync.cli import run_action
 
     def action() -> int:
@@ -174,6 +174,8 @@ def _source_for(target: Path, tracker: str) -> str:
 
 def _discover(grid: Grid, settings: Settings) -> Layout:
     """The layout as ``check`` reads it; a stale [columns] entry is reported and left out."""
+    from sheetsync import pipeline
+
     try:
         lay = layout.discover(
             grid,
