@@ -121,6 +121,13 @@ def find_config(explicit: str | Path | None) -> Path | None:
     return local if local.is_file() else None
 
 
+def resolve_source(source: str, config_path: Path | None) -> str:
+    """A source named in the config is relative to the config file's folder."""
+    if config_path is None or ":" in source or Path(source).expanduser().is_absolute():
+        return str(Path(source).expanduser()) if ":" not in source else source
+    return str(config_path.parent / source)
+
+
 def load_settings(explicit: str | Path | None = None) -> Settings:
     """Read and validate the config file, or return the defaults when there is none."""
     path = find_config(explicit)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sheetsync import files, frame, layout, rules
 from sheetsync.backends import Backend
 from sheetsync.backends.readonly import ReadOnlyFileBackend, is_read_only, refusal
-from sheetsync.config import Settings
+from sheetsync.config import Settings, resolve_source
 from sheetsync.errors import ConfigError, MapNotConfirmed
 from sheetsync.frame import Tracker
 from sheetsync.grid import CellValue, Grid, Tab, clean_text
@@ -129,9 +129,9 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
 
 def protected(settings: Settings, *sources: str) -> files.Protected:
     """Files no output may replace: ``sources``, the config's trackers and the config itself."""
-    from sheetsync.scheduler import resolve_source
-
-    named = list(sources) + list(settings.section("run").sources)
+    named = list(sources)
+    if "run" in settings.sections:  # the run loop's module loads only for a config with [run]
+        named += settings.section("run").sources
     if settings.source:
         named.append(resolve_source(settings.source, settings.path))
     return files.Protected.of(named, settings.path)

@@ -46,6 +46,7 @@ from dateutil import tz as dateutil_tz
 
 from sheetsync import calendar, digest, files, pipeline
 from sheetsync.config import Settings, check_keys
+from sheetsync.config import resolve_source as resolve_source
 from sheetsync.digest import Digest, SourceRun
 from sheetsync.errors import AlreadyRunning as AlreadyRunning
 from sheetsync.errors import (
@@ -134,13 +135,6 @@ def parse_every(text: str) -> dt.timedelta:
     if seconds > DAY.total_seconds():
         raise ValueError(f"every = {text!r}: the longest interval is 1d (daily, at --at).")
     return dt.timedelta(seconds=seconds)
-
-
-def resolve_source(source: str, config_path: Path | None) -> str:
-    """A source named in the config is relative to the config file's folder."""
-    if config_path is None or ":" in source or Path(source).expanduser().is_absolute():
-        return str(Path(source).expanduser()) if ":" not in source else source
-    return str(config_path.parent / source)
 
 
 # --------------------------------------------------------------------------- when to run
