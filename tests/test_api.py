@@ -244,3 +244,31 @@ def test_exit_codes_are_listed_in_help(cli: Callable[..., Result]) -> None:  # n
     for line in ("0 ok", "1 check found", "2 usage or config error", "3 runtime error",
                  "130 interrupted"):  # fmt: skip
         assert line in ran.text, line
+
+
+# ---------------------------------------------------------------------- the documentation
+
+
+def test_contracts_doc_shows_the_json_check_prints(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "contracts.md").read_text(encoding="utf-8")
+    block = re.search(r"```json\n(.*?)```", doc, re.S)
+    assert block, "docs/contracts.md shows no JSON"
+    shown = json.loads(block.group(1))
+    shutil.copy(EXAMPLE, tmp_path / "tracker.xlsx")
+    printed = sheetsync.check(tmp_path / "tracker.xlsx", today=MONDAY).to_json()
+    assert list(shown) == list(printed)
+    assert list(shown["findings"][0]) == list(printed["findings"][0])
+
+
+def test_the_product_points_at_no_file_outside_the_repository() -> None:
+    outside = re.compile(r"DESIGN\.md|PITFALLS\.md|ADVICE\.md|\.\./shared")
+    places = ["README.md", "docs", "sheetsync", "tests", "examples", "benchmarks", "templates"]
+    offenders = []
+    for place in places:
+        path = ROOT / place
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        for file in files:
+            text = file.suffix in {".py", ".md", ".toml", ".j2", ".txt"}
+            if text and file != Path(__file__) and outside.search(file.read_text("utf-8")):
+                offenders.append(str(file.relative_to(ROOT)))
+    assert offenders == []
