@@ -83,8 +83,8 @@ PRELOAD = {
     "floor": ["openpyxl"],
     "openpyxl-read": ["openpyxl"],
     "calamine-read": ["python_calamine"],
-    "check": ["sheetsync.cli", "sheetsync.sync", "sheetsync.backends.xlsx"],
-    "sync": ["sheetsync.cli", "sheetsync.sync", "sheetsync.backends.xlsx"],
+    "check": ["sheetsync.cli", "sheetsync.pipeline", "sheetsync.backends.xlsx"],
+    "sync": ["sheetsync.cli", "sheetsync.pipeline", "sheetsync.backends.xlsx"],
 }
 
 

@@ -3,7 +3,7 @@
 Both run against the local Sheets API v4 emulator (``tests/sheets_emulator.py``) through the
 real gspread client, each on its own copy of the same tracker in the same emulator:
 
-* **sheetsync**: ``sync`` through :func:`sheetsync.sync.open_backend` (``gsheet:<id>``), with
+* **sheetsync**: ``sync`` through :func:`sheetsync.pipeline.open_backend` (``gsheet:<id>``), with
   the prep tab disabled for the request budget, and separately with it enabled;
 * **gspread-dataframe**, the usual recipe: ``open_by_key(...).worksheet("Contacts")``, read
   with ``get_as_dataframe``, put the status columns into the frame, write the whole frame back
@@ -178,7 +178,7 @@ def measured(emu: SheetsEmulator, sid: str, action: Callable[[], object]) -> Cou
 
 def sheetsync_sync(sid: str, *, prep: bool) -> Callable[[], object]:
     """A ``sheetsync sync`` of ``gsheet:<sid>`` (prep tab on or off)."""
-    from sheetsync import sync as pipeline
+    from sheetsync import pipeline
     from sheetsync.config import Settings
     from sheetsync.prep import PrepSettings
 
@@ -192,7 +192,7 @@ def sheetsync_sync(sid: str, *, prep: bool) -> Callable[[], object]:
 
 def offline_statuses(rows: Sequence[Sequence[Any]]) -> dict[str, list[Any]]:
     """The managed columns sheetsync would write for these rows: header → values (row 2 on)."""
-    from sheetsync import sync as pipeline
+    from sheetsync import pipeline
     from sheetsync.config import Settings
     from sheetsync.grid import Grid, Tab
     from sheetsync.status import MANAGED_COLUMNS, statuses

@@ -163,7 +163,7 @@ def _scans(
 
 def _checks(base: MailConfig, people: list[str], repeats: int) -> dict[str, float]:
     """``check`` of a 500-row tracker .xlsx: without mail, first with mail, then again."""
-    from sheetsync import sync as pipeline
+    from sheetsync import pipeline
     from sheetsync.backends.xlsx import XlsxBackend
     from sheetsync.config import Settings
     from tests.conftest import save_rows

@@ -40,10 +40,10 @@ STAGES: list[tuple[str, str, str]] = [
     ("sheetsync.frame", "build", "frame"),
     ("sheetsync.rules", "make_context", "rules (holidays)"),
     ("sheetsync.rules", "run", "rules"),
-    ("sheetsync.sync", "statuses", "plan"),
-    ("sheetsync.sync", "make_plan", "plan"),
+    ("sheetsync.pipeline", "statuses", "plan"),
+    ("sheetsync.pipeline", "make_plan", "plan"),
     ("sheetsync.prep", "build", "prep tab"),
-    ("sheetsync.sync", "plan_prep", "prep tab"),
+    ("sheetsync.pipeline", "plan_prep", "prep tab"),
     ("sheetsync.backends.xlsx:XlsxBackend", "_patch", "patch sheet XML"),
     ("sheetsync.backends.xlsx:XlsxBackend", "_put_prep", "patch prep part"),
     ("sheetsync.backends.xlsx_package:PackageWriter", "to_bytes", "zip the package"),
@@ -107,7 +107,7 @@ def stage_times() -> Iterator[tuple[dict[str, float], dict[str, float]]]:
 
 def sync_once(path: Path) -> dict[str, Any]:
     """One sync as the command runs it (default settings); returns what it did."""
-    from sheetsync import sync as pipeline
+    from sheetsync import pipeline
     from sheetsync.config import load_settings
 
     settings = load_settings(None)

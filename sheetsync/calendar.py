@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sheetsync import files
-from sheetsync import sync as pipeline
+from sheetsync import files, pipeline
 from sheetsync.config import Settings, check_keys
 from sheetsync.errors import ConfigError
 

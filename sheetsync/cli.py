@@ -1,8 +1,11 @@
-"""The command line: parse options, call the library, render the result, pick the exit code.
+"""The command line: parse options, call the library (:mod:`sheetsync.api`), render the
+result, pick the exit code.
 
-Exit codes: 0 ok · 1 ``check`` found something (``--exit-zero`` turns that off) · 2 usage error
-(an output path sheetsync refuses included) · 3 runtime error (a
-:class:`~sheetsync.errors.SheetsyncError`, message on stderr).
+Exit codes, the same for every command: 0 ok · 1 ``check`` found something (``--exit-zero``
+turns that off) · 2 usage or config error (a bad option, a config error, an output path
+sheetsync refuses, a map to confirm, a read-only source: every error whose ``usage`` is true) ·
+3 runtime error (any other :class:`~sheetsync.errors.SheetsyncError`, message on stderr) ·
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,8 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from rich import box
@@ -25,21 +27,30 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sheetsync import __version__, rules
-from sheetsync import sync as pipeline
+from sheetsync import __version__, api
 from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.drafts import KINDS
-from sheetsync.errors import MapNotConfirmed, OutputRefused, ReadOnlySource, SheetsyncError
+from sheetsync.errors import SheetsyncError
 from sheetsync.grid import col_letter
-from sheetsync.layout import Layout
 from sheetsync.mail import config as mail_config
 from sheetsync.models import Finding, Severity, SyncResult
 from sheetsync.safetext import scrub_secrets, visible, visible_lines
 
-EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR = 1, 2, 3
-# Errors whose fix is a command for the user to run (confirm the map, convert the file): exit 2.
-USAGE_ERRORS = (MapNotConfirmed, ReadOnlySource, OutputRefused)
+if TYPE_CHECKING:  # the pipeline (pandas, …) loads when a command runs, not for --help
+    from sheetsync import pipeline
+    from sheetsync.layout import Layout
+
+EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 1, 2, 3, 130
+EXIT_CODES_HELP = """\b
+Exit codes (every command):
+  0    ok
+  1    check found something to do (--exit-zero: 0)
+  2    usage or config error: a bad option, sheetsync.toml wrong, an output path
+       sheetsync will not replace, a column map to confirm, a read-only source
+  3    runtime error: the tracker could not be read or written, Google said no, …
+  130  interrupted (Ctrl-C)
+"""
 F = TypeVar("F", bound=Callable[..., Any])
 
 GROUPS: tuple[tuple[str, tuple[Severity, ...]], ...] = (
@@ -158,6 +169,8 @@ def judged_options(func: Callable[..., None]) -> Callable[..., None]:
 
 
 def _settings(config_path: str | None, **overrides: Any) -> Settings:
+    from sheetsync import rules
+
     settings = load_settings(config_path)
     for key in ("select", "ignore"):
         ids = overrides.get(key) or ()
@@ -182,24 +195,25 @@ def _source(source: str | None, settings: Settings) -> str:
 
 
 def _today(given: dt.date | None, settings: Settings) -> dt.date:
-    if given:
-        return given
-    zone = ZoneInfo(settings.timezone) if settings.timezone else None
-    return dt.datetime.now(zone).date()
+    return given or api.today_for(settings)
+
+
+def exit_code(exc: SheetsyncError) -> int:
+    """2 when the fix is the user's to make (``exc.usage``: config, option, output path, map to
+    confirm, read-only source), 3 for any other error."""
+    return EXIT_USAGE if exc.usage else EXIT_ERROR
 
 
 def run_action(action: Callable[[], int]) -> NoReturn:
     """Run a command's body: its return value is the exit code; a SheetsyncError is a message
-    on stderr and exit 3 (2 for the USAGE_ERRORS: a map in doubt, a read-only source, an output
-    path sheetsync refuses); anything unexpected is reported as a bug, without a traceback."""
+    on stderr and exit 2 or 3 (:func:`exit_code`); anything unexpected is reported as a bug,
+    without a traceback."""
     try:
         code = action()
-    except USAGE_ERRORS as exc:
-        fail(str(exc), EXIT_USAGE)
     except SheetsyncError as exc:
-        fail(str(exc))
+        fail(str(exc), exit_code(exc))
     except KeyboardInterrupt:
-        fail("Interrupted.", 130)
+        fail("Interrupted.", EXIT_INTERRUPTED)
     except click.ClickException:
         raise  # usage errors: main() prints them and exits 2
     except Exception as exc:
@@ -219,7 +233,7 @@ def _unexpected(exc: Exception) -> NoReturn:
 # ---------------------------------------------------------------------- commands
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="sheetsync")
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
 def cli(verbose: int) -> None:
@@ -242,7 +256,7 @@ def check(target: Target, fmt: str, exit_zero: bool) -> None:
 
     def action() -> int:
         settings, source, today = target.resolve()
-        checked = pipeline.check(pipeline.open_backend(source, settings), settings, today)
+        checked = api.check(source, today=today, settings=settings)
         if fmt == "json":
             click.echo(json.dumps(check_json(checked), ensure_ascii=False, indent=2))
         else:
@@ -253,27 +267,8 @@ def check(target: Target, fmt: str, exit_zero: bool) -> None:
 
 
 def check_json(checked: pipeline.Checked) -> dict[str, Any]:
-    """The public JSON object of ``check --format json`` (see DESIGN.md)."""
-    lay = checked.layout
-    return {
-        "source": checked.source,
-        "worksheet": lay.worksheet,
-        "header_row": lay.header_row,
-        "today": checked.today.isoformat(),
-        "columns": lay.column_names(),
-        "confidence": confidence_json(lay),
-        "doubtful": list(lay.doubtful),
-        "unmapped": list(lay.unmapped),
-        "findings": [f.to_json() for f in checked.report.findings],
-        "skipped_rules": {r: missing for r, missing in checked.report.skipped.items()},
-        "warnings": [*lay.warnings, *checked.notes],
-    }
-
-
-def confidence_json(lay: Layout) -> dict[str, float]:
-    """Field → how sure the map is (0–1, two decimals), for the fields the layout rated."""
-    names = lay.column_names()
-    return {f: round(float(lay.confidence[f]), 2) for f in names if f in lay.confidence}
+    """The public JSON object of ``check --format json`` (see docs/contracts.md)."""
+    return checked.to_json()
 
 
 def map_summary(lay: Layout) -> str:
@@ -377,8 +372,7 @@ def sync(target: Target, dry_run: bool, output: str | None, fmt: str) -> None:
 
     def action() -> int:
         settings, source, today = target.resolve()
-        backend = pipeline.open_backend(source, settings, output=output)
-        result = pipeline.sync(backend, settings, today, dry_run=dry_run)
+        result = api.sync(source, today=today, dry_run=dry_run, output=output, settings=settings)
         if fmt == "json":
             click.echo(json.dumps(sync_json(result), ensure_ascii=False, indent=2))
         else:
@@ -481,6 +475,8 @@ def _shown(value: object) -> str:
 @format_option
 def rules_cmd(fmt: str) -> None:
     """List every rule: its id, what it flags, the columns it needs, its parameters."""
+    from sheetsync import rules
+
     if fmt == "json":
         listed = [
             {
@@ -616,7 +612,7 @@ def draft(row: int, target: Target, kind: str | None) -> None:
 
     def action() -> int:
         settings, source, day = target.resolve()
-        checked = pipeline.check(pipeline.open_backend(source, settings), settings, day)
+        checked = api.check(source, today=day, settings=settings)
         df = checked.tracker.df
         if row not in df.index:
             raise click.BadParameter(
@@ -661,15 +657,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         cli.main(args=argv, prog_name="sheetsync", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        fail("Aborted.", 130)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        fail("Interrupted.", EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
-    except OutputRefused as exc:
-        fail(str(exc), EXIT_USAGE)
-    except SheetsyncError as exc:  # raised by a command outside _run
-        fail(str(exc))
+    except SheetsyncError as exc:  # raised by a command outside run_action
+        fail(str(exc), exit_code(exc))
     except Exception as exc:
         _unexpected(exc)
     sys.exit(0)

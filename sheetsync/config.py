@@ -82,7 +82,7 @@ SECTION_PARSERS: dict[str, str] = {
     "digest": "sheetsync.digest:parse_config",
     "smtp": "sheetsync.digest:parse_smtp_config",
     "calendar": "sheetsync.calendar:parse_config",
-    "export": "sheetsync.export:parse_config",
+    "export": "sheetsync.advisor:parse_config",
     "prep": "sheetsync.prep:parse_config",
     "mail": "sheetsync.mail.config:parse_config",
 }
@@ -119,6 +119,13 @@ def find_config(explicit: str | Path | None) -> Path | None:
         return path
     local = Path(DEFAULT_NAME)
     return local if local.is_file() else None
+
+
+def resolve_source(source: str, config_path: Path | None) -> str:
+    """A source named in the config is relative to the config file's folder."""
+    if config_path is None or ":" in source or Path(source).expanduser().is_absolute():
+        return str(Path(source).expanduser()) if ":" not in source else source
+    return str(config_path.parent / source)
 
 
 def load_settings(explicit: str | Path | None = None) -> Settings:

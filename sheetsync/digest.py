@@ -23,7 +23,8 @@ from typing import Any
 
 from sheetsync import files, secrets
 from sheetsync.config import check_keys
-from sheetsync.errors import ConfigError, SheetsyncError
+from sheetsync.errors import ConfigError
+from sheetsync.errors import DeliveryError as DeliveryError
 from sheetsync.models import Finding, Severity, SyncResult
 from sheetsync.safetext import markdown_text, visible
 
@@ -38,10 +39,6 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 OTHER = "Other to-dos"
 TODAY_SEVERITIES = (Severity.OVERDUE, Severity.DUE)
-
-
-class DeliveryError(SheetsyncError):
-    """The digest email could not be sent."""
 
 
 # --------------------------------------------------------------------------- config

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sheetsync import sync as pipeline
+from sheetsync import pipeline
 from sheetsync.backends.google_http import parse_source
 from sheetsync.config import Settings
 from sheetsync.errors import SheetsyncError

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 KINDS = ("outreach", "follow_up", "confirm", "thank_you", "stay_in_touch")
 JOB_ASK = re.compile(
     r"\b(jobs?|positions?|openings?|vacanc(?:y|ies)|hiring|hire me|employment|apply(?:ing)? for|"
@@ -65,6 +63,7 @@ class LintIssue:
 
 def contact_context(row: Mapping[str, Any]) -> dict[str, str]:
     """What templates see as ``contact``: text fields of one frame row, dates as words."""
+    import pandas as pd  # loaded when a draft is built, not for `sheetsync --help`
 
     def text(key: str) -> str:
         value = row.get(key)
@@ -101,6 +100,8 @@ def contact_context(row: Mapping[str, Any]) -> dict[str, str]:
 
 def _present(value: object) -> bool:
     """True for a cell that holds something (pandas' NA/NaT and blanks are nothing)."""
+    import pandas as pd  # loaded when a draft is built, not for `sheetsync --help`
+
     if value is None or value is pd.NA or value is pd.NaT:
         return False
     if isinstance(value, float) and value != value:  # NaN
@@ -109,6 +110,8 @@ def _present(value: object) -> bool:
 
 
 def _as_day(value: object) -> dt.date | None:
+    import pandas as pd
+
     if not _present(value) or not isinstance(value, dt.date | pd.Timestamp):
         return None
     return value.date() if isinstance(value, pd.Timestamp | dt.datetime) else value
@@ -201,12 +204,16 @@ def render_draft(
 
 
 def _day(value: object) -> str:
+    import pandas as pd
+
     if isinstance(value, dt.date | pd.Timestamp) and not pd.isna(value):
         return f"{value:%A %d %B}"
     return ""
 
 
 def _when(value: object, today: dt.date) -> str:
+    import pandas as pd
+
     if not isinstance(value, dt.date | pd.Timestamp) or pd.isna(value):
         return "recently"
     day = value.date() if isinstance(value, pd.Timestamp | dt.datetime) else value

@@ -1,4 +1,4 @@
-"""The canonical fields a tracker's columns map to (a public contract, see DESIGN.md)."""
+"""The canonical fields a tracker's columns map to (a public contract, see docs/contracts.md)."""
 
 from __future__ import annotations
 

@@ -343,7 +343,7 @@ def contact_fields() -> tuple[Field, ...]:
 def _check_target(path: Path) -> None:
     """Refuse to clobber an existing file, a wrong suffix or a missing folder."""
     if path.suffix.lower() != ".xlsx":
-        raise SourceError(
+        raise ConfigError(
             f"{path}: a new tracker must be an .xlsx file. Pick a name ending in .xlsx."
         )
     if path.exists() or path.is_symlink():

@@ -26,13 +26,15 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sheetsync.config import DEFAULT_NAME, Settings, parse_settings
 from sheetsync.errors import ConfigError, SourceChangedError, WriteRefused
 from sheetsync.fields import FIELD_IDS
 from sheetsync.grid import CellValue, Tab, clean_text, col_letter, is_blank
-from sheetsync.layout import Layout
+
+if TYPE_CHECKING:
+    from sheetsync.layout import Layout
 
 SAMPLES = 3
 SAMPLE_WIDTH = 30

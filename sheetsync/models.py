@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from sheetsync.grid import CellValue, cell_ref
 
 if TYPE_CHECKING:
-    from sheetsync.sync import Checked
+    from sheetsync.pipeline import Checked
 
 
 class Severity(StrEnum):
@@ -51,7 +51,7 @@ class Finding(NamedTuple):
         return (self.severity.rank, self.due or dt.date.max, self.row, self.rule)
 
     def to_json(self) -> dict[str, object]:
-        """The public JSON shape (see DESIGN.md)."""
+        """The public JSON shape (see docs/contracts.md)."""
         return {
             "row": self.row,
             "contact": self.contact,

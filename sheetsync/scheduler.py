@@ -2,7 +2,7 @@
 
 ``schedule`` drives the loop with a short wake-up job; *which* slot is due is decided here, from
 the configured time zone and the last slot served as persisted in a small JSON state file. That
-split is deliberate (see PITFALLS.md): ``schedule`` keeps no state across restarts, runs a job
+split is deliberate: ``schedule`` keeps no state across restarts, runs a job
 missed while the machine slept once, late, with no notion of "missed", needs pytz for time
 zones, and lets a job's exception escape ``run_pending``. So this module:
 
@@ -44,17 +44,15 @@ import filelock
 import schedule
 from dateutil import tz as dateutil_tz
 
-from sheetsync import calendar, digest, files
-from sheetsync import sync as pipeline
+from sheetsync import calendar, digest, files, pipeline
 from sheetsync.config import Settings, check_keys
+from sheetsync.config import resolve_source as resolve_source
 from sheetsync.digest import Digest, SourceRun
+from sheetsync.errors import AlreadyRunning as AlreadyRunning
 from sheetsync.errors import (
     ConfigError,
-    FileLockedError,
-    GoogleError,
     OutputRefused,
     SheetsyncError,
-    SourceChangedError,
 )
 from sheetsync.models import SyncResult
 
@@ -65,10 +63,6 @@ _EVERY = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DAY = dt.timedelta(days=1)
 _T = TypeVar("_T")
-
-
-class AlreadyRunning(SheetsyncError):
-    """Another ``sheetsync run`` holds the lock of this config."""
 
 
 # --------------------------------------------------------------------------- config [run]
@@ -141,13 +135,6 @@ def parse_every(text: str) -> dt.timedelta:
     if seconds > DAY.total_seconds():
         raise ValueError(f"every = {text!r}: the longest interval is 1d (daily, at --at).")
     return dt.timedelta(seconds=seconds)
-
-
-def resolve_source(source: str, config_path: Path | None) -> str:
-    """A source named in the config is relative to the config file's folder."""
-    if config_path is None or ":" in source or Path(source).expanduser().is_absolute():
-        return str(Path(source).expanduser()) if ":" not in source else source
-    return str(config_path.parent / source)
 
 
 # --------------------------------------------------------------------------- when to run
@@ -421,13 +408,11 @@ def stop_on_signals(stop: threading.Event) -> Callable[[], None]:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Worth retrying before the next slot: network, Google 429/5xx, a locked or moving file."""
-    if isinstance(exc, FileLockedError | SourceChangedError | ConnectionError | TimeoutError):
-        return True
-    if isinstance(exc, GoogleError):
-        status = getattr(exc, "status", 0)
-        return status is None or status == 429 or status >= 500
-    return False
+    """Worth retrying before the next slot: what the error class says (``exc.transient``: a
+    locked or moving file, Google 429/5xx/no answer), and a network failure outside sheetsync."""
+    if isinstance(exc, SheetsyncError):
+        return exc.transient
+    return isinstance(exc, ConnectionError | TimeoutError)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -549,7 +534,8 @@ class Runner:
         return max(1, min(30, int(self.spec.slots.every.total_seconds()) // 4))
 
     def tick(self) -> None:
-        """The ``schedule`` job: serve the due slot, if any. Catches everything (PITFALLS.md)."""
+        """The ``schedule`` job: serve the due slot, if any. Catches everything (``schedule`` would
+        let an error escape ``run_pending`` and stop the loop)."""
         try:
             slot = due_slot(self.spec.slots, self.state.last_slot_time, self.now())
             if slot is None or self.stop.is_set():

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from sheetsync import sync as pipeline
+from sheetsync import pipeline
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.grid import CellValue, Tab

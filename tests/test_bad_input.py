@@ -514,6 +514,6 @@ def test_columns_override_naming_a_missing_header_stops(
     (tmp_path / "sheetsync.toml").write_text('[columns]\nname = "Who"\n')
     before = snapshot(tmp_path)
     res = cli("sync", "t.xlsx", "--today", TODAY)
-    assert res.code == 3
+    assert res.code == 2  # a config error: exit 2 (was 3)
     assert "columns.name = 'Who'" in res.text and "no such header" in res.text
     assert snapshot(tmp_path) == before

@@ -389,9 +389,9 @@ def test_config_errors_name_file_and_key(tmp_path: Path, work: Path) -> None:
     for i, (ran, (case, (_, phrases))) in enumerate(
         zip(results, CONFIG_ERRORS.items(), strict=True)
     ):
-        assert ran.code == 3, (case, ran.err)
+        assert ran.code == 2, (case, ran.err)  # a config error is a usage error
         assert ran.out == ""
         assert f"bad{i}.toml" in ran.text, case  # names the file
         for phrase in phrases:
             assert phrase in ran.text, (case, phrase, ran.text)
-    assert no_env.code == 3 and "$SHEETSYNC_CONFIG" in no_env.text and "nope.toml" in no_env.text
+    assert no_env.code == 2 and "$SHEETSYNC_CONFIG" in no_env.text and "nope.toml" in no_env.text

@@ -18,8 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from sheetsync import digest, scheduler
-from sheetsync import sync as pipeline
+from sheetsync import digest, pipeline, scheduler
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.errors import ConfigError

@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sheetsync import sync as pipeline
+from sheetsync import pipeline
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings, load_settings
 from sheetsync.drafts import KINDS, Me, choose_kind, lint, promise_sentence, render_draft

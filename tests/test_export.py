@@ -25,9 +25,9 @@ from typing import Any
 import openpyxl
 import pytest
 
+from sheetsync.advisor import ExportConfig, initials, parse_config, scrub
 from sheetsync.config import Settings, parse_settings
 from sheetsync.errors import ConfigError
-from sheetsync.export import ExportConfig, initials, parse_config, scrub
 from sheetsync.rules import RULES
 
 from . import workbooks
@@ -507,7 +507,9 @@ def test_exit_codes_and_refusals(tmp_path: Path) -> None:
     assert run("export", "t.xlsx", cwd=tmp_path).returncode == 2  # no -o
     assert run("export", "t.xlsx", "t.xlsx", "-o", "x.xlsx", cwd=tmp_path).returncode == 2
     assert run("export", "t.xlsx", "-o", "x.xlsx", "--today", "soon", cwd=tmp_path).returncode == 2
-    assert run("export", "t.xlsx", "-o", "x.csv", cwd=tmp_path).returncode == 3
+    assert (
+        run("export", "t.xlsx", "-o", "x.csv", cwd=tmp_path).returncode == 2
+    )  # a usage error (was 3)
     missing = run("export", "nope.xlsx", "-o", "x.xlsx", cwd=tmp_path)
     assert missing.returncode == 3 and not (tmp_path / "x.xlsx").exists()
     late = run(
@@ -521,7 +523,7 @@ def test_exit_codes_and_refusals(tmp_path: Path) -> None:
         "2026-04-01",
         cwd=tmp_path,
     )
-    assert late.returncode == 3
+    assert late.returncode == 2  # a bad option: a usage error (it was 3)
 
 
 def first_date(p: Person) -> dt.date | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sheetsync import sync as pipeline
+from sheetsync import pipeline
 from sheetsync.config import Settings
 from sheetsync.errors import GoogleError, SourceChangedError
 from sheetsync.prep import PrepSettings

@@ -252,7 +252,7 @@ def test_never_replaces_even_its_own_earlier_tracker(tmp_path: Path) -> None:
 def test_refuses_missing_folder_and_other_suffix(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="does not exist"):
         create_tracker(tmp_path / "nope" / "tracker.xlsx")
-    with pytest.raises(SourceError, match=r"\.xlsx"):
+    with pytest.raises(ConfigError, match=r"\.xlsx"):  # a wrong name: exit 2
         create_tracker(tmp_path / "tracker.csv")
 
 

@@ -388,7 +388,7 @@ def lay_tab(path: Path) -> Tab:
 
 def test_second_copy_of_a_managed_column_is_left_alone_by_sync(tmp_path: Path) -> None:
     """Issue 12: a copied "sheetsync · status" column; the leftmost is used, syncs settle."""
-    from sheetsync import sync as pipeline
+    from sheetsync import pipeline
     from sheetsync.config import Settings
 
     path = tmp_path / "t.xlsx"

@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from sheetsync import sync as pipeline
+from sheetsync import pipeline
 from sheetsync.config import Settings
 
 SHEET = os.environ.get("SHEETSYNC_LIVE_SHEET", "")

@@ -294,7 +294,7 @@ def test_google_sheet_gets_the_mail_column_too(
     emulator_env: SheetsEmulator, tmp_path: Path
 ) -> None:
     """The same evidence on a Google Sheet (the real gspread client, the local emulator)."""
-    from sheetsync import sync as pipeline
+    from sheetsync import pipeline
     from sheetsync.config import parse_settings
 
     box = write_mbox(tmp_path / "takeout.mbox", SCENARIO)

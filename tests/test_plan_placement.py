@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from sheetsync import layout
 from sheetsync.grid import MergedRange
-from sheetsync.plan import MAX_COLUMNS, managed_positions, placement_notes
+from sheetsync.planning import MAX_COLUMNS, managed_positions, placement_notes
 from sheetsync.status import MANAGED_COLUMNS
 
 from .conftest import grid_of

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from sheetsync import sync as pipeline
+from sheetsync import pipeline
 from sheetsync.config import Settings
 from sheetsync.prep import PrepSettings
 

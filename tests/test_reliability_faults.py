@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from sheetsync import sync as pipeline
+from sheetsync import pipeline
 from sheetsync.backends import google_http
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings

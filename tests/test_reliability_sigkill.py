@@ -35,7 +35,7 @@ DRIVER = textwrap.dedent(
 
     from python_calamine import CalamineWorkbook
 
-    from sheetsync import sync as pipeline
+    from sheetsync import pipeline
     from sheetsync.backends import xlsx as xb
     from sheetsync.config import Settings
 

@@ -21,8 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from sheetsync import digest
-from sheetsync import sync as pipeline
+from sheetsync import digest, pipeline
 from sheetsync.backends.memory import MemoryBackend
 from sheetsync.cli import render_check
 from sheetsync.config import Settings

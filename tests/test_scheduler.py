@@ -24,11 +24,18 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from sheetsync import scheduler
+from sheetsync import errors, scheduler
 from sheetsync.backends.google_http import SheetsQuotaExceeded, SheetsUnavailable
 from sheetsync.cli import cli
 from sheetsync.config import Settings, load_settings
-from sheetsync.errors import ConfigError, FileLockedError, SourceError
+from sheetsync.errors import (
+    ConfigError,
+    FileLockedError,
+    SheetsAccessDenied,
+    SheetsyncError,
+    SourceChangedError,
+    SourceError,
+)
 
 from .sheets_emulator import SheetsEmulator
 from .workbooks import HEADER, ROWS, kitchen_sink
@@ -335,6 +342,14 @@ def test_transient_errors() -> None:
     assert scheduler.is_transient(SheetsUnavailable("502", status=502))
     assert not scheduler.is_transient(SourceError("missing"))
     assert not scheduler.is_transient(ValueError("bug"))
+    assert scheduler.is_transient(ConnectionResetError("reset by peer"))
+    # the decision is data on the error classes, the same one the run loop reads
+    assert SourceChangedError.transient and FileLockedError.transient
+    assert not SheetsAccessDenied("no", status=403).transient
+    assert not ConfigError.transient and not SheetsyncError.transient
+    every = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
+    assert all(issubclass(c, SheetsyncError) for c in every)
+    assert sorted(c.__name__ for c in every) == sorted(errors.__all__)
 
 
 # ---------------------------------------------------------------------- when to run

@@ -11,7 +11,7 @@ import openpyxl
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sheetsync import sync as pipeline
+from sheetsync import pipeline
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.errors import LayoutError

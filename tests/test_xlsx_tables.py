@@ -30,13 +30,13 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from sheetsync import sync as pipeline
+from sheetsync import pipeline
 from sheetsync.backends import xlsx_tables
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.grid import MergedRange, col_letter
 from sheetsync.models import TableGrowth
-from sheetsync.plan import make_plan
+from sheetsync.planning import make_plan
 from sheetsync.status import MANAGED_COLUMNS, statuses
 
 from .workbooks import HEADER, ROWS

@@ -7,7 +7,7 @@
 * :mod:`~sheetsync.backends.readonly` — .csv and .ods files: read like the others, never written
   (``apply`` and ``sync`` refuse them).
 
-:func:`sheetsync.sync.open_backend` picks one from the source's form (URL, ``gsheet:``, suffix).
+:func:`sheetsync.pipeline.open_backend` picks one from the source's form (URL, ``gsheet:``, suffix).
 """
 
 from __future__ import annotations

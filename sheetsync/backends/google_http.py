@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import google.auth
 import gspread
@@ -36,7 +36,29 @@ from google.oauth2 import credentials as oauth2_credentials
 from google.oauth2 import service_account
 from gspread.http_client import FileType, HTTPClient, ParamsType
 
-from sheetsync.errors import ConfigError, GoogleError
+from sheetsync.backends.google_source import parse_source as parse_source
+from sheetsync.errors import ConfigError
+from sheetsync.errors import (
+    SheetsAccessDenied as SheetsAccessDenied,
+)
+from sheetsync.errors import (
+    SheetsAPIError as SheetsAPIError,
+)
+from sheetsync.errors import (
+    SheetsBadRequest as SheetsBadRequest,
+)
+from sheetsync.errors import (
+    SheetsNotFound as SheetsNotFound,
+)
+from sheetsync.errors import (
+    SheetsQuotaExceeded as SheetsQuotaExceeded,
+)
+from sheetsync.errors import (
+    SheetsTimeout as SheetsTimeout,
+)
+from sheetsync.errors import (
+    SheetsUnavailable as SheetsUnavailable,
+)
 
 log = logging.getLogger("sheetsync")
 
@@ -49,56 +71,6 @@ DEFAULT_DEADLINE = 120.0
 AUTH_MODES = ("auto", "service-account", "oauth", "adc", "anonymous")
 
 Timeout = float | tuple[float, float]
-
-
-# --------------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------------
-
-
-class SheetsAPIError(GoogleError):
-    """A Google Sheets request failed; ``status`` is the HTTP status (None: no answer)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        google_status: str | None = None,
-        api_message: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.google_status = google_status
-        self.api_message = api_message
-
-
-class SheetsAccessDenied(SheetsAPIError):
-    """401/403: the credentials were refused or cannot open this spreadsheet."""
-
-
-class SheetsNotFound(SheetsAPIError):
-    """404: no such spreadsheet (or item)."""
-
-
-class SheetsQuotaExceeded(SheetsAPIError):
-    """429 (after the retries): the per-minute quota is used up."""
-
-
-class SheetsBadRequest(SheetsAPIError):
-    """400: Google rejected the request; ``range`` is set when a range was the problem."""
-
-    def __init__(self, message: str, *, range_: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.range = range_
-
-
-class SheetsTimeout(SheetsAPIError):
-    """No answer within the timeout."""
-
-
-class SheetsUnavailable(SheetsAPIError):
-    """5xx after the retries, or Google could not be reached."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,61 +520,6 @@ def _safe_text(text: object, limit: int = 300) -> str:
     if "PRIVATE KEY" in line or "private_key" in line:
         return "details withheld"
     return line[:limit]
-
-
-# --------------------------------------------------------------------------------------------
-# Sources
-# --------------------------------------------------------------------------------------------
-
-_ID = re.compile(r"^[A-Za-z0-9_-]{10,}$")
-_SHEET_PATH = re.compile(r"/spreadsheets?/(?:u/\d+/)?d/(e/)?([A-Za-z0-9_-]+)")
-_GOOGLE_DOC_HOSTS = ("docs.google.com", "drive.google.com")
-
-
-def parse_source(text: str) -> str | None:
-    """The spreadsheet id in a Google Sheets URL or ``gsheet:<id>``; None for other sources.
-
-    Raises ``ConfigError`` for something that is clearly meant as a Google source but cannot
-    be opened through the API (a bad id, a "publish to web" link, the Sheets home page).
-    """
-    value = text.strip()
-    if value.lower().startswith("gsheet:"):
-        sheet_id = value[len("gsheet:") :].strip()
-        if not _ID.match(sheet_id):
-            raise ConfigError(
-                f"{text!r} is not a valid gsheet: source — use gsheet:<id>, where <id> is the "
-                f"long code between /d/ and /edit in the sheet's URL"
-            )
-        return sheet_id
-    if "google.com" not in value.lower():
-        return None  # a file path (which may hold brackets, spaces, anything)
-    try:
-        parts = urlsplit(value if "://" in value else "https://" + value)
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return None
-    if host not in _GOOGLE_DOC_HOSTS:
-        return None
-    return _id_from_google_url(text, parts.path, parse_qs(parts.query))
-
-
-def _id_from_google_url(text: str, path: str, query: Mapping[str, list[str]]) -> str:
-    match = _SHEET_PATH.search(path)
-    if match and match.group(1):
-        raise ConfigError(
-            f"{text!r} is a 'Publish to the web' link, which the API cannot open: use the "
-            f"sheet's own address (…/spreadsheets/d/<id>/edit) instead"
-        )
-    if match:
-        return match.group(2)
-    for key in ("key", "id"):
-        values = query.get(key)
-        if values and _ID.match(values[0]):
-            return values[0]
-    raise ConfigError(
-        f"{text!r} is a Google address but not a spreadsheet: open the sheet in the browser and "
-        f"copy the address that contains /spreadsheets/d/<id>/"
-    )
 
 
 # --------------------------------------------------------------------------------------------

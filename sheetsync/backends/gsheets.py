@@ -41,7 +41,7 @@ from sheetsync.grid import (
 )
 from sheetsync.layout import Layout
 from sheetsync.models import CellChange, Plan, TableGrowth
-from sheetsync.plan import same_value
+from sheetsync.planning import same_value
 from sheetsync.status import DUE, MANAGED_COLUMNS, STATUS
 
 log = logging.getLogger("sheetsync")

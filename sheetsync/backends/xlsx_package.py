@@ -1,7 +1,7 @@
 """Write a few cells into an .xlsx workbook by patching its OOXML package.
 
 An openpyxl load + save wipes every formula's cached value and drops charts, images,
-controls and more (see PITFALLS.md). This module never round-trips a model: it copies every
+controls and more (docs/writing.md). This module never round-trips a model: it copies every
 zip entry as it was (same name, order, timestamp and compression type) and rewrites only the
 parts that must change:
 

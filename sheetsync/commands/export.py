@@ -1,8 +1,8 @@
-"""``sheetsync export``: the advisor workbook (see :mod:`sheetsync.export`).
+"""``sheetsync export``: the advisor workbook (see :mod:`sheetsync.advisor`).
 
-Exit codes: 0 written · 2 usage error · 3 nothing could be exported (a single tracker failed,
-or every tracker of a cohort did). A cohort export with some unreadable trackers still exits 0
-and lists them, in the workbook and here.
+Exit codes: 0 written · 2 usage or config error · 3 nothing could be exported (a single tracker
+failed, or every tracker of a cohort did). A cohort export with some unreadable trackers still
+exits 0 and lists them, in the workbook and here.
 """
 
 from __future__ import annotations
@@ -92,11 +92,17 @@ def _export(
     student: str | None,
     cohort: bool,
 ) -> int:
-    from sheetsync import cli
-    from sheetsync.export import export
+    from sheetsync import api, cli
 
-    result = export(
-        sources, output, settings, today, since=since, redact=redact, student=student, cohort=cohort
+    result = api.export(
+        sources,
+        output,
+        today=today,
+        since=since,
+        redact=redact,
+        student=student,
+        cohort=cohort,
+        settings=settings,
     )
     console, errors = cli._console(), cli._console(stderr=True)
     for failure in result.failures:

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sheetsync import layout
-from sheetsync import sync as pipeline
 from sheetsync.config import CONFIG_ENV, DEFAULT_NAME, Settings, load_settings
 from sheetsync.errors import ConfigError
 from sheetsync.fields import BY_ID, FIELD_IDS
 from sheetsync.grid import Grid
-from sheetsync.layout import Layout
 from sheetsync.mapping import ColumnMap, ColumnView, column_views, percent, save_map
+
+if TYPE_CHECKING:  # the layout search loads when the command runs
+    from sheetsync.layout import Layout
 
 MAP_HELP = """Show how each column of a tracker is read, correct it, and save it as confirmed.
 
@@ -73,6 +74,7 @@ def map_cmd(
     yes: bool,
     config_path: str | None,
 ) -> None:
+    from sheetsync import pipeline
     from sheetsync.cli import run_action
 
     def action() -> int:
@@ -174,6 +176,8 @@ def _source_for(target: Path, tracker: str) -> str:
 
 def _discover(grid: Grid, settings: Settings) -> Layout:
     """The layout as ``check`` reads it; a stale [columns] entry is reported and left out."""
+    from sheetsync import layout, pipeline
+
     try:
         lay = layout.discover(
             grid,

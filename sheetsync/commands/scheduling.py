@@ -16,16 +16,17 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from sheetsync import calendar, digest, files, scheduler
-from sheetsync import sync as pipeline
 from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.mail import config as mail_config
 from sheetsync.safetext import scrub_secrets, visible
+
+if TYPE_CHECKING:  # loaded by the command that runs, not by `sheetsync --help`
+    from sheetsync import calendar, scheduler
 
 EXIT_ERROR = 3
 
@@ -46,6 +47,8 @@ def _guard(action: Callable[[], int]) -> NoReturn:
 
 
 def _at_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.time | None:
+    from sheetsync import scheduler
+
     try:
         return None if value is None else scheduler.parse_at(value)
     except ValueError as exc:
@@ -55,6 +58,8 @@ def _at_option(ctx: click.Context, param: click.Parameter, value: str | None) ->
 def _every_option(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> dt.timedelta | None:
+    from sheetsync import scheduler
+
     try:
         return None if value is None else scheduler.parse_every(value)
     except ValueError as exc:
@@ -168,6 +173,7 @@ def run_cmd(
     and written or emailed as [digest] says; [calendar] file gets an .ics. A missed run (laptop
     asleep) is caught up once. `sheetsync status` shows what happened.
     """
+    from sheetsync import scheduler
 
     def action() -> int:
         settings = mail_config.with_source(load_settings(config_path), mail)
@@ -203,6 +209,8 @@ def _run(
     once: bool,
     quiet: bool,
 ) -> int:
+    from sheetsync import scheduler
+
     show = (lambda report: None) if quiet else _print_report
     runner = scheduler.Runner(spec, settings, today=today, stop=stop, on_run=show)
     if not once:
@@ -227,6 +235,8 @@ def _run(
 
 
 def _print_report(report: scheduler.RunReport) -> None:
+    from sheetsync import digest
+
     if report.digest is not None:
         click.echo(digest.render_text(report.digest))
         return
@@ -249,6 +259,7 @@ def status_cmd(
 
     Without a config, name the tracker(s) as given to `run`: their state is kept per tracker.
     """
+    from sheetsync import files, pipeline, scheduler
 
     def action() -> int:
         settings = load_settings(config_path)
@@ -343,6 +354,7 @@ def ics_cmd(
     sources: tuple[str, ...], output: str | None, today: dt.date | None, config_path: str | None
 ) -> None:
     """Write an iCalendar file of interviews and due follow-ups (stable UIDs: re-import it)."""
+    from sheetsync import calendar, files, pipeline, scheduler
 
     def action() -> int:
         settings = load_settings(config_path)
@@ -393,6 +405,7 @@ def schedule_cmd(
     every: dt.timedelta | None,
 ) -> None:
     """Print a crontab line or systemd units that run `sheetsync run --once` for your paths."""
+    from sheetsync import scheduler
 
     def action() -> int:
         settings = load_settings(config_path)
@@ -421,6 +434,8 @@ def _once_command(settings: Settings, sources: Sequence[str]) -> list[str]:
 
 def cron_entry(slots: scheduler.Slots, command: Sequence[str], folder: Path) -> str:
     """A crontab line (with CRON_TZ when a time zone is configured)."""
+    from sheetsync import scheduler
+
     seconds = int(slots.every.total_seconds())
     at = slots.at
     if slots.daily:

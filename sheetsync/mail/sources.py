@@ -11,12 +11,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from sheetsync.errors import SheetsyncError
+from sheetsync.errors import MailUnavailable as MailUnavailable
 from sheetsync.mail.headers import Header, parse
-
-
-class MailUnavailable(SheetsyncError):
-    """The mailbox could not be read; the run goes on without mail evidence."""
 
 
 def mbox_headers(path: str, zone: str | None = None) -> Iterator[Header]:

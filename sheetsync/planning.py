@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -17,8 +18,10 @@ from sheetsync.frame import Tracker
 from sheetsync.grid import CellValue, Grid, Tab, TableArea, clean_text, col_letter, is_blank
 from sheetsync.layout import Layout
 from sheetsync.models import CellChange, Plan, PrepPlan, TableGrowth
-from sheetsync.prep import PrepTab
 from sheetsync.status import MANAGED_COLUMNS, ManagedColumn, RowStatus
+
+if TYPE_CHECKING:
+    from sheetsync.prep import PrepTab
 
 MAX_COLUMNS = 16_384  # XFD, the last column of an .xlsx sheet
 KEY_FIELDS = ("name", "first_name", "last_name", "email", "organization")

@@ -10,30 +10,33 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-import gspread
-
-from sheetsync import files, frame, layout, prep, rules
+from sheetsync import files, frame, layout, rules
 from sheetsync.backends import Backend
 from sheetsync.backends.readonly import ReadOnlyFileBackend, is_read_only, refusal
-from sheetsync.config import Settings
+from sheetsync.config import Settings, resolve_source
 from sheetsync.errors import ConfigError, MapNotConfirmed
 from sheetsync.frame import Tracker
 from sheetsync.grid import CellValue, Grid, Tab, clean_text
 from sheetsync.layout import Layout
-from sheetsync.mail.collect import with_mail
 from sheetsync.mapping import doubt_message
-from sheetsync.models import Plan, SyncResult
-from sheetsync.plan import make_plan, placement_notes, plan_prep
-from sheetsync.prep import PrepSettings
+from sheetsync.models import Finding, Plan, SyncResult
+from sheetsync.planning import make_plan, placement_notes, plan_prep
 from sheetsync.status import MAIL, MANAGED_COLUMNS, statuses
+
+if TYPE_CHECKING:  # gspread and the prep tab's Jinja2 load only when a run needs them
+    import gspread
+
+    from sheetsync.prep import PrepSettings
 
 log = logging.getLogger("sheetsync")
 
 
 @dataclass(frozen=True)
 class Checked:
-    """Everything ``check`` learned about a tracker."""
+    """Everything ``check`` learned about a tracker: ``findings``, the ``layout`` (contacts tab,
+    header row, column map), the typed ``tracker`` rows, and ``to_json()``."""
 
     source: str
     grid: Grid
@@ -50,19 +53,52 @@ class Checked:
         assert tab is not None
         return tab
 
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """What to do (or fix), most urgent first."""
+        return self.report.findings
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """The column map: canonical field → header text as it stands in the sheet."""
+        return self.layout.column_names()
+
+    def to_json(self) -> dict[str, Any]:
+        """The object ``sheetsync check --format json`` prints (see docs/contracts.md)."""
+        lay = self.layout
+        return {
+            "source": self.source,
+            "worksheet": lay.worksheet,
+            "header_row": lay.header_row,
+            "today": self.today.isoformat(),
+            "columns": lay.column_names(),
+            "confidence": confidence_json(lay),
+            "doubtful": list(lay.doubtful),
+            "unmapped": list(lay.unmapped),
+            "findings": [f.to_json() for f in self.report.findings],
+            "skipped_rules": dict(self.report.skipped.items()),
+            "warnings": [*lay.warnings, *self.notes],
+        }
+
+
+def confidence_json(lay: Layout) -> dict[str, float]:
+    """Field → how sure the map is (0–1, two decimals), for the fields the layout rated."""
+    names = lay.column_names()
+    return {f: round(float(lay.confidence[f]), 2) for f in names if f in lay.confidence}
+
 
 def open_backend(source: str, settings: Settings, *, output: str | None = None) -> Backend:
     """The backend for a source: an .xlsx path, a Google Sheets URL or ``gsheet:<id>``; a .csv
     or .ods path gives a read-only backend (``sync`` refuses it)."""
-    from sheetsync.backends.google_http import open_client, parse_source
-    from sheetsync.backends.gsheets import GSheetsBackend
-    from sheetsync.backends.xlsx import XlsxBackend
-    from sheetsync.backends.xlsx_package import ReadLimits
+    from sheetsync.backends.google_source import parse_source
 
     sheet_id = parse_source(source)
     if sheet_id is None and is_read_only(source):
         return ReadOnlyFileBackend(source)
     if sheet_id is None:
+        from sheetsync.backends.xlsx import XlsxBackend
+        from sheetsync.backends.xlsx_package import ReadLimits
+
         return XlsxBackend(
             source,
             output=output,
@@ -77,6 +113,9 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
             "Sheets (File → Make a copy) and sync that instead."
         )
 
+    from sheetsync.backends.google_http import open_client
+    from sheetsync.backends.gsheets import GSheetsBackend
+
     def client() -> gspread.Client:
         return open_client(
             credentials_file=settings.google_credentials,
@@ -90,9 +129,9 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
 
 def protected(settings: Settings, *sources: str) -> files.Protected:
     """Files no output may replace: ``sources``, the config's trackers and the config itself."""
-    from sheetsync.scheduler import resolve_source
-
-    named = list(sources) + list(settings.section("run").sources)
+    named = list(sources)
+    if "run" in settings.sections:  # the run loop's module loads only for a config with [run]
+        named += settings.section("run").sources
     if settings.source:
         named.append(resolve_source(settings.source, settings.path))
     return files.Protected.of(named, settings.path)
@@ -111,8 +150,14 @@ def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
     if contacts is not None:
         lay = replace(lay, warnings=lay.warnings + placement_notes(contacts, lay))
     tracker = frame.build(grid, lay, day_first=settings.day_first)
-    mailed = with_mail(tracker, settings.section("mail"), today, settings.timezone)
-    tracker = mailed.tracker
+    notes: tuple[str, ...] = ()
+    mail_settings = settings.section("mail")
+    if mail_settings.enabled:  # the mail modules load only for a [mail] source
+        from sheetsync.mail.collect import with_mail
+
+        mailed = with_mail(tracker, mail_settings, today, settings.timezone)
+        tracker = mailed.tracker
+        notes = (mailed.note,) if mailed.note else ()
     ctx = rules.make_context(
         today,
         country=settings.country,
@@ -122,7 +167,6 @@ def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
     report = rules.run(
         tracker, ctx, select=settings.select, ignore=settings.ignore, params=settings.rule_params
     )
-    notes = (mailed.note,) if mailed.note else ()
     return Checked(grid.source, grid, lay, tracker, report, today, notes)
 
 
@@ -163,6 +207,8 @@ def plan_for(checked: Checked, settings: Settings, *, unticked: CellValue = "☐
         said = words.dropna().to_dict()
         status_of = {r: replace(s, mail=said.get(r)) for r, s in status_of.items()}
     plan = make_plan(checked.tab, checked.tracker, status_of, managed)
+    from sheetsync import prep
+
     prep_settings: PrepSettings = settings.section("prep")
     if not prep_settings.enabled or not checked.tracker.has("interview_date"):
         return plan

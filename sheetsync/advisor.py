@@ -5,7 +5,7 @@ Three layers, each usable on its own:
 * **metrics** — small pure functions over the typed frame (:mod:`sheetsync.frame`) and the
   findings, one per figure; :data:`DEFINITIONS` says in words how each is computed, and the
   About tab prints exactly those words;
-* **reports** — :func:`student_report` turns a :class:`~sheetsync.sync.Checked` into a
+* **reports** — :func:`student_report` turns a :class:`~sheetsync.pipeline.Checked` into a
   :class:`StudentReport` (figures, open actions, the contact table, redacted on request);
   :func:`cohort_report` folds several into one :class:`CohortReport`;
 * **writer** — :func:`write_student` and :func:`write_cohort` render a report with xlsxwriter
@@ -39,9 +39,9 @@ from sheetsync.fields import BY_ID, FIELD_IDS, Kind
 from sheetsync.frame import INTERACTIONS, column
 from sheetsync.grid import CellError
 from sheetsync.models import Finding, Severity
+from sheetsync.pipeline import Checked
 from sheetsync.rules import RULES
 from sheetsync.status import MANAGED_COLUMNS, SEVERITY_WORD, RowStatus, statuses
-from sheetsync.sync import Checked
 
 log = logging.getLogger("sheetsync")
 
@@ -563,7 +563,8 @@ def student_report(
     redaction: Redaction | None = None,
     stale_days: int = 90,
 ) -> StudentReport:
-    """Figures, actions and contacts for one checked tracker (a :class:`sheetsync.sync.Checked`)."""
+    """Figures, actions and contacts for one checked tracker (a
+    :class:`sheetsync.pipeline.Checked`)."""
     df = checked.tracker.df
     df = df[since_filter(df, since)]
     findings = tuple(f for f in checked.report.findings if f.row in df.index)
@@ -1448,7 +1449,7 @@ def report_for(
     checker: Checker | None = None,
 ) -> StudentReport:
     """Read and check one source, and build its report."""
-    from sheetsync import sync as pipeline
+    from sheetsync import pipeline
 
     def default_checker(src: str) -> Checked:
         return pipeline.check(pipeline.open_backend(src, settings), settings, today)

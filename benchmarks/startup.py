@@ -1,0 +1,107 @@
+"""What starting sheetsync costs: whole processes, timed side by side in the same run.
+
+* ``python -c pass``: the interpreter alone, the floor of every command;
+* ``import sheetsync``: the library, before any of it is used;
+* ``sheetsync --help``;
+* ``sheetsync check`` of a 200-row tracker, next to ``pandas.read_excel(engine="calamine")``
+  of the same file: the cheapest way a script could even look at the sheet.
+
+Each command runs ``--repeats`` times, interleaved (a, b, c, a, b, c, …) so a busy machine
+slows them alike; the table shows medians and the ratio of check to read_excel::
+
+    python -m benchmarks.startup               # 200 rows, 9 repeats
+    python -m benchmarks.startup --rows 2000 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.trackers import TODAY, cached_tracker
+
+OUT = Path(__file__).resolve().parent / "out"
+CHECK_ARGS = ["--today", TODAY.isoformat(), "--exit-zero"]
+
+
+def commands(tracker: Path) -> dict[str, list[str]]:
+    """Label → argv of each process to time."""
+    py = sys.executable
+    read = f"import pandas; pandas.read_excel({str(tracker)!r}, engine='calamine')"
+    return {
+        "python -c pass": [py, "-c", "pass"],
+        "import sheetsync": [py, "-c", "import sheetsync"],
+        "sheetsync --help": [py, "-m", "sheetsync", "--help"],
+        "pandas.read_excel(calamine)": [py, "-c", read],
+        "sheetsync check": [py, "-m", "sheetsync", "check", str(tracker), *CHECK_ARGS],
+    }
+
+
+def wall(argv: list[str], cwd: Path) -> float:
+    """Seconds from start to exit of one process (its output discarded)."""
+    env = {k: v for k, v in os.environ.items() if k != "SHEETSYNC_CONFIG"}
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv} failed: {proc.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def measure(rows: int, repeats: int) -> dict[str, list[float]]:
+    """Times per command, interleaved, after one warm-up round (file cache, .pyc)."""
+    tracker = cached_tracker(OUT / "cache", rows)
+    todo = commands(tracker)
+    times: dict[str, list[float]] = {label: [] for label in todo}
+    with tempfile.TemporaryDirectory() as folder:  # no sheetsync.toml around
+        for argv in todo.values():
+            wall(argv, Path(folder))
+        for _ in range(repeats):
+            for label, argv in todo.items():
+                times[label].append(wall(argv, Path(folder)))
+    return times
+
+
+def table(times: dict[str, list[float]], rows: int) -> str:
+    """Markdown: median and spread per command, and the ratios asked of sheetsync."""
+    med = {label: statistics.median(t) for label, t in times.items()}
+    lines = ["| process | median s | min s | max s |", "|---|---:|---:|---:|"]
+    for label, t in times.items():
+        lines.append(f"| {label} | {med[label]:.3f} | {min(t):.3f} | {max(t):.3f} |")
+    check, read = med["sheetsync check"], med["pandas.read_excel(calamine)"]
+    pairs = zip(times["sheetsync check"], times["pandas.read_excel(calamine)"], strict=True)
+    per_round = statistics.median(c / r for c, r in pairs)
+    lines += [
+        "",
+        f"check of {rows} rows / read_excel: {check / read:.2f}× (ratio of medians), "
+        f"{per_round:.2f}× (median of per-round ratios)",
+        f"--help: {med['sheetsync --help']:.3f} s "
+        f"({med['sheetsync --help'] - med['python -c pass']:.3f} s above the bare interpreter)",
+        f"import sheetsync: {med['import sheetsync'] - med['python -c pass']:.3f} s above the "
+        "bare interpreter",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument("--rows", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=9)
+    args = parser.parse_args(argv)
+    times = measure(args.rows, args.repeats)
+    print(table(times, args.rows))
+    OUT.mkdir(exist_ok=True)
+    (OUT / "startup.json").write_text(
+        json.dumps({"rows": args.rows, "times": times}, indent=2), encoding="utf-8"
+    )
+
+
+if __name__ == "__main__":
+    main()
