@@ -262,7 +262,8 @@ class XlsxBackend:
         ids = writer.register_styles(xlsx_prep.styles_needed())
         style_ids = dict(zip(xlsx_prep.KIND_STYLES, ids, strict=True))
         date1904 = self._info.date1904 if self._info else False
-        writer.put_sheet(prep.tab, xlsx_prep.sheet_xml(prep, style_ids, date1904))
+        xml = xlsx_prep.sheet_xml(prep, style_ids, date1904)
+        writer.put_sheet(prep.tab, xml, title_rows=xlsx_prep.TITLE_ROWS)
 
     def _verify(self, before: bytes, after: bytes, plan: Plan) -> None:
         """Prove the patch touched nothing but managed cells before it replaces the file."""

@@ -594,21 +594,27 @@ def _patch_cells(
     pkg.commit(edit)
 
 
-def put_sheet(data: bytes, sheet_name: str, sheet_xml: bytes) -> bytes:
+def put_sheet(
+    data: bytes, sheet_name: str, sheet_xml: bytes, *, title_rows: tuple[int, int] | None = None
+) -> bytes:
     """Add a worksheet called ``sheet_name`` with the given part XML, or replace its part.
 
     A new tab gets a new part, a unique ``sheetId`` and ``rId``, and entries in
     ``xl/workbook.xml``, its relationships and ``[Content_Types].xml``; it goes last. An
     existing worksheet of that name keeps its place and id and only its part is replaced
     (refused when that tab has relationships — drawings, comments, links — that the new XML
-    would orphan). Putting the same XML again returns ``data`` itself.
+    would orphan). ``title_rows`` (first, last) are repeated at the top of every printed
+    page: the tab's ``_xlnm.Print_Titles`` defined name. Putting the same XML again returns
+    ``data`` itself.
     """
     writer = PackageWriter(data)
-    writer.put_sheet(sheet_name, sheet_xml)
+    writer.put_sheet(sheet_name, sheet_xml, title_rows=title_rows)
     return writer.to_bytes()
 
 
-def _put_sheet(pkg: _Package, sheet_name: str, sheet_xml: bytes) -> None:
+def _put_sheet(
+    pkg: _Package, sheet_name: str, sheet_xml: bytes, title_rows: tuple[int, int] | None
+) -> None:
     _check_sheet_name(sheet_name)
     _check_sheet_xml(sheet_xml)
     book = _read_workbook(pkg)
@@ -618,7 +624,42 @@ def _put_sheet(pkg: _Package, sheet_name: str, sheet_xml: bytes) -> None:
         _add_sheet(pkg, book, sheet_name, sheet_xml, edit)
     else:
         _replace_sheet(pkg, existing, sheet_xml, edit)
+    if title_rows is not None:
+        _set_print_titles(pkg, book, sheet_name, title_rows, edit)
     pkg.commit(edit)
+
+
+_PRINT_TITLES = "_xlnm.Print_Titles"
+_BEFORE_DEFINED_NAMES = ("sheets", "functionGroups", "externalReferences")
+
+
+def _set_print_titles(
+    pkg: _Package, book: _Book, name: str, rows: tuple[int, int], edit: _Edit
+) -> None:
+    """Make ``rows`` the tab's print titles; no edit when they already are."""
+    root = _current(pkg, book.part, edit)
+    assert root is not None  # the workbook part was read just before
+    names = [el.get("name") or "" for el in root.iter(_w("sheet"))]
+    index = next(str(i) for i, n in enumerate(names) if n.casefold() == name.casefold())
+    quoted = names[int(index)].replace("'", "''")
+    value = f"'{quoted}'!${rows[0]}:${rows[1]}"
+    defined = root.find(_w("definedNames"))
+    if defined is None:
+        defined = etree.Element(_w("definedNames"))
+        anchor = [root.find(_w(local)) for local in _BEFORE_DEFINED_NAMES]
+        last = [el for el in anchor if el is not None][-1]
+        last.addnext(defined)
+    for el in defined.iter(_w("definedName")):
+        if el.get("name") == _PRINT_TITLES and el.get("localSheetId") == index:
+            if el.text == value:
+                return
+            el.text = value
+            break
+    else:
+        el = etree.SubElement(defined, _w("definedName"), name=_PRINT_TITLES)
+        el.set("localSheetId", index)
+        el.text = value
+    edit.replace[book.part] = _serialize(root)
 
 
 class PackageWriter:
@@ -647,9 +688,11 @@ class PackageWriter:
         """Make sure each style exists; their xf ids (see :func:`register_styles`)."""
         return _register_styles(self._pkg, styles)
 
-    def put_sheet(self, sheet_name: str, sheet_xml: bytes) -> None:
+    def put_sheet(
+        self, sheet_name: str, sheet_xml: bytes, *, title_rows: tuple[int, int] | None = None
+    ) -> None:
         """Add or replace a worksheet part (see :func:`put_sheet`)."""
-        _put_sheet(self._pkg, sheet_name, sheet_xml)
+        _put_sheet(self._pkg, sheet_name, sheet_xml, title_rows)
 
     def grow_tables(self, sheet_name: str, growth: Sequence[TableGrowth]) -> None:
         """Widen tables/filters over new managed columns (see :mod:`.xlsx_tables`)."""
