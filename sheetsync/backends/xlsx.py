@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sheetsync import files
-from sheetsync.backends import Applied, xlsx_prep, xlsx_tables
+from sheetsync.backends import Applied, xlsx_formats, xlsx_prep, xlsx_tables
 from sheetsync.backends.xlsx_package import (
     CellStyle,
     CellWrite,
@@ -251,8 +251,11 @@ class XlsxBackend:
             )
 
     def _patch(self, writer: PackageWriter, plan: Plan) -> None:
+        assert self._data is not None and self._info is not None
+        part = self._info.sheet(plan.worksheet).part
+        dates = xlsx_formats.date_format(self._data, part) or DATE_FORMAT
         writes = {
-            (c.row, c.col): CellWrite(_writable(c.new), _style(c.style, c.new))
+            (c.row, c.col): CellWrite(_writable(c.new), _style(c.style, c.new, dates))
             for c in plan.changes
         }
         widths = {plan.column_of[h]: w for h, w in _widths().items() if h in plan.new_columns}
@@ -311,11 +314,12 @@ def _writable(value: CellValue) -> str | dt.date | float | int | None:
     return str(value)
 
 
-def _style(name: str | None, value: object) -> CellStyle | None:
+def _style(name: str | None, value: object, date_format: str = DATE_FORMAT) -> CellStyle | None:
+    """The managed cell's style; a date gets the tracker's own date format."""
     style = STYLES.get(name or "")
     if isinstance(value, dt.date):
         base = style or CellStyle()
-        return CellStyle(base.bold, base.fill, base.font_color, DATE_FORMAT, base.wrap)
+        return CellStyle(base.bold, base.fill, base.font_color, date_format, base.wrap)
     return style
 
 

@@ -158,6 +158,10 @@ _BUILTIN_FORMATS = {
     "0.00%": 10,
     "0.00E+00": 11,
     "@": 49,
+    "mm-dd-yy": 14,  # the locale's short date
+    "d-mmm-yy": 15,
+    "d-mmm": 16,
+    "mmm-yy": 17,
 }
 _FEATURES = (
     ("xl/charts/chart", "charts"),

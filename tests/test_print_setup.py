@@ -1,0 +1,81 @@
+"""Print setup and formats of what sheetsync writes into a tracker, read back from the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+from sheetsync import sync as pipeline
+from sheetsync.backends import xlsx_formats
+from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.config import Settings
+from sheetsync.prep import DEFAULT_TAB
+
+from .conftest import TODAY
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "tracker.xlsx"
+
+
+def _synced(tmp_path: Path) -> Path:
+    tracker = tmp_path / "tracker.xlsx"
+    shutil.copy(EXAMPLE, tracker)
+    assert pipeline.sync(XlsxBackend(tracker), Settings(), TODAY).written
+    return tracker
+
+
+def test_managed_dates_take_the_trackers_own_date_format(tmp_path: Path) -> None:
+    ws = openpyxl.load_workbook(_synced(tmp_path))["Networking Tracker"]
+    due = next(c for c in ws[4] if c.value == "sheetsync · due").column
+    formats = {
+        ws.cell(r, due).number_format
+        for r in range(5, ws.max_row + 1)
+        if isinstance(ws.cell(r, due).value, dt.datetime)
+    }
+    assert formats == {"m/d/yyyy"}  # what the example's own date columns use
+
+
+def test_date_format_is_none_without_dated_cells() -> None:
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "no dates here"
+    path_bytes = _bytes(wb)
+    assert xlsx_formats.date_format(path_bytes, "xl/worksheets/sheet1.xml") is None
+    assert xlsx_formats.is_date_format("d mmm yyyy")
+    assert not xlsx_formats.is_date_format("h:mm")
+    assert not xlsx_formats.is_date_format('0.0 "days"')
+
+
+def _bytes(wb: openpyxl.Workbook) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_prep_tab_prints_landscape_one_page_wide_with_title_rows(tmp_path: Path) -> None:
+    tracker = _synced(tmp_path)
+    wb = openpyxl.load_workbook(tracker)
+    ws = wb[DEFAULT_TAB]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.print_title_rows == "$1:$2"
+    breaks = [b.id for b in ws.row_breaks.brk]
+    blocks = [
+        r
+        for r in range(1, ws.max_row + 1)
+        if ws.cell(r, 3).value and str(ws.cell(r, 3).value).count(" — interview") == 1
+    ]
+    assert breaks and all(b + 1 in blocks for b in breaks)  # pages break only before a block
+    with zipfile.ZipFile(tracker) as z:
+        book = z.read("xl/workbook.xml").decode()
+    assert book.count("_xlnm.Print_Titles") == 1
+    again = tmp_path / "again.xlsx"
+    shutil.copy(tracker, again)
+    before = again.read_bytes()
+    assert not pipeline.sync(XlsxBackend(again), Settings(), TODAY).written
+    assert again.read_bytes() == before  # print titles already set: nothing to write
