@@ -79,3 +79,26 @@ def test_prep_tab_prints_landscape_one_page_wide_with_title_rows(tmp_path: Path)
     before = again.read_bytes()
     assert not pipeline.sync(XlsxBackend(again), Settings(), TODAY).written
     assert again.read_bytes() == before  # print titles already set: nothing to write
+
+
+def test_init_tracker_prints_landscape_one_page_wide_with_title_rows(tmp_path: Path) -> None:
+    from sheetsync.init import CONTACTS_SHEET, HEADER_ROW, create_tracker
+
+    path = tmp_path / "new.xlsx"
+    create_tracker(path)
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+    assert wb[CONTACTS_SHEET].print_title_rows == f"$1:${HEADER_ROW}"
+
+
+def test_wrapped_lines_are_estimated_at_word_ends() -> None:
+    from sheetsync import printing
+
+    assert printing.lines("short", 20) == 1
+    assert printing.lines("word " * 10, 20) == 3  # 19 characters a line: 4 words, 4, 2
+    assert printing.lines("a\nb\nc", 50) == 3
+    assert printing.lines("x" * 45, 10) == 5  # a long link is cut across lines
+    assert printing.row_height([("short", 20)]) is None
+    assert printing.row_height([("short", 20), ("word " * 10, 20)]) == 45.0
