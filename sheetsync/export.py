@@ -846,7 +846,8 @@ class _Book:
         self.wb.set_custom_property(*files.EXPORT_PROPERTY)
         self.fmt = {name: self.wb.add_format(spec) for name, spec in _FORMATS.items()}
         self.fill = {
-            w: self.wb.add_format({"bg_color": c, "valign": "top"}) for w, c in URGENCY_FILL.items()
+            w: self.wb.add_format({"bg_color": c, "valign": "top", "text_wrap": True})
+            for w, c in URGENCY_FILL.items()
         }
 
     def sheet(self, name: str, *, landscape: bool = True) -> Any:
@@ -886,6 +887,7 @@ _FORMATS: dict[str, dict[str, Any]] = {
     "pct": {"num_format": "0%", "valign": "top"},
     "date": {"num_format": DATE_FORMAT, "valign": "top", "align": "left"},
     "bold": {"bold": True},
+    "bold_wrap": {"bold": True, "text_wrap": True, "valign": "top"},
     "total": {"bold": True, "top": 1},
     "total_pct": {"bold": True, "top": 1, "num_format": "0%"},
     "total_num1": {"bold": True, "top": 1, "num_format": "0.0"},
@@ -1253,8 +1255,8 @@ def _cohort_subtitle(report: CohortReport) -> str:
 def _cohort_row(ws: Any, book: _Book, row: int, c: CohortRow) -> None:
     m = c.report.metrics
     values: list[tuple[CellOut, str]] = [
-        (c.report.student, "text"),
-        (c.report.source, "text"),
+        (c.report.student, "wrap"),
+        (c.report.source, "wrap"),
         *[(s.count, "int") for s in m.funnel],
         (m.reply_rate, "pct"),
         (m.median_days_to_reply, "num1"),
@@ -1328,7 +1330,7 @@ def _attention_block(ws: Any, book: _Book, top: int, report: CohortReport) -> in
         return top + 2
     why_col = sum(COHORT_WIDTHS[1:])  # the reason may run on to the table's right edge
     for i, (student, why) in enumerate(needing):
-        put(ws, top + 1 + i, 0, student, book.fmt["bold"])
+        put(ws, top + 1 + i, 0, student, book.fmt["bold_wrap"])
         ws.merge_range(top + 1 + i, 1, top + 1 + i, len(COHORT_WIDTHS) - 1, "", book.fmt["wrap"])
         put(ws, top + 1 + i, 1, why, book.fmt["wrap"])
         ws.set_row(top + 1 + i, row_height([student, why], (COHORT_WIDTHS[0], why_col)))

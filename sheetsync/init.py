@@ -474,16 +474,21 @@ def category_label(category: str) -> str:
     return category.replace("_", " ").replace("-", " ").capitalize()
 
 
+INSTRUCTIONS_WIDTH = 90.0
+
+
 def _fill_instructions(ws: Worksheet, fields: Sequence[Field]) -> None:
     """The Instructions tab: one paragraph per row in a single wide column."""
-    ws.column_dimensions["A"].width = 110
+    # 90 wide: fits a landscape page at full size even where a wider fallback font replaces
+    # Calibri (LibreOffice without Carlito printed a 110-wide column past the page's edge)
+    ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
     for row, (text, is_heading) in enumerate(_instruction_lines(fields), start=1):
         cell = ws.cell(row=row, column=1, value=text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if is_heading:
             cell.font = _SECTION_FONT if row > 1 else _TITLE_FONT
         ws.row_dimensions[row].height = printing.row_height(
-            [(text, 110)], scale=1.4 if is_heading else 1.0
+            [(text, INSTRUCTIONS_WIDTH)], scale=1.4 if is_heading else 1.0
         )
     printing.landscape(ws)
 

@@ -223,10 +223,13 @@ class CellWrite:
     Text is always written as literal text (an inline string), never as a formula. An empty
     string with no style removes the cell too; with a style it leaves a styled blank cell.
     Dates (and naive datetimes) become serial numbers with a date number format.
+    ``row_height`` (points) is how tall the row must be to show wrapped text: a shorter row
+    grows to it, a taller one is left alone (spreadsheets do not re-measure rows on opening).
     """
 
     value: str | dt.date | float | int | None
     style: CellStyle | None = None
+    row_height: float | None = None
 
 
 @dataclass(frozen=True)
@@ -1050,6 +1053,7 @@ class _Cell:
     kind: Literal["delete", "str", "num", "bool", "blank"]
     text: str = ""
     s: int | None = None
+    ht: float | None = None  # the row's least height, from CellWrite.row_height
 
 
 def _check_coordinates(
@@ -1070,7 +1074,10 @@ def _resolve_writes(
 ) -> dict[int, dict[int, _Cell]]:
     by_row: dict[int, dict[int, _Cell]] = {}
     for (row, col), write in cells.items():
-        by_row.setdefault(row, {})[col] = _resolve(write, date1904, styles)
+        cell = _resolve(write, date1904, styles)
+        if write.row_height and cell.kind != "delete":
+            cell = replace(cell, ht=write.row_height)
+        by_row.setdefault(row, {})[col] = cell
     return by_row
 
 
@@ -1635,7 +1642,23 @@ def _rewrite_row(row: etree._Element, row_num: int, writes: Mapping[int, _Cell])
             order.insert(at, col)
         _fill_cell(old, write)
     _update_spans(row, order)
+    need = _least_height(writes)
+    if need > _int_or_float(row.get("ht")):
+        row.set("ht", f"{need:g}")
+        row.set("customHeight", "1")
     return formulas
+
+
+def _least_height(writes: Mapping[int, _Cell]) -> float:
+    """The height the row needs for the wrapped text written into it (0: none)."""
+    return max((w.ht for w in writes.values() if w.ht), default=0.0)
+
+
+def _int_or_float(value: str | bytes | None) -> float:
+    try:
+        return float(value) if value else 0.0
+    except ValueError:
+        return 0.0
 
 
 def _guard_formula(cell: etree._Element, ref: str) -> bool:
@@ -1940,12 +1963,25 @@ def _appended_row(
         return (close, close, b"")
     added = "".join(_cell_xml(_ref(num, col), w) for col, w in new).encode()
     start = layout.row_starts[i]
-    tag = xml[start:tag_end]
+    tag = _grown_row_tag(xml[start:tag_end], _least_height(writes))
     spans = _SPANS.search(tag)
     if spans is not None:  # as _update_spans: first to last cell
         wide = f"{first or new[0][0]}:{new[-1][0]}".encode()
         tag = tag[: spans.start()] + spans.group(1) + wide + spans.group(4) + tag[spans.end() :]
     return (start, close, tag + xml[tag_end:close] + added)
+
+
+_HT = re.compile(rb"\s(?:ht|customHeight)\s*=\s*(?:\"[^\"]*\"|'[^']*')")
+_HT_VALUE = re.compile(rb"\sht\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def _grown_row_tag(tag: bytes, need: float) -> bytes:
+    """A ``<row ...>`` start tag at least ``need`` points tall (as :func:`_rewrite_row`)."""
+    found = _HT_VALUE.search(tag)
+    if not need or need <= _int_or_float(found.group(1) if found else None):
+        return tag
+    bare = _HT.sub(b"", tag)
+    return bare[:-1] + f' ht="{need:g}" customHeight="1">'.encode()
 
 
 def _cell_col(xml: bytes, start: int, stop: int) -> int:
