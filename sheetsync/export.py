@@ -66,7 +66,7 @@ DEFAULT_REDACT_FIELDS: tuple[str, ...] = (
 class ExportConfig:
     """The ``[export]`` section of sheetsync.toml.
 
-    ``student``: the name on the Summary tab (default: the tracker's file name).
+    ``student``: the name on the Summary tab (default: the tracker's own title).
     ``students``: names per source for ``--cohort`` (keys: the source as given, or its file
     name). ``redact``: redact without ``--redact``. ``redact_fields``: the columns a redacted
     export leaves out. ``initials``: a redacted name becomes initials (else "Contact <row>").

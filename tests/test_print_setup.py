@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import shutil
 import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from sheetsync import sync as pipeline
 from sheetsync.backends import xlsx_formats
 from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.backends.xlsx_package import CellStyle, CellWrite, patch_cells
 from sheetsync.config import Settings
 from sheetsync.prep import DEFAULT_TAB
 
@@ -49,8 +52,6 @@ def test_date_format_is_none_without_dated_cells() -> None:
 
 
 def _bytes(wb: openpyxl.Workbook) -> bytes:
-    import io
-
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -102,3 +103,37 @@ def test_wrapped_lines_are_estimated_at_word_ends() -> None:
     assert printing.lines("x" * 45, 10) == 5  # a long link is cut across lines
     assert printing.row_height([("short", 20)]) is None
     assert printing.row_height([("short", 20), ("word " * 10, 20)]) == 45.0
+
+
+def _row_heights(data: bytes) -> dict[int, tuple[str | None, str | None]]:
+    import re
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    out = {}
+    for tag in re.findall(r"<row [^>]*>", xml):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', tag))
+        out[int(attrs["r"])] = (attrs.get("ht"), attrs.get("customHeight"))
+    return out
+
+
+@pytest.mark.parametrize("extra", ["", "write-in-the-middle"])
+def test_rows_grow_for_wrapped_managed_text_and_never_shrink(extra: str) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 5):
+        ws.cell(r, 1, f"row {r}")
+        ws.cell(r, 3, "user")
+    ws.row_dimensions[3].height = 60  # the student made row 3 tall: it stays so
+    data = _bytes(wb)
+    col = 2 if extra else 4  # left of the user's last cell: the row is parsed, not appended
+    cells = {
+        (1, col): CellWrite("short"),
+        (2, col): CellWrite("long " * 30, CellStyle(wrap=True), row_height=45.0),
+        (3, col): CellWrite("long " * 30, CellStyle(wrap=True), row_height=45.0),
+    }
+    heights = _row_heights(patch_cells(data, "Sheet", cells))
+    assert heights[1] == (None, None)
+    assert heights[2] == ("45", "1")
+    assert heights[3][0] is not None and float(heights[3][0]) == 60
+    assert heights[4] == (None, None)
