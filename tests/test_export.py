@@ -615,3 +615,23 @@ def test_cohort_names_students_by_title_and_tells_copies_apart(tmp_path: Path) -
     rows = [tuple(c.value for c in row) for row in ws.iter_rows(min_col=1, max_col=1)]
     chart_row = ws._charts[0].anchor._from.row  # 0-based
     assert chart_row > max(i for i, (v,) in enumerate(rows) if v is not None)  # below all text
+
+
+@pytest.mark.parametrize("cohort", [False, True])
+def test_no_chart_covers_a_filled_cell(tmp_path: Path, cohort: bool) -> None:
+    shutil.copy(EXAMPLE, tmp_path / "alex.xlsx")
+    workbooks.kitchen_sink(tmp_path / "sam.xlsx")
+    sources = ["alex.xlsx", "sam.xlsx", "--cohort"] if cohort else ["alex.xlsx"]
+    done = run("export", *sources, "-o", "out.xlsx", "--today", "2026-03-16", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    charts = 0
+    for ws in wb.worksheets:
+        filled = {(c.row - 1, c.column - 1) for row in ws.iter_rows() for c in row if c.value}
+        for chart in ws._charts:
+            a = chart.anchor
+            rows, cols = range(a._from.row, a.to.row + 1), range(a._from.col, a.to.col + 1)
+            covered = {(r, c) for r, c in filled if r in rows and c in cols}
+            assert covered == set(), (ws.title, sorted(covered)[:5])
+            charts += 1
+    assert charts == (1 if cohort else 2)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sheetsync import sync as pipeline
 from sheetsync.backends import xlsx_formats
@@ -137,3 +139,22 @@ def test_rows_grow_for_wrapped_managed_text_and_never_shrink(extra: str) -> None
     assert heights[2] == ("45", "1")
     assert heights[3][0] is not None and float(heights[3][0]) == 60
     assert heights[4] == (None, None)
+
+
+@given(
+    before=st.one_of(st.none(), st.integers(min_value=5, max_value=400)),
+    need=st.integers(min_value=15, max_value=400),
+    append=st.booleans(),
+)
+@settings(max_examples=40, deadline=None)
+def test_a_row_is_never_made_shorter(before: int | None, need: int, append: bool) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.cell(1, 1, "name")
+    ws.cell(1, 3, "typed")
+    if before is not None:
+        ws.row_dimensions[1].height = before
+    col = 4 if append else 2
+    write = CellWrite("text " * 40, CellStyle(wrap=True), row_height=float(need))
+    ht, _ = _row_heights(patch_cells(_bytes(wb), "Sheet", {(1, col): write}))[1]
+    assert ht is not None and float(ht) == max(need, before or 0)
