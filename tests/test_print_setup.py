@@ -158,3 +158,15 @@ def test_a_row_is_never_made_shorter(before: int | None, need: int, append: bool
     write = CellWrite("text " * 40, CellStyle(wrap=True), row_height=float(need))
     ht, _ = _row_heights(patch_cells(_bytes(wb), "Sheet", {(1, col): write}))[1]
     assert ht is not None and float(ht) == max(need, before or 0)
+
+
+def test_date_format_skips_sheetsyncs_own_columns() -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = dt.date(2026, 3, 1)
+    ws["A1"].number_format = "d mmm yyyy"
+    for row in range(1, 5):  # an older sheetsync's due dates, more of them than the user's
+        ws.cell(row, 3, dt.date(2026, 3, row)).number_format = "yyyy-mm-dd"
+    data, part = _bytes(wb), "xl/worksheets/sheet1.xml"
+    assert xlsx_formats.date_format(data, part) == "yyyy-mm-dd"
+    assert xlsx_formats.date_format(data, part, skip_columns=[3]) == "d mmm yyyy"

@@ -254,7 +254,8 @@ class XlsxBackend:
     def _patch(self, writer: PackageWriter, plan: Plan) -> None:
         assert self._data is not None and self._info is not None
         part = self._info.sheet(plan.worksheet).part
-        dates = xlsx_formats.date_format(self._data, part) or DATE_FORMAT
+        own = plan.column_of.values()
+        dates = xlsx_formats.date_format(self._data, part, own) or DATE_FORMAT
         heights = _heights(plan)
         writes = {
             (c.row, c.col): CellWrite(

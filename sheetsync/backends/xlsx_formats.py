@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Collection
 from io import BytesIO
 
 from lxml import etree
@@ -16,7 +17,9 @@ from lxml import etree
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # Excel's built-in date formats (ids 14–17), by the code a styles part would spell them with.
 BUILTIN_DATES = {14: "mm-dd-yy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy"}
-_STYLE_ATTR = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bs="(\d+)"')
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c\s[^>]*>")
+_STYLE_ATTR = re.compile(rb'\ss="(\d+)"')
+_COLUMN_ATTR = re.compile(rb'\sr="([A-Za-z]{1,3})\d+"')
 _LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
@@ -27,21 +30,35 @@ def is_date_format(code: str) -> bool:
     return ("d" in bare or "y" in bare) and "h" not in bare and "s" not in bare
 
 
-def date_format(data: bytes, sheet_part: str) -> str | None:
-    """The date-only number format most used by cells of ``sheet_part``; None when none is."""
+def date_format(data: bytes, sheet_part: str, skip_columns: Collection[int] = ()) -> str | None:
+    """The date-only number format most used by cells of ``sheet_part`` outside
+    ``skip_columns`` (sheetsync's own, 1-based); None when no such cell formats a date."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as z:
             formats = _xf_formats(z.read("xl/styles.xml"))
             sheet = z.read(sheet_part)
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
         return None
-    counts = Counter(int(m) for m in _STYLE_ATTR.findall(sheet))
+    skip = {_letters(c) for c in skip_columns}
+    counts: Counter[int] = Counter()
+    for tag in _CELL_TAG.findall(sheet):
+        style, column = _STYLE_ATTR.search(tag), _COLUMN_ATTR.search(tag)
+        if style and not (column and column.group(1).upper() in skip):
+            counts[int(style.group(1))] += 1
     dated: Counter[str] = Counter()
-    for style, n in counts.items():
-        if style in formats:
-            dated[formats[style]] += n
+    for xf, n in counts.items():
+        if xf in formats:
+            dated[formats[xf]] += n
     best = [code for code, _ in dated.most_common(1)]
     return best[0] if best else None
+
+
+def _letters(col: int) -> bytes:
+    out = b""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = bytes([65 + rem]) + out
+    return out
 
 
 def _xf_formats(styles: bytes) -> dict[int, str]:
