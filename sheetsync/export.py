@@ -1583,7 +1583,14 @@ def _try_source(
         return report_for(source, settings, today, since=since, redact=redact)
     except SheetsyncError as exc:
         log.info("cohort: %s could not be read: %s", source, exc)
-        return SourceFailure(name, display_source(source), str(exc))
+        return SourceFailure(name, display_source(source), _no_folders(str(exc), source))
     except Exception as exc:  # a corrupt file can surface as any parser error
         log.info("cohort: %s failed", source, exc_info=True)
-        return SourceFailure(name, display_source(source), f"{type(exc).__name__}: {exc}")
+        problem = _no_folders(f"{type(exc).__name__}: {exc}", source)
+        return SourceFailure(name, display_source(source), problem)
+
+
+def _no_folders(message: str, source: str) -> str:
+    """The message with the source's path shown as its file name, as everywhere in the
+    export (an advisor's copy need not show the student's folders)."""
+    return message.replace(source, display_source(source))

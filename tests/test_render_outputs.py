@@ -241,6 +241,7 @@ def test_cohort_lists_failed_sources_apart(rendered: dict[str, Rendered]) -> Non
     for source in ("synced.xlsx", "tracker.xlsx"):  # copies of one template, told apart
         assert in_order(f"{title} ({source})".split(), words)
     assert "Sources that could not be read" in r.pages[0]
+    assert str(r.xlsx.parent) not in r.pages[0]  # the failed source named without its folders
     ws = openpyxl.load_workbook(r.xlsx)["Cohort"]
     students = [ws.cell(row, 1).value for row in range(5, 7)]
     assert students == [f"{title} (synced.xlsx)", f"{title} (tracker.xlsx)"]
