@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean docs-images
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check sheetsync tests benchmarks
 	$(BIN)/ruff format --check sheetsync tests benchmarks
 	$(BIN)/mypy
+
+# the first printed page of each output, for the README (needs LibreOffice and poppler)
+docs-images: $(VENV)/.installed
+	$(BIN)/python docs/make_images.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.run

@@ -18,11 +18,14 @@ Everything that came from a user is written with ``write_string``: a contact cal
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import html
 import io
 import logging
 import math
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +35,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter  # type: ignore[import-untyped]
 
-from sheetsync import __version__, files
+from sheetsync import __version__, files, printing
 from sheetsync.config import Settings
 from sheetsync.errors import ConfigError, SheetsyncError, WriteRefused
 from sheetsync.fields import BY_ID, FIELD_IDS, Kind
@@ -63,7 +66,7 @@ DEFAULT_REDACT_FIELDS: tuple[str, ...] = (
 class ExportConfig:
     """The ``[export]`` section of sheetsync.toml.
 
-    ``student``: the name on the Summary tab (default: the tracker's file name).
+    ``student``: the name on the Summary tab (default: the tracker's own title).
     ``students``: names per source for ``--cohort`` (keys: the source as given, or its file
     name). ``redact``: redact without ``--redact``. ``redact_fields``: the columns a redacted
     export leaves out. ``initials``: a redacted name becomes initials (else "Contact <row>").
@@ -844,7 +847,8 @@ class _Book:
         self.wb.set_custom_property(*files.EXPORT_PROPERTY)
         self.fmt = {name: self.wb.add_format(spec) for name, spec in _FORMATS.items()}
         self.fill = {
-            w: self.wb.add_format({"bg_color": c, "valign": "top"}) for w, c in URGENCY_FILL.items()
+            w: self.wb.add_format({"bg_color": c, "valign": "top", "text_wrap": True})
+            for w, c in URGENCY_FILL.items()
         }
 
     def sheet(self, name: str, *, landscape: bool = True) -> Any:
@@ -884,6 +888,7 @@ _FORMATS: dict[str, dict[str, Any]] = {
     "pct": {"num_format": "0%", "valign": "top"},
     "date": {"num_format": DATE_FORMAT, "valign": "top", "align": "left"},
     "bold": {"bold": True},
+    "bold_wrap": {"bold": True, "text_wrap": True, "valign": "top"},
     "total": {"bold": True, "top": 1},
     "total_pct": {"bold": True, "top": 1, "num_format": "0%"},
     "total_num1": {"bold": True, "top": 1, "num_format": "0.0"},
@@ -1102,7 +1107,7 @@ def _actions_tab(book: _Book, r: StudentReport) -> None:
     _table(ws, book, 0, ACTION_HEADERS, ACTION_WIDTHS)
     for i, a in enumerate(r.actions, start=1):
         values: tuple[CellOut, ...] = (
-            a.urgency, a.due, a.contact, a.organization, a.what, a.kind, a.row,
+            a.urgency, a.due, a.contact, a.organization, a.what, _rule_label(a.kind), a.row,
         )  # fmt: skip
         for c, value in enumerate(values):
             put(ws, i, c, value, book.fmt["date"] if c == 1 else book.fmt["wrap"])
@@ -1121,16 +1126,8 @@ LINE_HEIGHT = 15.0
 def row_height(values: Sequence[CellOut], widths: Sequence[float]) -> float:
     """A row tall enough for its wrapped text (xlsxwriter cannot measure; Excel and
     LibreOffice do not re-measure rows on opening, so overlong text would overlap)."""
-    lines = max(
-        (_lines(v, w) for v, w in zip(values, widths, strict=False) if isinstance(v, str)),
-        default=1,
-    )
-    return LINE_HEIGHT * lines
-
-
-def _lines(text: str, width: float) -> int:
-    per_line = max(int(width * 1.2) - 1, 1)  # about 1.2 characters per unit of width
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+    texts = [(v, w) for v, w in zip(values, widths, strict=False) if isinstance(v, str)]
+    return printing.row_height(texts) or LINE_HEIGHT
 
 
 def _contacts_tab(book: _Book, r: StudentReport) -> None:
@@ -1235,16 +1232,19 @@ def write_cohort(report: CohortReport, output: Path, sources: Sequence[str] = ()
     ws = book.sheet("Cohort")
     ws.write_string(0, 0, "Cohort networking progress", book.fmt["title"])
     ws.write_string(1, 0, _cohort_subtitle(report), book.fmt["subtitle"])
-    _table(ws, book, 3, COHORT_HEADERS, (22, 20, 8, 10, 9, 11, 9, 10, 9, 11, 11, 9, 9, 9, 36))
+    _table(ws, book, 3, COHORT_HEADERS, COHORT_WIDTHS)
     for i, row in enumerate(report.rows):
         _cohort_row(ws, book, 4 + i, row)
     bottom = _cohort_totals(ws, book, 4 + len(report.rows), report)
     bottom = _failures_block(ws, book, bottom + 2, report.failures)
-    _attention_block(ws, book, bottom + 1, report)
+    bottom = _attention_block(ws, book, bottom + 1, report)
     if report.rows:
-        _cohort_chart(book, ws, report, bottom + 1)
+        _cohort_chart(book, ws, report, bottom + 2)  # below every table: nothing under it
     _cohort_about(book, report)
     return _save(book, output, sources)
+
+
+COHORT_WIDTHS = (22.0, 20.0, 8.0, 10.0, 9.0, 11.0, 9.0, 10.0, 9.0, 11.0, 11.0, 9.0, 9.0, 9.0, 36.0)
 
 
 def _cohort_subtitle(report: CohortReport) -> str:
@@ -1256,8 +1256,8 @@ def _cohort_subtitle(report: CohortReport) -> str:
 def _cohort_row(ws: Any, book: _Book, row: int, c: CohortRow) -> None:
     m = c.report.metrics
     values: list[tuple[CellOut, str]] = [
-        (c.report.student, "text"),
-        (c.report.source, "text"),
+        (c.report.student, "wrap"),
+        (c.report.source, "wrap"),
         *[(s.count, "int") for s in m.funnel],
         (m.reply_rate, "pct"),
         (m.median_days_to_reply, "num1"),
@@ -1269,6 +1269,7 @@ def _cohort_row(ws: Any, book: _Book, row: int, c: CohortRow) -> None:
     ]
     for col, (value, fmt) in enumerate(values):
         put(ws, row, col, value, book.fmt[fmt])
+    ws.set_row(row, row_height([v for v, _ in values], COHORT_WIDTHS))
     if c.attention:
         ws.write_string(row, 0, _safe_text(c.report.student), book.fill["Due"])
 
@@ -1286,6 +1287,7 @@ def _cohort_totals(ws: Any, book: _Book, row: int, report: CohortReport) -> int:
     for col, key in ((11, "due_now"), (12, "overdue"), (13, "stale")):
         put(ws, row, col, totals[key], book.fmt["total"])
     put(ws, row, 14, f"{totals['attention']} need attention", book.fmt["total"])
+    ws.set_row(row, row_height([f"{len(report.rows)} students"], COHORT_WIDTHS[1:]))
     return row + 1
 
 
@@ -1314,18 +1316,26 @@ def _failures_block(ws: Any, book: _Book, top: int, failures: Sequence[SourceFai
         put(ws, top + 2 + i, 1, f.source, book.fmt["text"])
         ws.merge_range(top + 2 + i, 2, top + 2 + i, 14, "", book.fmt["wrap"])
         put(ws, top + 2 + i, 2, f.error, book.fmt["wrap"])
+        merged = sum(COHORT_WIDTHS[2:])
+        ws.set_row(top + 2 + i, row_height([f.student, f.source, f.error], (22, 20, merged)))
     return top + 2 + len(failures)
 
 
-def _attention_block(ws: Any, book: _Book, top: int, report: CohortReport) -> None:
+def _attention_block(ws: Any, book: _Book, top: int, report: CohortReport) -> int:
+    """The list of who needs attention; the row below it."""
     ws.write_string(top, 0, "Who needs attention", book.fmt["section"])
     needing = [(r.report.student, "; ".join(r.attention)) for r in report.rows if r.attention]
     needing += [(f.student, "tracker could not be read") for f in report.failures]
     if not needing:
         ws.write_string(top + 1, 0, "Everyone is on track.", book.fmt["muted"])
+        return top + 2
+    why_col = sum(COHORT_WIDTHS[1:])  # the reason may run on to the table's right edge
     for i, (student, why) in enumerate(needing):
-        put(ws, top + 1 + i, 0, student, book.fmt["bold"])
-        put(ws, top + 1 + i, 1, why, book.fmt["text"])
+        put(ws, top + 1 + i, 0, student, book.fmt["bold_wrap"])
+        ws.merge_range(top + 1 + i, 1, top + 1 + i, len(COHORT_WIDTHS) - 1, "", book.fmt["wrap"])
+        put(ws, top + 1 + i, 1, why, book.fmt["wrap"])
+        ws.set_row(top + 1 + i, row_height([student, why], (COHORT_WIDTHS[0], why_col)))
+    return top + 1 + len(needing)
 
 
 def _cohort_chart(book: _Book, ws: Any, report: CohortReport, top: int) -> None:
@@ -1344,7 +1354,7 @@ def _cohort_chart(book: _Book, ws: Any, report: CohortReport, top: int) -> None:
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 620, "height": 120 + 40 * len(report.rows)})
-    ws.insert_chart(top, 4, chart)
+    ws.insert_chart(top, 0, chart)
 
 
 def _cohort_about(book: _Book, report: CohortReport) -> None:
@@ -1409,9 +1419,12 @@ class ExportResult:
     actions: int = 0
 
 
-def student_name(source: str, config: ExportConfig, given: str | None = None) -> str:
+def student_name(
+    source: str, config: ExportConfig, given: str | None = None, title: str | None = None
+) -> str:
     """``--student``, else ``[export] students`` for this source, else ``student``, else the
-    file's stem (or the Google sheet id)."""
+    tracker's own ``title`` (see :func:`tracker_title`), else the file's name (with its
+    extension: a bare stem such as "tracker" reads like a person) or the Google sheet id."""
     if given:
         return given
     for key in (source, display_source(source)):
@@ -1419,9 +1432,41 @@ def student_name(source: str, config: ExportConfig, given: str | None = None) ->
             return config.students[key]
     if config.student:
         return config.student
-    if source.startswith("gsheet:"):
-        return source.removeprefix("gsheet:")
-    return Path(source).stem or source
+    if title:
+        return title
+    return display_source(source).removeprefix("gsheet:")
+
+
+TITLE_LIMIT = 80  # a longer "title" is a paragraph of instructions, not a name
+
+
+def tracker_title(checked: Checked) -> str | None:
+    """The tracker's own title: the workbook's title property, else the first text above the
+    header row of the contacts tab (row 1's "Jane's networking tracker"); None when neither."""
+    titled = _title_property(checked.source)
+    if titled:
+        return titled
+    tab = checked.tab
+    for row in range(1, checked.layout.header_row):
+        for value in tab.rows[row - 1] if row <= len(tab.rows) else ():
+            text = value.strip() if isinstance(value, str) else ""
+            if text:
+                return text if len(text) <= TITLE_LIMIT else None
+    return None
+
+
+def _title_property(source: str) -> str | None:
+    """``dc:title`` from an .xlsx file's core properties (File > Properties > Title)."""
+    if not source.lower().endswith((".xlsx", ".xlsm")):
+        return None
+    try:
+        with zipfile.ZipFile(source) as z:
+            core = z.read("docProps/core.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    found = re.search(rb"<dc:title>([^<]{1,200})</dc:title>", core)
+    text = html.unescape(found.group(1).decode("utf-8", "replace")).strip() if found else ""
+    return text or None
 
 
 def _redaction(settings: Settings, redact: bool | None) -> Redaction | None:
@@ -1455,9 +1500,10 @@ def report_for(
         return pipeline.check(pipeline.open_backend(src, settings), settings, today)
 
     checked = (checker or default_checker)(source)
+    title = tracker_title(checked)
     return student_report(
         checked,
-        student=student_name(source, settings.section("export"), student),
+        student=student_name(source, settings.section("export"), student, title),
         since=since,
         redaction=_redaction(settings, redact),
         stale_days=_stale_days(settings),
@@ -1500,7 +1546,7 @@ def _export_cohort(
     redact: bool | None,
 ) -> ExportResult:
     config: ExportConfig = settings.section("export")
-    outcomes = [_try_source(s, settings, today, since, redact) for s in sources]
+    outcomes = _distinct_names([_try_source(s, settings, today, since, redact) for s in sources])
     report = cohort_report(outcomes, today, since, config.quiet_days)
     if report.rows:
         write_cohort(report, output, sources)
@@ -1508,6 +1554,24 @@ def _export_cohort(
     return ExportResult(
         output, names, report.failures, sum(len(r.report.actions) for r in report.rows)
     )
+
+
+def _distinct_names(
+    outcomes: Sequence[StudentReport | SourceFailure],
+) -> list[StudentReport | SourceFailure]:
+    """Students who share a name (two copies of the same template's title) get their
+    source's name after it, then a number, so no two cohort rows read alike."""
+    counts = Counter(o.student for o in outcomes)
+    seen: set[str] = set()
+    out: list[StudentReport | SourceFailure] = []
+    for o in outcomes:
+        name = o.student if counts[o.student] == 1 else f"{o.student} ({o.source})"
+        n = 2
+        while name in seen:
+            name, n = f"{o.student} ({o.source}, {n})", n + 1
+        seen.add(name)
+        out.append(o if name == o.student else dataclasses.replace(o, student=name))
+    return out
 
 
 def _try_source(
@@ -1520,7 +1584,14 @@ def _try_source(
         return report_for(source, settings, today, since=since, redact=redact)
     except SheetsyncError as exc:
         log.info("cohort: %s could not be read: %s", source, exc)
-        return SourceFailure(name, display_source(source), str(exc))
+        return SourceFailure(name, display_source(source), _no_folders(str(exc), source))
     except Exception as exc:  # a corrupt file can surface as any parser error
         log.info("cohort: %s failed", source, exc_info=True)
-        return SourceFailure(name, display_source(source), f"{type(exc).__name__}: {exc}")
+        problem = _no_folders(f"{type(exc).__name__}: {exc}", source)
+        return SourceFailure(name, display_source(source), problem)
+
+
+def _no_folders(message: str, source: str) -> str:
+    """The message with the source's path shown as its file name, as everywhere in the
+    export (an advisor's copy need not show the student's folders)."""
+    return message.replace(source, display_source(source))

@@ -42,7 +42,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sheetsync import files
+from sheetsync import files, printing
 from sheetsync.errors import ConfigError, OutputRefused, SourceError, WriteRefused
 from sheetsync.fields import FIELDS, Field, Kind
 
@@ -374,6 +374,7 @@ def _fill_contacts(ws: Worksheet, fields: Sequence[Field]) -> None:
             validation.add(_body_range(column))
     last = get_column_letter(len(fields))
     ws.row_dimensions[HEADER_ROW].height = 30
+    printing.landscape(ws, (1, HEADER_ROW))
     ws.freeze_panes = f"B{HEADER_ROW + 1}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + FORMATTED_ROWS}"
 
@@ -450,6 +451,7 @@ def _fill_questions(ws: Worksheet, questions: Sequence[Question]) -> None:
         ws.cell(row=row, column=1, value=category_label(question.category))
         ws.cell(row=row, column=2, value=question.text).alignment = Alignment(wrap_text=True)
         ws.cell(row=row, column=3, value=question.priority)
+        ws.row_dimensions[row].height = printing.row_height([(question.text, 90)])
     priority = DataValidation(
         type="list",
         formula1='"1,2,3"',
@@ -464,6 +466,7 @@ def _fill_questions(ws: Worksheet, questions: Sequence[Question]) -> None:
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:C{len(ranked) + 1}"
+    printing.landscape(ws, (1, 1))
 
 
 def category_label(category: str) -> str:
@@ -471,14 +474,23 @@ def category_label(category: str) -> str:
     return category.replace("_", " ").replace("-", " ").capitalize()
 
 
+INSTRUCTIONS_WIDTH = 90.0
+
+
 def _fill_instructions(ws: Worksheet, fields: Sequence[Field]) -> None:
     """The Instructions tab: one paragraph per row in a single wide column."""
-    ws.column_dimensions["A"].width = 110
+    # 90 wide: fits a landscape page at full size even where a wider fallback font replaces
+    # Calibri (LibreOffice without Carlito printed a 110-wide column past the page's edge)
+    ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
     for row, (text, is_heading) in enumerate(_instruction_lines(fields), start=1):
         cell = ws.cell(row=row, column=1, value=text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if is_heading:
             cell.font = _SECTION_FONT if row > 1 else _TITLE_FONT
+        ws.row_dimensions[row].height = printing.row_height(
+            [(text, INSTRUCTIONS_WIDTH)], scale=1.4 if is_heading else 1.0
+        )
+    printing.landscape(ws)
 
 
 def _instruction_lines(fields: Sequence[Field]) -> list[tuple[str, bool]]:

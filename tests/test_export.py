@@ -298,8 +298,9 @@ def assert_actions(ws: Any, findings: Sequence[Mapping[str, Any]]) -> None:
     ]
     words = {"overdue": "Overdue", "due": "Due", "soon": "Soon", "info": "Note", "data": "Check"}
     assert [(u, d.date() if d else None, c, w, k, r) for u, d, c, w, k, r in rows] == [
-        (words[f["severity"]], as_date(f["due"]), f["contact"], f["message"], f["rule"], f["row"])
+        (words[f["severity"]], as_date(f["due"]), f["contact"], f["message"], label, f["row"])
         for f in findings
+        for label in [RULES[f["rule"]].label]  # the kind in words, as on the Summary
     ]
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref is not None
@@ -446,12 +447,13 @@ def test_cohort_keeps_going_past_broken_sources(tmp_path: Path) -> None:
         ws.cell(r, 1).value: tuple(ws.cell(r, c).value for c in range(1, 16))
         for r in range(5, 8)  # below the header on row 4: alex, Sam Lee, then the total
     }
+    alex_title = "Networking Tracker: Informational Interviews"  # the tracker's own title
     alex = expected(read_people(tmp_path / "alex.xlsx", 4, EXAMPLE_COLUMNS),
                     check_json(tmp_path / "alex.xlsx", tmp_path))  # fmt: skip
     sam = expected(read_people(tmp_path / "sam.xlsx", 3, SINK_COLUMNS),
                    check_json(tmp_path / "sam.xlsx", tmp_path))  # fmt: skip
     stages = ["People listed", "Contacted", "Replied", "Interviewed", "Thanked", "Referrals gained"]
-    assert list(rows["alex"][2:8]) == [alex[s] for s in stages]
+    assert list(rows[alex_title][2:8]) == [alex[s] for s in stages]
     assert list(rows["Sam Lee"][2:8]) == [sam[s] for s in stages]
     assert list(rows["Cohort total"][2:8]) == [alex[s] + sam[s] for s in stages]
     assert rows["Cohort total"][8] == pytest.approx(
@@ -459,15 +461,15 @@ def test_cohort_keeps_going_past_broken_sources(tmp_path: Path) -> None:
     )
     failed = block(ws, "Sources that could not be read", 3)
     assert [(s, src) for s, src, _ in failed] == [
-        ("missing", "missing.xlsx"),
-        ("corrupt", "corrupt.xlsx"),
+        ("missing.xlsx", "missing.xlsx"),
+        ("corrupt.xlsx", "corrupt.xlsx"),
     ]
     attention = dict(block(ws, "Who needs attention", 2)[-2:])
     assert attention == {
-        "missing": "tracker could not be read",
-        "corrupt": "tracker could not be read",
+        "missing.xlsx": "tracker could not be read",
+        "corrupt.xlsx": "tracker could not be read",
     }
-    assert "1 overdue action" in rows["alex"][14]  # Hiroshi's thank-you is overdue
+    assert "1 overdue action" in rows[alex_title][14]  # Hiroshi's thank-you is overdue
 
 
 def test_cohort_with_no_readable_source_exits_3(tmp_path: Path) -> None:
@@ -596,4 +598,42 @@ def test_libreoffice_renders_the_charts(tmp_path: Path) -> None:
     pages = text.count("\f")
     assert pages >= 1
     assert "Outreach funnel" in text and "Interviews over time" in text
-    assert "Networking progress: t" in text
+    assert "Networking progress: Networking Tracker: Informational Interviews" in text
+
+
+def test_cohort_names_students_by_title_and_tells_copies_apart(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    shutil.copy(EXAMPLE, tmp_path / "a" / "tracker.xlsx")
+    shutil.copy(EXAMPLE, tmp_path / "alex.xlsx")
+    done = run("export", "a/tracker.xlsx", "alex.xlsx", "--cohort", "-o", "cohort.xlsx",
+               "--today", "2026-03-16", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    ws = openpyxl.load_workbook(tmp_path / "cohort.xlsx")["Cohort"]
+    title = "Networking Tracker: Informational Interviews"
+    assert [ws.cell(r, 1).value for r in (5, 6)] == [
+        f"{title} (tracker.xlsx)",
+        f"{title} (alex.xlsx)",
+    ]
+    rows = [tuple(c.value for c in row) for row in ws.iter_rows(min_col=1, max_col=1)]
+    chart_row = ws._charts[0].anchor._from.row  # 0-based
+    assert chart_row > max(i for i, (v,) in enumerate(rows) if v is not None)  # below all text
+
+
+@pytest.mark.parametrize("cohort", [False, True])
+def test_no_chart_covers_a_filled_cell(tmp_path: Path, cohort: bool) -> None:
+    shutil.copy(EXAMPLE, tmp_path / "alex.xlsx")
+    workbooks.kitchen_sink(tmp_path / "sam.xlsx")
+    sources = ["alex.xlsx", "sam.xlsx", "--cohort"] if cohort else ["alex.xlsx"]
+    done = run("export", *sources, "-o", "out.xlsx", "--today", "2026-03-16", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    charts = 0
+    for ws in wb.worksheets:
+        filled = {(c.row - 1, c.column - 1) for row in ws.iter_rows() for c in row if c.value}
+        for chart in ws._charts:
+            a = chart.anchor
+            rows, cols = range(a._from.row, a.to.row + 1), range(a._from.col, a.to.col + 1)
+            covered = {(r, c) for r, c in filled if r in rows and c in cols}
+            assert covered == set(), (ws.title, sorted(covered)[:5])
+            charts += 1
+    assert charts == (1 if cohort else 2)

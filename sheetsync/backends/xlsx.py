@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sheetsync import files
-from sheetsync.backends import Applied, xlsx_prep, xlsx_tables
+from sheetsync import files, printing
+from sheetsync.backends import Applied, xlsx_formats, xlsx_prep, xlsx_tables
 from sheetsync.backends.xlsx_package import (
     CellStyle,
     CellWrite,
@@ -52,12 +52,13 @@ DATE_FORMAT = "yyyy-mm-dd"
 
 STYLES: dict[str, CellStyle] = {
     "header": CellStyle(bold=True, fill="1F4E78", font_color="FFFFFF"),
-    "overdue": CellStyle(bold=True, fill="FFC7CE", font_color="9C0006"),
-    "due": CellStyle(fill="FFEB9C", font_color="9C5700"),
-    "soon": CellStyle(fill="DDEBF7", font_color="1F4E78"),
-    "info": CellStyle(font_color="595959"),
-    "data": CellStyle(fill="E4DFEC", font_color="5B3F86"),
-    "ok": CellStyle(font_color="375623"),
+    # status and next-step text wraps inside its column (rows grow to fit: see _heights)
+    "overdue": CellStyle(bold=True, fill="FFC7CE", font_color="9C0006", wrap=True),
+    "due": CellStyle(fill="FFEB9C", font_color="9C5700", wrap=True),
+    "soon": CellStyle(fill="DDEBF7", font_color="1F4E78", wrap=True),
+    "info": CellStyle(font_color="595959", wrap=True),
+    "data": CellStyle(fill="E4DFEC", font_color="5B3F86", wrap=True),
+    "ok": CellStyle(font_color="375623", wrap=True),
 }
 
 
@@ -251,8 +252,15 @@ class XlsxBackend:
             )
 
     def _patch(self, writer: PackageWriter, plan: Plan) -> None:
+        assert self._data is not None and self._info is not None
+        part = self._info.sheet(plan.worksheet).part
+        own = plan.column_of.values()
+        dates = xlsx_formats.date_format(self._data, part, own) or DATE_FORMAT
+        heights = _heights(plan)
         writes = {
-            (c.row, c.col): CellWrite(_writable(c.new), _style(c.style, c.new))
+            (c.row, c.col): CellWrite(
+                _writable(c.new), _style(c.style, c.new, dates), heights.get(c.row)
+            )
             for c in plan.changes
         }
         widths = {plan.column_of[h]: w for h, w in _widths().items() if h in plan.new_columns}
@@ -262,7 +270,8 @@ class XlsxBackend:
         ids = writer.register_styles(xlsx_prep.styles_needed())
         style_ids = dict(zip(xlsx_prep.KIND_STYLES, ids, strict=True))
         date1904 = self._info.date1904 if self._info else False
-        writer.put_sheet(prep.tab, xlsx_prep.sheet_xml(prep, style_ids, date1904))
+        xml = xlsx_prep.sheet_xml(prep, style_ids, date1904)
+        writer.put_sheet(prep.tab, xml, title_rows=xlsx_prep.TITLE_ROWS)
 
     def _verify(self, before: bytes, after: bytes, plan: Plan) -> None:
         """Prove the patch touched nothing but managed cells before it replaces the file."""
@@ -310,12 +319,24 @@ def _writable(value: CellValue) -> str | dt.date | float | int | None:
     return str(value)
 
 
-def _style(name: str | None, value: object) -> CellStyle | None:
+def _style(name: str | None, value: object, date_format: str = DATE_FORMAT) -> CellStyle | None:
+    """The managed cell's style; a date gets the tracker's own date format."""
     style = STYLES.get(name or "")
     if isinstance(value, dt.date):
         base = style or CellStyle()
-        return CellStyle(base.bold, base.fill, base.font_color, DATE_FORMAT, base.wrap)
+        return CellStyle(base.bold, base.fill, base.font_color, date_format, base.wrap)
     return style
+
+
+def _heights(plan: Plan) -> dict[int, float]:
+    """Rows whose managed text wraps to more than one line, and the height it needs."""
+    width_of = {plan.column_of[h]: w for h, w in _widths().items() if h in plan.column_of}
+    texts: dict[int, list[tuple[str, float]]] = {}
+    for c in plan.changes:
+        if isinstance(c.new, str) and c.col in width_of and c.style != "header":
+            texts.setdefault(c.row, []).append((c.new, width_of[c.col]))
+    heights = {row: printing.row_height(t) for row, t in texts.items()}
+    return {row: h for row, h in heights.items() if h}
 
 
 def _widths() -> dict[str, float]:

@@ -158,6 +158,10 @@ _BUILTIN_FORMATS = {
     "0.00%": 10,
     "0.00E+00": 11,
     "@": 49,
+    "mm-dd-yy": 14,  # the locale's short date
+    "d-mmm-yy": 15,
+    "d-mmm": 16,
+    "mmm-yy": 17,
 }
 _FEATURES = (
     ("xl/charts/chart", "charts"),
@@ -219,10 +223,13 @@ class CellWrite:
     Text is always written as literal text (an inline string), never as a formula. An empty
     string with no style removes the cell too; with a style it leaves a styled blank cell.
     Dates (and naive datetimes) become serial numbers with a date number format.
+    ``row_height`` (points) is how tall the row must be to show wrapped text: a shorter row
+    grows to it, a taller one is left alone (spreadsheets do not re-measure rows on opening).
     """
 
     value: str | dt.date | float | int | None
     style: CellStyle | None = None
+    row_height: float | None = None
 
 
 @dataclass(frozen=True)
@@ -594,21 +601,27 @@ def _patch_cells(
     pkg.commit(edit)
 
 
-def put_sheet(data: bytes, sheet_name: str, sheet_xml: bytes) -> bytes:
+def put_sheet(
+    data: bytes, sheet_name: str, sheet_xml: bytes, *, title_rows: tuple[int, int] | None = None
+) -> bytes:
     """Add a worksheet called ``sheet_name`` with the given part XML, or replace its part.
 
     A new tab gets a new part, a unique ``sheetId`` and ``rId``, and entries in
     ``xl/workbook.xml``, its relationships and ``[Content_Types].xml``; it goes last. An
     existing worksheet of that name keeps its place and id and only its part is replaced
     (refused when that tab has relationships — drawings, comments, links — that the new XML
-    would orphan). Putting the same XML again returns ``data`` itself.
+    would orphan). ``title_rows`` (first, last) are repeated at the top of every printed
+    page: the tab's ``_xlnm.Print_Titles`` defined name. Putting the same XML again returns
+    ``data`` itself.
     """
     writer = PackageWriter(data)
-    writer.put_sheet(sheet_name, sheet_xml)
+    writer.put_sheet(sheet_name, sheet_xml, title_rows=title_rows)
     return writer.to_bytes()
 
 
-def _put_sheet(pkg: _Package, sheet_name: str, sheet_xml: bytes) -> None:
+def _put_sheet(
+    pkg: _Package, sheet_name: str, sheet_xml: bytes, title_rows: tuple[int, int] | None
+) -> None:
     _check_sheet_name(sheet_name)
     _check_sheet_xml(sheet_xml)
     book = _read_workbook(pkg)
@@ -618,7 +631,42 @@ def _put_sheet(pkg: _Package, sheet_name: str, sheet_xml: bytes) -> None:
         _add_sheet(pkg, book, sheet_name, sheet_xml, edit)
     else:
         _replace_sheet(pkg, existing, sheet_xml, edit)
+    if title_rows is not None:
+        _set_print_titles(pkg, book, sheet_name, title_rows, edit)
     pkg.commit(edit)
+
+
+_PRINT_TITLES = "_xlnm.Print_Titles"
+_BEFORE_DEFINED_NAMES = ("sheets", "functionGroups", "externalReferences")
+
+
+def _set_print_titles(
+    pkg: _Package, book: _Book, name: str, rows: tuple[int, int], edit: _Edit
+) -> None:
+    """Make ``rows`` the tab's print titles; no edit when they already are."""
+    root = _current(pkg, book.part, edit)
+    assert root is not None  # the workbook part was read just before
+    names = [el.get("name") or "" for el in root.iter(_w("sheet"))]
+    index = next(str(i) for i, n in enumerate(names) if n.casefold() == name.casefold())
+    quoted = names[int(index)].replace("'", "''")
+    value = f"'{quoted}'!${rows[0]}:${rows[1]}"
+    defined = root.find(_w("definedNames"))
+    if defined is None:
+        defined = etree.Element(_w("definedNames"))
+        anchor = [root.find(_w(local)) for local in _BEFORE_DEFINED_NAMES]
+        last = [el for el in anchor if el is not None][-1]
+        last.addnext(defined)
+    for el in defined.iter(_w("definedName")):
+        if el.get("name") == _PRINT_TITLES and el.get("localSheetId") == index:
+            if el.text == value:
+                return
+            el.text = value
+            break
+    else:
+        el = etree.SubElement(defined, _w("definedName"), name=_PRINT_TITLES)
+        el.set("localSheetId", index)
+        el.text = value
+    edit.replace[book.part] = _serialize(root)
 
 
 class PackageWriter:
@@ -647,9 +695,11 @@ class PackageWriter:
         """Make sure each style exists; their xf ids (see :func:`register_styles`)."""
         return _register_styles(self._pkg, styles)
 
-    def put_sheet(self, sheet_name: str, sheet_xml: bytes) -> None:
+    def put_sheet(
+        self, sheet_name: str, sheet_xml: bytes, *, title_rows: tuple[int, int] | None = None
+    ) -> None:
         """Add or replace a worksheet part (see :func:`put_sheet`)."""
-        _put_sheet(self._pkg, sheet_name, sheet_xml)
+        _put_sheet(self._pkg, sheet_name, sheet_xml, title_rows)
 
     def grow_tables(self, sheet_name: str, growth: Sequence[TableGrowth]) -> None:
         """Widen tables/filters over new managed columns (see :mod:`.xlsx_tables`)."""
@@ -1003,6 +1053,7 @@ class _Cell:
     kind: Literal["delete", "str", "num", "bool", "blank"]
     text: str = ""
     s: int | None = None
+    ht: float | None = None  # the row's least height, from CellWrite.row_height
 
 
 def _check_coordinates(
@@ -1023,7 +1074,10 @@ def _resolve_writes(
 ) -> dict[int, dict[int, _Cell]]:
     by_row: dict[int, dict[int, _Cell]] = {}
     for (row, col), write in cells.items():
-        by_row.setdefault(row, {})[col] = _resolve(write, date1904, styles)
+        cell = _resolve(write, date1904, styles)
+        if write.row_height and cell.kind != "delete":
+            cell = replace(cell, ht=write.row_height)
+        by_row.setdefault(row, {})[col] = cell
     return by_row
 
 
@@ -1588,7 +1642,23 @@ def _rewrite_row(row: etree._Element, row_num: int, writes: Mapping[int, _Cell])
             order.insert(at, col)
         _fill_cell(old, write)
     _update_spans(row, order)
+    need = _least_height(writes)
+    if need > _int_or_float(row.get("ht")):
+        row.set("ht", f"{need:g}")
+        row.set("customHeight", "1")
     return formulas
+
+
+def _least_height(writes: Mapping[int, _Cell]) -> float:
+    """The height the row needs for the wrapped text written into it (0: none)."""
+    return max((w.ht for w in writes.values() if w.ht), default=0.0)
+
+
+def _int_or_float(value: str | bytes | None) -> float:
+    try:
+        return float(value) if value else 0.0
+    except ValueError:
+        return 0.0
 
 
 def _guard_formula(cell: etree._Element, ref: str) -> bool:
@@ -1893,12 +1963,25 @@ def _appended_row(
         return (close, close, b"")
     added = "".join(_cell_xml(_ref(num, col), w) for col, w in new).encode()
     start = layout.row_starts[i]
-    tag = xml[start:tag_end]
+    tag = _grown_row_tag(xml[start:tag_end], _least_height(writes))
     spans = _SPANS.search(tag)
     if spans is not None:  # as _update_spans: first to last cell
         wide = f"{first or new[0][0]}:{new[-1][0]}".encode()
         tag = tag[: spans.start()] + spans.group(1) + wide + spans.group(4) + tag[spans.end() :]
     return (start, close, tag + xml[tag_end:close] + added)
+
+
+_HT = re.compile(rb"\s(?:ht|customHeight)\s*=\s*(?:\"[^\"]*\"|'[^']*')")
+_HT_VALUE = re.compile(rb"\sht\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def _grown_row_tag(tag: bytes, need: float) -> bytes:
+    """A ``<row ...>`` start tag at least ``need`` points tall (as :func:`_rewrite_row`)."""
+    found = _HT_VALUE.search(tag)
+    if not need or need <= _int_or_float(found.group(1) if found else None):
+        return tag
+    bare = _HT.sub(b"", tag)
+    return bare[:-1] + f' ht="{need:g}" customHeight="1">'.encode()
 
 
 def _cell_col(xml: bytes, start: int, stop: int) -> int:

@@ -36,6 +36,11 @@ WIDTHS = {1: 12.0, 2: 5.0, 3: 92.0, 4: 48.0}
 TICKS = '"☐,☑"'
 HIDDEN = ' hidden="1"'
 CHARS_PER_LINE = 112  # what fits in column C at its width
+TITLE_ROWS = (1, 2)  # the title and the column headers, repeated on every printed page
+LINE_HEIGHT = 15.0  # points per line of text
+# Printed landscape and scaled to one page wide, a page holds about this many points of rows
+# below the repeated title rows (A4 or Letter, default margins; a little to spare).
+PAGE_BUDGET = 420.0
 
 
 def styles_needed() -> list[CellStyle]:
@@ -56,15 +61,51 @@ def sheet_xml(plan: PrepPlan, style_ids: Mapping[str, int], date1904: bool) -> b
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{NS}">'
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         '<sheetViews><sheetView workbookViewId="0" showGridLines="0">'
         '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>'
         "</sheetView></sheetViews>"
         '<sheetFormatPr defaultRowHeight="15"/>'
         f"<cols>{cols}</cols><sheetData>{rows}</sheetData>"
         f"{_validation(plan)}"
-        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        f"{_row_breaks(plan)}"
         "</worksheet>"
     ).encode()
+
+
+def _row_breaks(plan: PrepPlan) -> str:
+    """Page breaks before the blocks that would not fit on the current page.
+
+    A block (one interview's checklist) then starts on a new page instead of being split,
+    unless it is longer than a page itself.
+    """
+    breaks, used = [], 0.0
+    for r, (cells, kind) in enumerate(zip(plan.rows, plan.kinds, strict=True), start=1):
+        if r <= TITLE_ROWS[1]:
+            continue
+        height = _lines(cells, kind) * LINE_HEIGHT
+        if kind == "block" and used and used + _block_height(plan, r) > PAGE_BUDGET:
+            breaks.append(r - 1)
+            used = 0.0
+        used += height
+        if used > PAGE_BUDGET:  # a block longer than a page: LibreOffice/Excel break it
+            used = height
+    if not breaks:
+        return ""
+    brks = "".join(f'<brk id="{r}" max="16383" man="1"/>' for r in breaks)
+    return f'<rowBreaks count="{len(breaks)}" manualBreakCount="{len(breaks)}">{brks}</rowBreaks>'
+
+
+def _block_height(plan: PrepPlan, start: int) -> float:
+    """Points from the block row ``start`` to the next block (or the end)."""
+    total = 0.0
+    for i in range(start - 1, len(plan.rows)):
+        if i > start - 1 and plan.kinds[i] == "block":
+            break
+        total += _lines(plan.rows[i], plan.kinds[i]) * LINE_HEIGHT
+    return total
 
 
 BANDS = ("header", "block", "section")  # rows shaded across columns B–D
@@ -91,11 +132,16 @@ def _row(
 
 def _height(cells: Sequence[CellValue], kind: str) -> str:
     """An explicit height for wrapped text, so every spreadsheet shows all of it."""
+    lines = _lines(cells, kind)
+    return f' ht="{LINE_HEIGHT * lines:g}" customHeight="1"' if lines > 1 else ""
+
+
+def _lines(cells: Sequence[CellValue], kind: str) -> int:
+    """How many lines the row's text in column C takes at the column's width."""
     text = cells[2] if len(cells) > 2 and isinstance(cells[2], str) else ""
     if kind not in ("item", "draft", "kept") or not text:
-        return ""
-    lines = sum(max(1, math.ceil(len(line) / CHARS_PER_LINE)) for line in text.split("\n"))
-    return f' ht="{15 * lines}" customHeight="1"' if lines > 1 else ""
+        return 1
+    return sum(max(1, math.ceil(len(line) / CHARS_PER_LINE)) for line in text.split("\n"))
 
 
 def _cell(
