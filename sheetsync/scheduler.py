@@ -125,11 +125,11 @@ def parse_config(table: Mapping[str, Any], path: Path) -> RunConfig:
 
 
 def parse_at(text: str) -> dt.time:
-    """``"08:00"`` → 08:00; raises ValueError with a message naming the fix."""
-    try:
-        return dt.time.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"at = {text!r} is not a time of day: use HH:MM, like 08:00.") from None
+    """``"08:00"`` or ``"7:30"`` → a time of day; raises ValueError naming the fix."""
+    found = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
+    if not found:
+        raise ValueError(f"at = {text!r} is not a time of day: use H:MM or HH:MM, like 7:30.")
+    return dt.time(int(found.group(1)), int(found.group(2)))
 
 
 def parse_every(text: str) -> dt.timedelta:
