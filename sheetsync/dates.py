@@ -207,3 +207,28 @@ def _valid(month: int, mday: int) -> dt.date | None:
         return dt.date(2000, month, mday)  # a leap year: 29 Feb is a valid day without a year
     except ValueError:
         return None
+
+
+_CLOCK = re.compile(r"(?<![\d:])(\d{1,2})(?::(\d{2}))?(?::\d{2})?\s*([ap])?\.?\s*m?\.?\s*$", re.I)
+
+
+def time_of(value: object) -> dt.time | None:
+    """The time of day a date cell also holds ('2026-03-18 14:00', 'Mar 18, 2pm', a datetime
+    with a time), or None when it holds a date only. A bare number is never read as an hour:
+    a time needs a colon or am/pm."""
+    if isinstance(value, dt.datetime):
+        return value.time().replace(microsecond=0) if value.time() != dt.time(0) else None
+    if isinstance(value, float) and value == value and value % 1:
+        seconds = round((value % 1) * 86400)
+        return (dt.datetime.min + dt.timedelta(seconds=seconds)).time()
+    if not isinstance(value, str):
+        return None
+    found = _CLOCK.search(clean_text(value).rstrip(" ."))
+    if not found or not (found.group(2) or found.group(3)):
+        return None
+    hour, minute = int(found.group(1)), int(found.group(2) or 0)
+    meridiem = (found.group(3) or "").lower()
+    if meridiem and not 1 <= hour <= 12:
+        return None
+    hour = hour % 12 + (12 if meridiem == "p" else 0) if meridiem else hour
+    return dt.time(hour, minute) if hour < 24 and minute < 60 else None

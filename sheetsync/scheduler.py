@@ -675,7 +675,7 @@ class Runner:
         if not cfg.file or result.checked is None:
             return
         try:
-            self._events[source] = calendar.events_for(result.checked, cfg)
+            self._events[source] = calendar.events_for(result.checked, cfg, self.settings.timezone)
         except Exception:  # the calendar step reads the source again and reports the error
             log.debug("%s: calendar events from the sync's check failed", source, exc_info=True)
 
