@@ -130,7 +130,8 @@ def _layout_checks(checked: pipeline.Checked) -> Iterator[Check]:
             "Rules that cannot run",
             "warn",
             detail,
-            "Add those columns (`sheetsync init` shows every column it understands).",
+            "Add those columns: `sheetsync rules` lists the columns each rule needs "
+            "(a tracker made by `sheetsync init` has them all).",
         )
     else:
         yield Check("Rules", "ok", "every selected rule has the columns it needs")
