@@ -144,3 +144,12 @@ def test_an_old_cold_chase_turns_into_one_move_on_asking_for_an_introduction(
         message
         == "No reply from Ann Lee since Mon 10 Mar 2025: let it rest and try another person at Acme"
     )
+
+
+def test_a_draft_names_the_year_of_a_day_from_another_year() -> None:
+    from sheetsync.drafts import _when
+
+    today = dt.date(2026, 11, 20)
+    assert _when(dt.date(2025, 3, 12), today) == "on 12 March 2025"
+    assert _when(dt.date(2026, 3, 12), today) == "on 12 March"
+    assert _when(dt.date(2026, 11, 17), today) == "on Tuesday"
