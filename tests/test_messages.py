@@ -153,3 +153,17 @@ def test_a_draft_names_the_year_of_a_day_from_another_year() -> None:
     assert _when(dt.date(2025, 3, 12), today) == "on 12 March 2025"
     assert _when(dt.date(2026, 3, 12), today) == "on 12 March"
     assert _when(dt.date(2026, 11, 17), today) == "on Tuesday"
+
+
+def test_the_mail_column_names_the_year_of_an_old_message() -> None:
+    from sheetsync.mail.evidence import describe
+
+    facts = {
+        "mail_first_out": dt.date(2025, 3, 3),
+        "mail_reply": dt.date(2026, 1, 5),
+        "mail_last_in": dt.date(2026, 1, 5),
+        "mail_latest": dt.date(2026, 1, 5),
+    }
+    assert (
+        describe(facts, dt.date(2026, 2, 1)) == "you wrote Mon 3 Mar 2025 · they replied Mon 5 Jan"
+    )
