@@ -818,7 +818,7 @@ def _cell(
     if day is not None:
         return day
     if kind is Kind.DATE_OR_FLAG:
-        return _flag_cell(df, raw, field_id, row, redaction)
+        return _flag_cell(df, raw, field_id, row)
     if field_id in ("name", "first_name", "last_name") and redaction is not None:
         return _redacted_name(df, field_id, row, redaction)
     return _plain(raw[(row, field_id)], redaction)
@@ -880,15 +880,10 @@ def _flag_cell(
     raw: Mapping[tuple[int, str], object],
     field_id: str,
     row: int,
-    redaction: Redaction | None,
 ) -> CellOut:
+    """A date-or-flag cell: its date, else what was typed (unredacted exports only)."""
     day = _date_at(df, row, f"{field_id}_date")
-    if day is not None:
-        return day
-    if redaction is None:
-        return _plain(raw[(row, field_id)], None)
-    flag = _at(df, row, field_id)
-    return None if flag is None or pd.isna(flag) else ("yes" if bool(flag) else "no")
+    return day if day is not None else _plain(raw[(row, field_id)], None)
 
 
 def _at(df: pd.DataFrame, row: int, name: str) -> Any:
