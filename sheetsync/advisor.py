@@ -29,6 +29,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,8 @@ from sheetsync import __version__, files, printing
 from sheetsync.config import Settings
 from sheetsync.errors import ConfigError, SheetsyncError, WriteRefused
 from sheetsync.fields import BY_ID, FIELD_IDS, Kind
-from sheetsync.frame import INTERACTIONS, column
-from sheetsync.grid import CellError
+from sheetsync.frame import INTERACTIONS, column, parse_cadence
+from sheetsync.grid import CellError, clean_text
 from sheetsync.models import Finding, Severity
 from sheetsync.pipeline import Checked
 from sheetsync.rules import RULES
@@ -53,12 +54,10 @@ log = logging.getLogger("sheetsync")
 DEFAULT_REDACT_FIELDS: tuple[str, ...] = (
     "email",
     "linkedin",
-    "connection",
-    "referred_by",
-    "referrals",
     "promises",
     "questions",
     "notes",
+    "draft",
 )
 
 
@@ -69,7 +68,8 @@ class ExportConfig:
     ``student``: the name on the Summary tab (default: the tracker's own title).
     ``students``: names per source for ``--cohort`` (keys: the source as given, or its file
     name). ``redact``: redact without ``--redact``. ``redact_fields``: the columns a redacted
-    export leaves out. ``initials``: a redacted name becomes initials (else "Contact <row>").
+    export leaves out (free text is never shown redacted: see :data:`REDACTION_RULES`).
+    ``initials``: a redacted name becomes initials (else "Contact <row>").
     ``quiet_days``: a cohort member with no new outreach for this long needs attention.
     """
 
@@ -493,23 +493,145 @@ def initials(name: str) -> str:
     return "".join(f"{ch.upper()}." for ch in letters if ch) or "?"
 
 
+class Treat(Enum):
+    """How a redacted export shows one field: meaning kept, people's words dropped."""
+
+    KEEP = "kept, with addresses, links and phone numbers removed"
+    DATE = "the date only"
+    CONTACT = "the contact's placeholder (initials, or 'Contact <row>')"
+    PEOPLE = "each person named becomes a placeholder, the same one everywhere"
+    CATEGORY = "reduced to a category word"
+    DROP = "left out"
+
+
+# Every canonical field's treatment. A field missing here is left out (and fails
+# tests/test_export_redaction.py, which lists every column of the export with its rule).
+REDACTION_RULES: dict[str, Treat] = {
+    "name": Treat.CONTACT,
+    "first_name": Treat.CONTACT,
+    "last_name": Treat.CONTACT,
+    "organization": Treat.KEEP,
+    "title": Treat.KEEP,
+    "email": Treat.DROP,
+    "linkedin": Treat.DROP,
+    "connection": Treat.CATEGORY,  # "yes": there is a connection; who or how is dropped
+    "referred_by": Treat.PEOPLE,
+    "outreach_date": Treat.DATE,
+    "response": Treat.CATEGORY,  # replied / declined / no reply, or the date
+    "follow_up_date": Treat.DATE,
+    "interview_date": Treat.DATE,
+    "platform": Treat.CATEGORY,  # video call / phone / in person / other
+    "thank_you": Treat.CATEGORY,  # yes / no, or the date
+    "last_contact": Treat.DATE,
+    "next_contact": Treat.DATE,
+    "cadence": Treat.CATEGORY,  # every N days
+    "referrals": Treat.PEOPLE,
+    "promises": Treat.DROP,
+    "questions": Treat.DROP,
+    "notes": Treat.DROP,
+    "draft": Treat.DROP,
+    "snooze": Treat.CATEGORY,  # yes / no, or the date
+}
+
+_TITLES = re.compile(r"^(dr|prof|professor|mr|mrs|ms|mx)\.?\s+", re.I)
+_NAME_SPLIT = re.compile(r"\s*(?:[,;/\n&+]|\band\b)\s*", re.I)
+
+
+def name_key(name: str) -> str:
+    """A person's name folded for matching: 'Dr. Anna  Lee (Genentech)' → 'anna lee'."""
+    plain = re.sub(r"\(.*?\)", " ", name)
+    plain = _TITLES.sub("", " ".join(plain.split()))
+    return plain.casefold().strip(" .-")
+
+
+def split_names(text: str) -> list[str]:
+    """The names in a referrals cell: 'Ann Lee, Bo Chen and Dr. Cruz' → three names."""
+    return [part for part in _NAME_SPLIT.split(text) if name_key(part)]
+
+
+def _letters(n: int) -> str:
+    """0 → 'A', 25 → 'Z', 26 → 'AA': spreadsheet-style labels."""
+    label = ""
+    n += 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        label = chr(ord("A") + rest) + label
+    return label
+
+
+@dataclass
+class Pseudonyms:
+    """One placeholder per person for a whole export: a contact keeps their contact
+    placeholder wherever they are named (as a referral, a referrer), anyone else becomes
+    'Person A', 'Person B', … in the order first met."""
+
+    by_key: dict[str, str] = field(default_factory=dict)
+    others: int = 0
+
+    def contact(self, name: str, placeholder: str) -> str:
+        """Record a contact's placeholder (made unique: two 'A.L.' become 'A.L.', 'A.L. (2)')."""
+        taken = set(self.by_key.values())
+        unique, n = placeholder, 1
+        while unique in taken:
+            n += 1
+            unique = f"{placeholder} ({n})"
+        if name_key(name):
+            unique = self.by_key.setdefault(name_key(name), unique)
+        return unique
+
+    def person(self, name: str) -> str:
+        """The placeholder of a third party named in a cell."""
+        key = name_key(name)
+        if key not in self.by_key:
+            self.by_key[key] = f"Person {_letters(self.others)}"
+            self.others += 1
+        return self.by_key[key]
+
+    def people(self, text: str) -> str | None:
+        """Every name in ``text`` as its placeholder, joined by commas."""
+        names = [self.person(n) for n in split_names(text)]
+        return ", ".join(dict.fromkeys(names)) or None
+
+
 @dataclass(frozen=True)
 class Redaction:
-    """What a redacted export leaves out (see :class:`ExportConfig`)."""
+    """What a redacted export leaves out and how it words the rest (see :class:`ExportConfig`
+    and :data:`REDACTION_RULES`). :meth:`bound` ties it to one tracker's people."""
 
     fields: frozenset[str] = frozenset(DEFAULT_REDACT_FIELDS)
     initials: bool = True
+    names: Pseudonyms | None = field(default=None, compare=False)
 
     @classmethod
     def from_config(cls, config: ExportConfig) -> Redaction:
         """The redaction an ``[export]`` section asks for."""
         return cls(frozenset(config.redact_fields), config.initials)
 
+    def bound(self, df: pd.DataFrame) -> Redaction:
+        """This redaction with a placeholder for every contact of ``df`` (in sheet order)."""
+        names = Pseudonyms()
+        for row in df.index:
+            name = _text(df.at[row, "name"]) if "name" in df else ""
+            names.contact(name, self._own_placeholder(name, int(row)))
+        return Redaction(self.fields, self.initials, names)
+
+    def leaves_out(self, field_id: str) -> bool:
+        """True when the export shows no column for ``field_id``."""
+        return field_id in self.fields or REDACTION_RULES.get(field_id, Treat.DROP) is Treat.DROP
+
     def name(self, name: str | None, row: int) -> str:
         """A person's name as a redacted export shows it."""
+        own = self._own_placeholder(name or "", row)
+        return self.names.contact(name or "", own) if self.names and name else own
+
+    def _own_placeholder(self, name: str, row: int) -> str:
         if not name or not self.initials:
             return f"Contact {row}"
         return initials(name)
+
+    def people(self, text: str) -> str | None:
+        """Names in a cell as placeholders (only on a bound redaction)."""
+        return (self.names or Pseudonyms()).people(text)
 
 
 # ============================================================================ reports
@@ -571,6 +693,7 @@ def student_report(
     df = checked.tracker.df
     df = df[since_filter(df, since)]
     findings = tuple(f for f in checked.report.findings if f.row in df.index)
+    redaction = redaction.bound(df) if redaction is not None else None
     return StudentReport(
         student=student,
         source=display_source(checked.source),
@@ -663,7 +786,7 @@ def _status_cells(
 
 
 def _redacted(field_id: str, redaction: Redaction | None) -> bool:
-    return redaction is not None and field_id in redaction.fields
+    return redaction is not None and redaction.leaves_out(field_id)
 
 
 def _top_rule(findings: Sequence[Finding]) -> dict[int, str]:
@@ -692,15 +815,68 @@ def _cell(
     row: int,
     redaction: Redaction | None,
 ) -> CellOut:
+    if redaction is not None:
+        return _redacted_cell(df, raw[(row, field_id)], field_id, row, redaction)
     kind = BY_ID[field_id].kind
     day = _date_at(df, row, field_id) if kind is Kind.DATE else None
     if day is not None:
         return day
     if kind is Kind.DATE_OR_FLAG:
-        return _flag_cell(df, raw, field_id, row, redaction)
+        return _flag_cell(df, raw, field_id, row)
     if field_id in ("name", "first_name", "last_name") and redaction is not None:
         return _redacted_name(df, field_id, row, redaction)
     return _plain(raw[(row, field_id)], redaction)
+
+
+def _redacted_cell(
+    df: pd.DataFrame, value: object, field_id: str, row: int, redaction: Redaction
+) -> CellOut:
+    """One cell as a redacted export shows it, by :data:`REDACTION_RULES`."""
+    treat = REDACTION_RULES.get(field_id, Treat.DROP)
+    if treat is Treat.CONTACT:
+        return _redacted_name(df, field_id, row, redaction)
+    if treat is Treat.DATE:
+        return _date_at(df, row, field_id)  # text in a date cell ("TBD, she said") is dropped
+    if treat is Treat.PEOPLE:
+        return redaction.people(_text(value))
+    if treat is Treat.CATEGORY:
+        return _category(df, value, field_id, row)
+    if treat is Treat.KEEP:
+        return _plain(value, redaction)
+    return None
+
+
+_DECLINED = re.compile(
+    r"declin|not interested|no thanks|can'?t|cannot|unable|turned (me )?down|refus|too busy", re.I
+)
+_PLATFORMS = (
+    ("video call", re.compile(r"zoom|teams|meet|skype|webex|video|facetime|hangout", re.I)),
+    ("phone", re.compile(r"phone|call|tel\b|mobile", re.I)),
+)
+_NOTHING = frozenset({"", "-", "—", "none", "no", "n/a", "na", "cold", "nobody"})
+
+
+def _category(df: pd.DataFrame, value: object, field_id: str, row: int) -> CellOut:
+    """A category word in place of what was typed (the date, when the cell holds one)."""
+    text = clean_text(_text(value)) if not isinstance(value, CellError) else ""
+    if field_id == "connection":
+        return "yes" if text.casefold() not in _NOTHING else None
+    if field_id == "platform":
+        if not text:
+            return None
+        return next((word for word, pat in _PLATFORMS if pat.search(text)), "in person/other")
+    if field_id == "cadence":
+        days = parse_cadence(value) if text else None
+        return f"every {round(days)} days" if days else None
+    day = _date_at(df, row, f"{field_id}_date")
+    if day is not None:
+        return day
+    flag = _at(df, row, field_id)
+    if flag is None or pd.isna(flag):
+        return None
+    if field_id == "response":
+        return "declined" if _DECLINED.search(text) else ("replied" if flag else "no reply")
+    return "yes" if bool(flag) else "no"
 
 
 def _flag_cell(
@@ -708,15 +884,10 @@ def _flag_cell(
     raw: Mapping[tuple[int, str], object],
     field_id: str,
     row: int,
-    redaction: Redaction | None,
 ) -> CellOut:
+    """A date-or-flag cell: its date, else what was typed (unredacted exports only)."""
     day = _date_at(df, row, f"{field_id}_date")
-    if day is not None:
-        return day
-    if redaction is None:
-        return _plain(raw[(row, field_id)], None)
-    flag = _at(df, row, field_id)
-    return None if flag is None or pd.isna(flag) else ("yes" if bool(flag) else "no")
+    return day if day is not None else _plain(raw[(row, field_id)], None)
 
 
 def _at(df: pd.DataFrame, row: int, name: str) -> Any:
@@ -1198,8 +1369,10 @@ def _redaction_note(r: StudentReport) -> str:
         return "None: names and details appear as the student typed them."
     left = ", ".join(r.contacts.left_out) or "none"
     return (
-        "Names shown as initials; emails, URLs and phone numbers removed from all text; "
-        f"actions described generically. Columns left out: {left}."
+        "Contacts shown as initials and everyone else they name as Person A, B, … (the same "
+        "person, the same placeholder); replies, places and connections reduced to a category; "
+        "free text, emails, URLs and phone numbers removed; actions described generically. "
+        f"Columns left out: {left}."
     )
 
 

@@ -5,7 +5,10 @@ kind of event and its date — never from the row — so re-importing or re-subs
 events instead of duplicating them, even after the student sorts or reorders the sheet. The
 file is written with the ``icalendar`` package, through :mod:`sheetsync.files`: it replaces
 only a calendar sheetsync wrote (its ``PRODID`` says so), never a tracker or anything else.
-Events are all-day: the tracker holds dates, not times.
+An interview is a timed event when the tracker holds its time — in the interview cell
+("2026-03-18 14:00", "Mar 18, 2pm", a date-time cell) or in a column headed "Time" or
+"Interview time" — in the configured ``timezone`` (floating local time when none is set);
+everything else is an all-day event.
 """
 
 from __future__ import annotations
@@ -13,15 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from sheetsync import files, pipeline
 from sheetsync.config import Settings, check_keys
+from sheetsync.dates import time_of
 from sheetsync.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -36,6 +42,8 @@ FINDING_KINDS = {  # rule id → event kind
     "thank-you-missing": "thank-you",
 }
 PRODID = "-//sheetsync//informational interviews//EN"
+MEETING = dt.timedelta(minutes=30)  # the length the advice asks for: 30 minutes or less
+TIME_HEADER = re.compile(r"^\s*((interview|meeting|start)\s+)?time\s*$", re.I)
 UID_DOMAIN = "sheetsync"
 
 
@@ -80,7 +88,7 @@ def parse_config(table: Mapping[str, Any], path: Path) -> CalendarConfig:
 
 @dataclass(frozen=True)
 class DueEvent:
-    """One all-day event."""
+    """One event: all-day, or timed when ``start`` is set."""
 
     uid: str
     kind: str
@@ -88,6 +96,7 @@ class DueEvent:
     summary: str
     description: str = ""
     location: str = ""
+    start: dt.datetime | None = None  # aware in the configured time zone, else floating
 
 
 def event_uid(key: str, kind: str, day: dt.date) -> str:
@@ -96,16 +105,19 @@ def event_uid(key: str, kind: str, day: dt.date) -> str:
     return f"{digest[:32]}@{UID_DOMAIN}"
 
 
-def events_for(checked: pipeline.Checked, cfg: CalendarConfig) -> list[DueEvent]:
+def events_for(
+    checked: pipeline.Checked, cfg: CalendarConfig, timezone: str | None = None
+) -> list[DueEvent]:
     """The events of one checked tracker: its interviews and the findings of chosen kinds."""
     events: list[DueEvent] = []
     if "interview" in cfg.kinds:
-        events += _interviews(checked, checked.today - dt.timedelta(days=cfg.past_days))
+        since = checked.today - dt.timedelta(days=cfg.past_days)
+        events += _interviews(checked, since, ZoneInfo(timezone) if timezone else None)
     events += _from_findings(checked, cfg.kinds)
     return events
 
 
-def _interviews(checked: pipeline.Checked, since: dt.date) -> list[DueEvent]:
+def _interviews(checked: pipeline.Checked, since: dt.date, tz: ZoneInfo | None) -> list[DueEvent]:
     df = checked.tracker.df
     if "interview_date" not in df:
         return []
@@ -114,14 +126,29 @@ def _interviews(checked: pipeline.Checked, since: dt.date) -> list[DueEvent]:
     for row, stamp in zip(when.index.tolist(), when.tolist(), strict=True):
         day = pd.Timestamp(stamp).date()
         if day >= since:
-            out.append(_interview(checked, int(row), day))
+            out.append(_interview(checked, int(row), day, tz))
     return out
 
 
-def _interview(checked: pipeline.Checked, row: int, day: dt.date) -> DueEvent:
+def interview_time(checked: pipeline.Checked, row: int) -> dt.time | None:
+    """The interview's time of day: from its own cell, else from a "Time" column."""
+    lay, tab = checked.layout, checked.tab
+    cols = [lay.columns["interview_date"]]
+    cols += [c for c, h in lay.headers.items()
+             if TIME_HEADER.match(h) and c not in lay.columns.values()]  # fmt: skip
+    for col in cols:
+        found = time_of(tab.cell(row, col))
+        if found is not None:
+            return found
+    return None
+
+
+def _interview(checked: pipeline.Checked, row: int, day: dt.date, tz: ZoneInfo | None) -> DueEvent:
     df = checked.tracker.df
     notes = [f.message for f in checked.report.findings if f.row == row]
+    clock = interview_time(checked, row)
     return DueEvent(
+        start=dt.datetime.combine(day, clock, tzinfo=tz) if clock else None,
         uid=event_uid(_key(df, row), "interview", day),
         kind="interview",
         day=day,
@@ -183,7 +210,7 @@ def collect_events(
     events: list[DueEvent] = []
     for source in sources:
         checked = pipeline.check(pipeline.open_backend(source, settings), settings, today)
-        events += events_for(checked, cfg)
+        events += events_for(checked, cfg, settings.timezone)
     return unique(events)
 
 
@@ -201,6 +228,8 @@ def build_calendar(
     utc = stamp.astimezone(dt.UTC).replace(microsecond=0)
     for e in events:
         cal.add_component(_vevent(e, utc))
+    if any(e.start is not None and e.start.tzinfo is not None for e in events):
+        cal.add_missing_timezones()  # a VTIMEZONE for each TZID, as RFC 5545 asks
     return cal
 
 
@@ -210,11 +239,15 @@ def _vevent(e: DueEvent, stamp: dt.datetime) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", e.uid)
     event.add("dtstamp", stamp)
-    event.add("dtstart", e.day)  # a date: an all-day event (VALUE=DATE)
-    event.add("dtend", e.day + dt.timedelta(days=1))
+    if e.start is not None:  # a date-time (with TZID when the time zone is known)
+        event.add("dtstart", e.start)
+        event.add("dtend", e.start + MEETING)
+    else:
+        event.add("dtstart", e.day)  # a date: an all-day event (VALUE=DATE)
+        event.add("dtend", e.day + dt.timedelta(days=1))
     event.add("summary", e.summary)
     event.add("categories", [e.kind])
-    event.add("transp", "TRANSPARENT")  # a reminder, not a busy block
+    event.add("transp", "OPAQUE" if e.start else "TRANSPARENT")  # a meeting blocks its time
     if e.description:
         event.add("description", e.description)
     if e.location:

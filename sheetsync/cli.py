@@ -30,12 +30,14 @@ from rich.table import Table
 from sheetsync import __version__, api
 from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
+from sheetsync.dates import spoken
 from sheetsync.drafts import KINDS
 from sheetsync.errors import SheetsyncError
 from sheetsync.grid import col_letter
 from sheetsync.mail import config as mail_config
 from sheetsync.models import Finding, Severity, SyncResult
 from sheetsync.safetext import scrub_secrets, visible, visible_lines
+from sheetsync.words import plural
 
 if TYPE_CHECKING:  # the pipeline (pandas, …) loads when a command runs, not for --help
     from sheetsync import pipeline
@@ -289,14 +291,14 @@ def render_check(checked: pipeline.Checked, console: Console) -> None:
     console.print(
         f"[bold]{_escape(checked.source)}[/] › {_escape(lay.worksheet)} · header on row "
         f"{lay.header_row} · "
-        f"{contacts} contacts · as of {checked.today:%a %d %b %Y}"
+        f"{plural(contacts, 'contact')} · as of {checked.today:%a %d %b %Y}"
     )
     console.print(f"[dim]Map:[/] [dim]{escape(map_summary(lay))}[/]")
     findings = checked.report.findings
     for title, severities in GROUPS:
         group = [f for f in findings if f.severity in severities]
         if group:
-            console.print(_table(title, group))
+            console.print(_table(title, group, checked.today))
     if not findings:
         console.print("[green]Nothing to do today: every row is up to date.[/]")
     _render_notes(checked, console)
@@ -315,7 +317,7 @@ def _doubt_note(checked: pipeline.Checked) -> str:
     return f"{cols}. sync writes only once the map is confirmed: `{map_command(checked.source)}`"
 
 
-def _table(title: str, findings: Sequence[Finding]) -> Table:
+def _table(title: str, findings: Sequence[Finding], today: dt.date) -> Table:
     table = Table(
         title=f"{title} ({len(findings)})",
         title_justify="left",
@@ -329,7 +331,7 @@ def _table(title: str, findings: Sequence[Finding]) -> Table:
     table.add_column("Due", no_wrap=True)
     table.add_column("What to do", overflow="fold", ratio=1)
     for f in findings:
-        due = f"{f.due:%a %d %b}" if f.due else ""
+        due = spoken(f.due, today) if f.due else ""
         late = " (overdue)" if f.severity is Severity.OVERDUE else ""
         when = f"[{SEVERITY_STYLE[f.severity]}]{due}{late}[/]"
         what = f"{_escape(f.message)} [dim]{f.rule}[/]"
@@ -426,8 +428,8 @@ def render_sync(result: SyncResult, console: Console) -> None:
         _render_plan(result, console)
     by_rule = ", ".join(f"{r} {n}" for r, n in result.findings_by_rule.items()) or "none"
     console.print(
-        f"[bold]{_escape(result.source)}[/] › {_escape(result.worksheet)}: {result.rows_read} "
-        f"contacts read; findings: {by_rule}"
+        f"[bold]{_escape(result.source)}[/] › {_escape(result.worksheet)}: "
+        f"{plural(result.rows_read, 'contact')} read; findings: {by_rule}"
     )
     for note in getattr(result.checked, "notes", ()):
         console.print(f"[yellow]Note:[/] {_escape(note)}")
@@ -447,6 +449,10 @@ def render_sync(result: SyncResult, console: Console) -> None:
             console.print(f"[yellow]Map in doubt:[/] {escape(_doubt_note(result.checked))}")
     elif not result.written:
         console.print("Nothing to change: the sheet is up to date (file not rewritten).")
+    elif plan.is_empty and result.output:
+        console.print(
+            f"Nothing to change: the sheet is up to date; copied it to {_escape(result.output)}."
+        )
     else:
         where = _escape(result.output or result.source)
         console.print(f"[green]Wrote {len(plan.changes)} status cells[/] to {where}.")

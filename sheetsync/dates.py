@@ -160,16 +160,75 @@ def _try(text: str, formats: tuple[str, ...]) -> dt.date | None:
     return None
 
 
-def describe(outcome: Outcome, day_first: bool) -> str:
-    """What is wrong with a value and how to fix it, for a finding's message."""
+def spoken(day: dt.date, today: dt.date) -> str:
+    """A date as sheetsync words it for people: 'Thu 12 Mar' in the current year, else with
+    the year ('Thu 12 Mar 2025'), so a date from another year never reads as this year's."""
+    return f"{day:%a %d %b}" if day.year == today.year else f"{day:%a %d %b %Y}"
+
+
+def describe(outcome: Outcome, day_first: bool, value: object = None) -> str:
+    """What is wrong with a value and how to fix it, for a finding's message (the example
+    date is built from ``value`` itself when it has a month and a day)."""
     order = "day/month/year" if day_first else "month/day/year"
     other = "day_first = false" if day_first else "day_first = true"
     return {
         Outcome.PLACEHOLDER: "is a placeholder, not a date: put the date in once it is set",
-        Outcome.NO_YEAR: "has no year: write the full date, e.g. 2026-03-10",
+        Outcome.NO_YEAR: (
+            "has no year: write the full date with its year, as "
+            + _full_date_example(value, day_first)
+        ),
         Outcome.OTHER_ORDER: (
             f"only reads as a date in the other day/month order; sheetsync reads {order}. "
             f"Write it as YYYY-MM-DD, or set {other} in sheetsync.toml"
         ),
         Outcome.NOT_A_DATE: "is not a date sheetsync can read: write it as YYYY-MM-DD",
     }.get(outcome, "")
+
+
+_MONTH_DAY = ("%b %d", "%B %d", "%d %b", "%d %B")
+
+
+def _full_date_example(value: object, day_first: bool) -> str:
+    """'YYYY-03-04' for '3/4' read month first: the same day, with the year still to write."""
+    text = _normalise(clean_text(str(value))) if isinstance(value, str) else ""
+    numeric = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})", text)
+    day: dt.date | None = None
+    if numeric:
+        first, second = (int(g) for g in numeric.groups())
+        month, mday = (second, first) if day_first else (first, second)
+        day = _valid(month, mday)
+    else:
+        day = _try(f"{text} 2000", tuple(f"{f} %Y" for f in _MONTH_DAY))
+    return f"YYYY-{day:%m-%d}" if day else "YYYY-MM-DD"
+
+
+def _valid(month: int, mday: int) -> dt.date | None:
+    try:
+        return dt.date(2000, month, mday)  # a leap year: 29 Feb is a valid day without a year
+    except ValueError:
+        return None
+
+
+_CLOCK = re.compile(r"(?<![\d:])(\d{1,2})(?::(\d{2}))?(?::\d{2})?\s*([ap])?\.?\s*m?\.?\s*$", re.I)
+
+
+def time_of(value: object) -> dt.time | None:
+    """The time of day a date cell also holds ('2026-03-18 14:00', 'Mar 18, 2pm', a datetime
+    with a time), or None when it holds a date only. A bare number is never read as an hour:
+    a time needs a colon or am/pm."""
+    if isinstance(value, dt.datetime):
+        return value.time().replace(microsecond=0) if value.time() != dt.time(0) else None
+    if isinstance(value, float) and value == value and value % 1:
+        seconds = round((value % 1) * 86400)
+        return (dt.datetime.min + dt.timedelta(seconds=seconds)).time()
+    if not isinstance(value, str):
+        return None
+    found = _CLOCK.search(clean_text(value).rstrip(" ."))
+    if not found or not (found.group(2) or found.group(3)):
+        return None
+    hour, minute = int(found.group(1)), int(found.group(2) or 0)
+    meridiem = (found.group(3) or "").lower()
+    if meridiem and not 1 <= hour <= 12:
+        return None
+    hour = hour % 12 + (12 if meridiem == "p" else 0) if meridiem else hour
+    return dt.time(hour, minute) if hour < 24 and minute < 60 else None

@@ -23,10 +23,12 @@ from typing import Any
 
 from sheetsync import files, secrets
 from sheetsync.config import check_keys
+from sheetsync.dates import spoken
 from sheetsync.errors import ConfigError
 from sheetsync.errors import DeliveryError as DeliveryError
 from sheetsync.models import Finding, Severity, SyncResult
 from sheetsync.safetext import markdown_text, visible
+from sheetsync.words import plural
 
 log = logging.getLogger("sheetsync")
 
@@ -235,8 +237,8 @@ def _when(f: Finding, today: dt.date) -> str:
     if f.due is None:
         return ""
     if f.severity is Severity.OVERDUE or f.due < today:
-        return f"overdue since {f.due:%a %d %b}"
-    return "today" if f.due == today else f"{f.due:%a %d %b}"
+        return f"overdue since {spoken(f.due, today)}"
+    return "today" if f.due == today else spoken(f.due, today)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -285,8 +287,11 @@ def source_line(run: SourceRun) -> str:
     if run.result is None:
         return visible(f"{run.source}: NOT SYNCED — {run.error}")
     r = run.result
-    wrote = f"{len(r.plan.changes)} cells updated" if r.written else "already up to date"
-    return visible(f"{run.source}: {r.rows_read} contacts, {len(r.findings)} findings, {wrote}")
+    wrote = f"{plural(len(r.plan.changes), 'cell')} updated" if r.written else "already up to date"
+    return visible(
+        f"{run.source}: {plural(r.rows_read, 'contact')}, "
+        f"{plural(len(r.findings), 'finding')}, {wrote}"
+    )
 
 
 def _item_text(item: Item, today: dt.date, many: bool) -> str:

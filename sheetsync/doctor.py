@@ -16,6 +16,7 @@ from sheetsync import pipeline
 from sheetsync.backends.google_http import parse_source
 from sheetsync.config import Settings
 from sheetsync.errors import SheetsyncError
+from sheetsync.words import plural
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _google_access(settings: Settings) -> Iterator[Check]:
             "Credentials",
             "fail",
             str(exc),
-            "!See the README's 'Google Sheets' section: create a service-account key "
+            "See the README's 'Google Sheets' section: create a service-account key "
             'and set [google] credentials, or sign in with auth = "oauth".',
         )
         return
@@ -108,7 +109,8 @@ def _layout_checks(checked: pipeline.Checked) -> Iterator[Check]:
     yield Check(
         "Contacts tab",
         "ok",
-        f"'{lay.worksheet}', header on row {lay.header_row}, {len(checked.tracker.df)} contacts",
+        f"'{lay.worksheet}', header on row {lay.header_row}, "
+        + plural(len(checked.tracker.df), "contact"),
     )
     mapped = ", ".join(f"{f} ← '{h}'" for f, h in lay.column_names().items())
     yield Check("Columns", "ok", mapped)
@@ -136,7 +138,8 @@ def _layout_checks(checked: pipeline.Checked) -> Iterator[Check]:
             "Rules that cannot run",
             "warn",
             detail,
-            "Add those columns (`sheetsync init` shows every column it understands).",
+            "Add those columns: `sheetsync rules` lists the columns each rule needs "
+            "(a tracker made by `sheetsync init` has them all).",
         )
     else:
         yield Check("Rules", "ok", "every selected rule has the columns it needs")

@@ -219,8 +219,13 @@ def _when(value: object, today: dt.date) -> str:
     day = value.date() if isinstance(value, pd.Timestamp | dt.datetime) else value
     delta = (today - day).days
     return {0: "today", 1: "yesterday"}.get(
-        delta, f"on {day:%A}" if 1 < delta < 7 else f"on {day:%d %B}"
+        delta, f"on {day:%A}" if 1 < delta < 7 else f"on {day:%d %B}" + _year(day, today)
     )
+
+
+def _year(day: dt.date, today: dt.date) -> str:
+    """' 2025' for a day of another year (so last March never reads as this one), else ''."""
+    return "" if day.year == today.year else f" {day.year}"
 
 
 def body_of(draft: str) -> str:

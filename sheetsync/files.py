@@ -89,6 +89,9 @@ class Kind(Enum):
     MAIL_CACHE = "mail cache"  # what the mailbox scans remember (dates and directions only)
 
 
+# The file names a kind may have: a workbook named .csv would open as garbage.
+SUFFIXES: dict[Kind, tuple[str, ...]] = {Kind.COPY: (".xlsx", ".xlsm")}
+
 # New files of these kinds are readable by their owner only (0600).
 PRIVATE_KINDS = frozenset({Kind.MAIL_CACHE})
 
@@ -222,6 +225,7 @@ def check_output(target: Path, kind: Kind, protected: Protected = NOTHING) -> No
 
 
 def _checked_target(target: Path, kind: Kind, protected: Protected) -> Path:
+    _check_suffix(target, kind)
     hit = protected.which(target)
     if hit is not None:
         what = "the config file" if hit.suffix == ".toml" else "a tracker"
@@ -237,6 +241,17 @@ def _checked_target(target: Path, kind: Kind, protected: Protected) -> Path:
         )
     _refuse_hard_links(target, real)
     return real
+
+
+def _check_suffix(target: Path, kind: Kind) -> None:
+    allowed = SUFFIXES.get(kind)
+    if allowed and target.suffix.lower() not in allowed:
+        names = " or ".join(allowed)
+        raise OutputRefused(
+            f"{target}: sheetsync writes the {kind.value} as a workbook, which must be named "
+            f"{names}, not '{target.suffix or 'no extension'}'. Use e.g. "
+            f"{target.with_suffix(allowed[0]).name}."
+        )
 
 
 def _example_name(kind: Kind) -> str:

@@ -255,7 +255,12 @@ def _date_problem(
 ) -> CellProblem:
     reading = read_value(value, day_first=day_first)
     return _problem(
-        row, field_id, layout, value, reading.outcome.value, describe(reading.outcome, day_first)
+        row,
+        field_id,
+        layout,
+        value,
+        reading.outcome.value,
+        describe(reading.outcome, day_first, value),
     )
 
 
@@ -285,7 +290,7 @@ def _date_or_flag(
     days = pd.to_datetime(readings.map(lambda r: r[0]), errors="coerce").astype("datetime64[ns]")
     flags = readings.map(lambda r: r[1]).astype("boolean")
     problems = [
-        _problem(row, field_id, layout, value, r[2].value, describe(r[2], day_first))
+        _problem(row, field_id, layout, value, r[2].value, describe(r[2], day_first, value))
         for row, value, r in zip(_rows(raw), raw.tolist(), readings.tolist(), strict=True)
         if r[2] is not None
     ]

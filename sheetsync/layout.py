@@ -41,6 +41,7 @@ from sheetsync.profile import (
     profile,
     support,
 )
+from sheetsync.words import plural
 
 MANAGED_PREFIX = "sheetsync"
 MAX_HEADER_ROW = 15
@@ -1201,9 +1202,9 @@ def _formula_warnings(tab: Tab) -> tuple[str, ...]:
     n = tab.formulas_without_values
     if not n:
         return ()
-    cells = "1 formula cell" if n == 1 else f"{n:,} formula cells"
+    have = "has" if n == 1 else "have"
     return (
-        f"{cells} in '{tab.name}' have no saved result (the file was written by a program "
-        "that does not calculate, such as a script); sheetsync reads them as empty. Open "
-        "the file in Excel or LibreOffice and save it once, then run again.",
+        f"{plural(n, 'formula cell')} in '{tab.name}' {have} no saved result (the file was "
+        "written by a program that does not calculate, such as a script); sheetsync reads "
+        "them as empty. Open the file in Excel or LibreOffice and save it once, then run again.",
     )

@@ -119,11 +119,11 @@ def parse_config(table: Mapping[str, Any], path: Path) -> RunConfig:
 
 
 def parse_at(text: str) -> dt.time:
-    """``"08:00"`` → 08:00; raises ValueError with a message naming the fix."""
-    try:
-        return dt.time.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"at = {text!r} is not a time of day: use HH:MM, like 08:00.") from None
+    """``"08:00"`` or ``"7:30"`` → a time of day; raises ValueError naming the fix."""
+    found = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
+    if not found:
+        raise ValueError(f"at = {text!r} is not a time of day: use H:MM or HH:MM, like 7:30.")
+    return dt.time(int(found.group(1)), int(found.group(2)))
 
 
 def parse_every(text: str) -> dt.timedelta:
@@ -661,7 +661,7 @@ class Runner:
         if not cfg.file or result.checked is None:
             return
         try:
-            self._events[source] = calendar.events_for(result.checked, cfg)
+            self._events[source] = calendar.events_for(result.checked, cfg, self.settings.timezone)
         except Exception:  # the calendar step reads the source again and reports the error
             log.debug("%s: calendar events from the sync's check failed", source, exc_info=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -165,3 +166,50 @@ def test_ics_needs_somewhere_to_write(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["ics", str(source)])
     assert result.exit_code == 2
     assert "-o due.ics" in result.output
+
+
+# ---------------------------------------------------------------------- timed interviews
+
+TIMED = [
+    ["Name", "Organization", "Date contacted", "Interview date", "Time"],
+    ["Ann Lee", "Acme", dt.date(2026, 3, 2), "2026-03-18 14:00", None],
+    ["Bo Chen", "Globex", dt.date(2026, 3, 2), dt.datetime(2026, 3, 19, 9, 30), None],
+    ["Cleo Diaz", "Initech", dt.date(2026, 3, 2), "Mar 20, 2026 at 4pm", None],
+    ["Dev Patel", "Umbrella", dt.date(2026, 3, 2), dt.date(2026, 3, 23), "7:15"],
+    ["Ema Stone", "Hooli", dt.date(2026, 3, 2), dt.date(2026, 3, 24), None],
+]
+
+
+def starts(path: Path) -> dict[str, object]:
+    return {
+        str(e["SUMMARY"]).split(": ")[1].split(" (")[0]: e.decoded("DTSTART") for e in events(path)
+    }
+
+
+def test_an_interview_with_a_time_is_a_timed_event_in_the_configured_zone(
+    tmp_path: Path,
+) -> None:
+    source = save_rows(tmp_path / "t.xlsx", TIMED)
+    config = tmp_path / "sheetsync.toml"
+    config.write_text('timezone = "America/Denver"\n', encoding="utf-8")
+    ics(str(source), "-o", str(tmp_path / "i.ics"), "--config", str(config))
+    denver = ZoneInfo("America/Denver")
+    assert starts(tmp_path / "i.ics") == {
+        "Ann Lee": dt.datetime(2026, 3, 18, 14, 0, tzinfo=denver),
+        "Bo Chen": dt.datetime(2026, 3, 19, 9, 30, tzinfo=denver),
+        "Cleo Diaz": dt.datetime(2026, 3, 20, 16, 0, tzinfo=denver),
+        "Dev Patel": dt.datetime(2026, 3, 23, 7, 15, tzinfo=denver),  # from the Time column
+        "Ema Stone": dt.date(2026, 3, 24),  # no time anywhere: all day
+    }
+    found = {str(e["SUMMARY"]): e for e in events(tmp_path / "i.ics")}
+    ann = found["Informational interview: Ann Lee (Acme)"]
+    assert ann.decoded("DTEND") - ann.decoded("DTSTART") == dt.timedelta(minutes=30)
+    assert ann["DTSTART"].params["TZID"] == "America/Denver"
+    cal = icalendar.Calendar.from_ical((tmp_path / "i.ics").read_bytes())
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["America/Denver"]
+
+
+def test_without_a_time_zone_a_timed_interview_is_in_floating_local_time(tmp_path: Path) -> None:
+    source = save_rows(tmp_path / "t.xlsx", TIMED[:2])
+    ics(str(source), "-o", str(tmp_path / "i.ics"))
+    assert starts(tmp_path / "i.ics") == {"Ann Lee": dt.datetime(2026, 3, 18, 14, 0)}

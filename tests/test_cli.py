@@ -142,8 +142,8 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "Archive": [
                 (1, ["Old contacts, kept for reference"]),
                 (3, ["Name", "Email", "Date contacted", "Response"]),
-                # 4: wrote 2025-01-06, never replied → 7B long overdue
-                (4, ["Old Friend", "old@friend.org", D(2025, 1, 6)]),
+                # 4: wrote 2026-02-02, never replied → 7B long overdue
+                (4, ["Old Friend", "old@friend.org", D(2026, 2, 2)]),
             ],
         },
     )

@@ -403,7 +403,7 @@ def test_redacted_contacts_show_initials_and_organisation(tmp_path: Path) -> Non
     wb = openpyxl.load_workbook(tmp_path / "red.xlsx")
     contacts = wb["Contacts"]
     header = [c.value for c in contacts[1]]
-    assert not {"Email", "LinkedIn", "Promised", "Questions", "Notes", "Referrals"} & set(header)
+    assert not {"Email", "LinkedIn", "Promised", "Questions", "Notes"} & set(header)
     names = [contacts.cell(r, 2).value for r in range(2, contacts.max_row + 1)]
     assert names == ["H.M.", "G.H.", "K.J.", "M.H.", "D.V."]  # the =HYPERLINK name too
     orgs = [contacts.cell(r, header.index("Organization") + 1).value for r in range(2, 7)]

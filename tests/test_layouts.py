@@ -314,7 +314,10 @@ def test_split_names_with_typos(tmp_path: Path) -> None:
     )
     assert by[6, "thank-you-missing"]["severity"] == "due"
     assert by[10, "stale-contact"]["due"] == "2026-01-13"
-    assert set(out["skipped_rules"]) == {"move-on", "details-missing", "ask-referrals"}
+    assert set(out["skipped_rules"]) == {
+        "details-missing",
+        "ask-referrals",
+    }  # move-on runs without a follow-up column
 
 
 # ---------------------------------------------------------------------- (c) snake_case
@@ -545,7 +548,10 @@ def test_linkedin_export_with_notes_preamble(tmp_path: Path) -> None:
     )
     assert by[8, "stale-contact"]["due"] == "2026-01-30"
     assert by[10, "prep-needed"]["severity"] == "soon"
-    assert set(out["skipped_rules"]) == {"move-on", "details-missing", "ask-referrals"}
+    assert set(out["skipped_rules"]) == {
+        "details-missing",
+        "ask-referrals",
+    }  # move-on runs without a follow-up column
 
 
 # ---------------------------------------------------------------------- (e) Y/N log, mixed dates
@@ -638,7 +644,6 @@ def test_log_with_yn_thanks_and_mixed_dates(tmp_path: Path) -> None:
     assert "no year" in by[13, "bad-date"]["message"]
     assert by[14, "follow-up-7b"]["due"] == "2026-03-13"
     assert set(out["skipped_rules"]) == {
-        "move-on",
         "details-missing",
         "ask-referrals",
         "promise-open",

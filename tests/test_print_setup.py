@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetsync import sync as pipeline
+from sheetsync import pipeline
 from sheetsync.backends import xlsx_formats
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.backends.xlsx_package import CellStyle, CellWrite, patch_cells

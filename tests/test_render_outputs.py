@@ -24,8 +24,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sheetsync import export as advisor
-from sheetsync import sync as pipeline
+from sheetsync import advisor, pipeline
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.init import CONTACTS_SHEET, HEADER_ROW, create_tracker

@@ -186,7 +186,7 @@ class XlsxBackend:
         """Patch the plan's cells into the workbook and replace the file safely."""
         self._check_target()  # even with nothing to write: `-o` over a tracker is an error
         if plan.is_empty:
-            return Applied(written=False)
+            return self._copy_unchanged()
         data = self._require_read()
         target = self.output or self.path
         self._check_locks(target)
@@ -200,7 +200,7 @@ class XlsxBackend:
             self._put_prep(writer, plan.prep)
         patched = writer.to_bytes()
         if patched is data:  # e.g. a table found changed at write time: nothing to write
-            return Applied(written=False)
+            return self._copy_unchanged()
         self._verify(data, patched, plan)
         self._check_locks(target)
         self._check_unchanged()
@@ -216,6 +216,16 @@ class XlsxBackend:
             output=str(self.output) if self.output else None,
             cells=len(plan.changes),
         )
+
+    def _copy_unchanged(self) -> Applied:
+        """Nothing to change: the tracker stays untouched, but an asked-for copy is still
+        written (the workbook as it is), so `sync -o copy.xlsx` always leaves a copy."""
+        if self.output is None:
+            return Applied(written=False)
+        data = self._require_read()
+        self._check_unchanged()
+        files.write_output(self.output, data, files.Kind.COPY, protected=self.protected)
+        return Applied(written=True, output=str(self.output), cells=0)
 
     def _require_read(self) -> bytes:
         if self._data is None:

@@ -39,7 +39,8 @@ EXIT_ERROR = 3
 @click.option(
     "--redact/--no-redact",
     default=None,
-    help="Leave out third parties' details: emails, phones, URLs, notes; names as initials.",
+    help="Keep the meaning, drop people's words: contacts as initials, others as Person A, B, "
+    "…; replies and places as categories; free text, emails, phones and URLs left out.",
 )
 @click.option("--student", help="The student's name on the Summary tab (default: from config).")
 @click.option("--cohort", is_flag=True, help="Several trackers: one summary row per student.")

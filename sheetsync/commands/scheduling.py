@@ -24,6 +24,7 @@ from sheetsync.commands import format_option, parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.mail import config as mail_config
 from sheetsync.safetext import scrub_secrets, visible
+from sheetsync.words import plural
 
 if TYPE_CHECKING:  # loaded by the command that runs, not by `sheetsync --help`
     from sheetsync import calendar, scheduler
@@ -324,7 +325,11 @@ def _source_lines(name: str, entry: scheduler.SourceState) -> list[str]:
     lines = [f"{mark} {name}"]
     if entry.last_success:
         s = entry.summary
-        wrote = f"{s.get('cells_changed', 0)} cells written" if s.get("written") else "no change"
+        wrote = (
+            f"{plural(int(s.get('cells_changed', 0)), 'cell')} written"
+            if s.get("written")
+            else "no change"
+        )
         lines.append(
             f"    last success {entry.last_success}: {s.get('rows', '?')} contacts, "
             f"{s.get('findings', '?')} findings, {wrote}"

@@ -115,7 +115,7 @@ def attach(tracker: Tracker, evidence: Evidence, today: dt.date) -> Tracker:
         facts = _facts(seen, _day(outreach.get(row)), _day(interview.get(row)))
         for name, day in facts.items():
             values[name][row] = day
-        words[row] = describe(facts)
+        words[row] = describe(facts, today)
     for name in MAIL_COLUMNS:
         df[name] = pd.to_datetime(pd.Series(values[name], index=list(values[name]), dtype=object))
         df[name] = df[name].reindex(df.index).astype("datetime64[ns]")
@@ -145,23 +145,25 @@ def _facts(
     }
 
 
-def day_text(day: dt.date) -> str:
-    """A day as the mail column shows it: 'Tue 3 Mar'."""
-    return f"{day:%a} {day.day} {day:%b}"
+def day_text(day: dt.date, today: dt.date) -> str:
+    """A day as the mail column shows it: 'Tue 3 Mar', with the year when it is not today's
+    ('Mon 3 Mar 2025')."""
+    year = "" if day.year == today.year else f" {day.year}"
+    return f"{day:%a} {day.day} {day:%b}{year}"
 
 
-def describe(facts: Mapping[str, dt.date | None]) -> str:
+def describe(facts: Mapping[str, dt.date | None], today: dt.date) -> str:
     """'you wrote Tue 3 Mar · they replied Thu 5 Mar · latest Mon 16 Mar'."""
     parts: list[str] = []
     first_out, reply, last_in = facts["mail_first_out"], facts["mail_reply"], facts["mail_last_in"]
     if first_out:
-        parts.append(f"you wrote {day_text(first_out)}")
+        parts.append(f"you wrote {day_text(first_out, today)}")
     if reply:
-        parts.append(f"they replied {day_text(reply)}")
+        parts.append(f"they replied {day_text(reply, today)}")
     elif last_in:
-        parts.append(f"they wrote {day_text(last_in)}")
+        parts.append(f"they wrote {day_text(last_in, today)}")
     latest = facts["mail_latest"]
     shown = [d for d in (first_out, reply or last_in) if d]
     if latest and shown and latest > max(shown):
-        parts.append(f"latest {day_text(latest)}")
+        parts.append(f"latest {day_text(latest, today)}")
     return " · ".join(parts) if parts else "no mail found"

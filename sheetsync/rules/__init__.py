@@ -24,6 +24,8 @@ from sheetsync.errors import ConfigError
 from sheetsync.frame import Tracker
 from sheetsync.models import Finding, Severity
 
+_PARAMS = "rules:params"  # the memo key of this run's rule parameters (see Context.setting)
+
 
 @dataclass(frozen=True)
 class Context:
@@ -40,6 +42,12 @@ class Context:
         if key not in self.memo:
             self.memo[key] = compute()
         return self.memo[key]
+
+    def setting(self, rule_id: str, key: str) -> Any:
+        """A rule parameter as this run configured it (else its default): how the rules of one
+        chase agree on when it ends, whichever of them reads it."""
+        given = self.memo.get(_PARAMS, {}).get(rule_id, {})
+        return given.get(key, RULES[rule_id].params[key])
 
     @property
     def now(self) -> pd.Timestamp:
@@ -237,6 +245,7 @@ def _run(
     hits: list[tuple[str, pd.DataFrame]] = []
     skipped: dict[str, list[str]] = {}
     ctx.memo.clear()  # what rules share is shared within this run only
+    ctx.memo[_PARAMS] = params
     for r in chosen:
         missing = r.missing(tracker)
         if missing:

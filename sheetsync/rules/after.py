@@ -11,6 +11,8 @@ from sheetsync.models import Severity
 from sheetsync.rules import Context, Example, Hits, rule
 from sheetsync.rules.common import dates, day_words, flagged, phrase, text, yes
 
+# The one wording for marking a promise kept, everywhere sheetsync says it.
+MARK_DONE = "write 'done: ' at the start of its cell"
 DONE = re.compile(r"^\s*(done|sent|✓|✔|☑|\[x\]|x\b|completed)", re.I)
 
 
@@ -130,14 +132,15 @@ def ask_referrals(t: Tracker, ctx: Context, *, within_days: int = 30) -> Hits:
     ],
 )
 def promise_open(t: Tracker, ctx: Context) -> Hits:
-    """Something you promised them is not marked done (start the cell with 'done' when it is)."""
+    """Something you promised them is not marked done (once it is, write 'done: ' at the start
+    of its cell)."""
     promised = text(t, "promises")
     written = promised.dropna()
     done = written.str.match(DONE.pattern, case=False).astype(bool)
     mask = pd.Series(False, index=t.df.index)
     mask[written.index[~done]] = True
     who = flagged(t, mask)
-    message = phrase("You promised {}: {} — then mark it 'done: …'", who, promised[mask])
+    message = phrase("You promised {}: {} — once it is done, " + MARK_DONE, who, promised[mask])
     return Hits.of(mask, message, severity=Severity.DUE)
 
 

@@ -3,7 +3,9 @@
 Three business days without a reply: write to a second person at the same organisation.
 Seven: follow up once with the first person. A reply, an interview on the calendar or a
 recorded follow-up ends the chase; after the follow-up and seven more quiet business days,
-move on. 7B supersedes 3B: a row shows only the latest stage of the same chase.
+move on. 7B supersedes 3B: a row shows only the latest stage of the same chase. A chase never
+nags forever: once the outreach is ``give_up_after_days`` old (``[rules.move-on]``, 60 by
+default), 3B and 7B fall silent and the row gets one move-on finding instead.
 """
 
 from __future__ import annotations
@@ -18,10 +20,31 @@ from sheetsync.rules.common import (
     busday_offset,
     business_days_after,
     dates,
+    day_words,
     flagged,
     phrase,
+    text,
     yes,
 )
+
+
+def _give_up_day(t: Tracker, ctx: Context) -> pd.Series:
+    """The day a chase ends without a reply: the outreach plus ``give_up_after_days``."""
+    days = int(ctx.setting("move-on", "give_up_after_days"))
+    return dates(t, "outreach_date") + pd.Timedelta(days=days)
+
+
+def _unanswered(t: Tracker) -> pd.Series:
+    """No reply (in the sheet or the mailbox) and no interview."""
+    return ~yes(t, "response") & dates(t, "interview_date").isna() & dates(t, "mail_reply").isna()
+
+
+def _cold(t: Tracker, mask: pd.Series) -> pd.Series:
+    """True on the flagged rows with no connection and no referrer: a cold outreach."""
+    known = pd.Series(False, index=t.df.index)
+    for name in ("connection", "referred_by"):
+        known |= text(t, name).fillna("").str.strip().ne("").to_numpy()
+    return ~known[mask.to_numpy(dtype=bool, na_value=False)]
 
 
 def _there(t: Tracker, mask: pd.Series) -> pd.Series:
@@ -40,6 +63,7 @@ def _compute_waiting(t: Tracker, ctx: Context) -> pd.Series:
     return (
         sent.notna()
         & (sent <= ctx.now)
+        & (ctx.now < _give_up_day(t, ctx))
         & ~yes(t, "response")
         & dates(t, "interview_date").isna()
         & dates(t, "follow_up_date").isna()
@@ -141,6 +165,7 @@ def follow_up_3b(
         Example(
             "interview booked", {"outreach_date": "2026-03-03", "interview_date": "2026-03-20"}
         ),
+        Example("eight months of silence: move-on says it once", {"outreach_date": "2025-07-10"}),
     ],
 )
 def follow_up_7b(
@@ -168,11 +193,11 @@ def follow_up_7b(
 @rule(
     "move-on",
     label="move on",
-    needs=("outreach_date", "response", "follow_up_date"),
+    needs=("outreach_date", "response"),
     examples=[
         Example(
             "quiet 8 business days after the follow-up",
-            {"outreach_date": "2026-02-16", "follow_up_date": "2026-03-04"},
+            {"outreach_date": "2026-02-16", "follow_up_date": "2026-03-04", "connection": "Ana"},
             expect="info",
             due="2026-03-13",
         ),
@@ -187,17 +212,57 @@ def follow_up_7b(
                 "response": "2026-03-05",
             },
         ),
+        Example(
+            "a cold e-mail eight months old, never followed up",
+            {"outreach_date": "2025-07-10"},
+            expect="info",
+            due="2025-09-08",
+        ),
+        Example("59 days of silence: still 7B's", {"outreach_date": "2026-01-16"}),
+        Example(
+            "a shorter give-up age from the config",
+            {"outreach_date": "2026-02-06"},
+            expect="info",
+            due="2026-03-08",
+            params={"give_up_after_days": 30},
+        ),
+        Example(
+            "an old outreach that led to an interview",
+            {"outreach_date": "2025-07-10", "interview_date": "2025-07-20"},
+        ),
     ],
 )
-def move_on(t: Tracker, ctx: Context, *, business_days: int = 7) -> Hits:
-    """Still no reply 7 business days after the follow-up: move on to someone else there."""
+def move_on(
+    t: Tracker, ctx: Context, *, business_days: int = 7, give_up_after_days: int = 60
+) -> Hits:
+    """No reply 7 business days after the follow-up, or ``give_up_after_days`` after the
+    outreach: let it rest. A cold outreach is better tried again through an introduction.
+
+    Replaces follow-up-3b and follow-up-7b once the outreach is that old, so an unanswered
+    e-mail gives one finding, not reminders forever.
+    """
     followed = dates(t, "follow_up_date")
-    due = busday_offset(followed, business_days, ctx)
-    mask = followed.notna() & ~yes(t, "response") & dates(t, "interview_date").isna()
-    mask &= ctx.now >= due
-    message = phrase(
-        "No answer to your follow-up with {}: let it rest and try another person{}",
+    after_follow_up = busday_offset(followed, business_days, ctx)
+    give_up = dates(t, "outreach_date") + pd.Timedelta(days=give_up_after_days)
+    due = after_follow_up.where(followed.notna(), give_up)
+    due = due.where(~(followed.notna() & (give_up < after_follow_up)), give_up)
+    mask = (followed.notna() | give_up.notna()) & _unanswered(t) & (ctx.now >= due)
+    return Hits.of(mask, _move_on_message(t, ctx, mask), severity=Severity.INFO, due=due)
+
+
+def _move_on_message(t: Tracker, ctx: Context, mask: pd.Series) -> pd.Series:
+    """Try another person there; for a cold outreach, ask someone who knows them."""
+    since = day_words(dates(t, "outreach_date")[mask.to_numpy(dtype=bool, na_value=False)], ctx)
+    warm = phrase(
+        "No reply from {} since {}: let it rest and try another person{}",
         flagged(t, mask),
+        since,
         at_org(t, mask),
     )
-    return Hits.of(mask, message, severity=Severity.INFO, due=due)
+    cold = phrase(
+        "No reply from {} since {}: let it rest, and ask someone who knows them for an "
+        "introduction",
+        flagged(t, mask),
+        since,
+    )
+    return warm.where(~_cold(t, mask).to_numpy(), cold)

@@ -7,6 +7,7 @@ from itertools import repeat
 import numpy as np
 import pandas as pd
 
+from sheetsync.dates import spoken
 from sheetsync.frame import Tracker, column
 
 if False:  # pragma: no cover  (typing only; avoids an import cycle at runtime)
@@ -60,9 +61,10 @@ def busdays_between(start: pd.Series, end: pd.Timestamp, ctx: Context) -> pd.Ser
 
 
 def day_words(days: pd.Series, ctx: Context) -> pd.Series:
-    """'today', 'tomorrow', 'yesterday' or 'Wed 18 Mar' for each date."""
+    """'today', 'tomorrow', 'yesterday' or 'Wed 18 Mar' for each date (with the year when it
+    is not the current one)."""
     words = {-1: "yesterday", 0: "today", 1: "tomorrow"}
-    names = {d: words.get((d - ctx.now).days, f"{d:%a %d %b}") for d in days.dropna().unique()}
+    names = {d: words.get((d - ctx.now).days, spoken(d, ctx.now)) for d in days.dropna().unique()}
     named: pd.Series = days.map(names).astype(object)  # few distinct dates: format each once
     return named
 
