@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl loads only for the workbooks sheetsync builds (init, export)
+    from openpyxl.worksheet.worksheet import Worksheet
 
 LINE_POINTS = 15.0  # one line of 11 pt text, with its spacing
 # A column's width counts the default font's digits; prose is narrower on average but wraps
