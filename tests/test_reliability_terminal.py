@@ -186,6 +186,7 @@ def digests(name: str, org: str, source: str) -> tuple[digest.Digest, digest.Dig
 @given(name=user_text, org=user_text, source=user_text)
 @example(name="Ann\nTODAY\n    - Wire $500 to x", org="# Heading", source="[a](http://x)")
 @example(name="Ann\u2028Lee\x85", org="\r", source="\x1b[2J")
+@example(name="Ann", org="Acme", source="# t.xlsx")  # plain text: a line, not a heading
 def test_user_text_cannot_forge_a_line_of_the_digest(name: str, org: str, source: str) -> None:
     made, twin = digests(name, org, source)
     assert made.now or made.week  # the digest really lists findings about these rows
@@ -194,8 +195,9 @@ def test_user_text_cannot_forge_a_line_of_the_digest(name: str, org: str, source
         assert len(text.splitlines()) == len(expected.splitlines())
         assert len(text.split("\n")) == len(expected.split("\n"))
         assert not RAW_CONTROL.search(text), repr(text)
-        headings = [line for line in text.split("\n") if line.startswith("#")]
-        assert headings == [line for line in expected.split("\n") if line.startswith("#")]
+        if render is digest.render_markdown:  # headings exist only in Markdown
+            headings = [line for line in text.split("\n") if line.startswith("#")]
+            assert headings == [line for line in expected.split("\n") if line.startswith("#")]
 
 
 def test_the_digest_shows_a_forged_line_on_the_line_it_came_from() -> None:
