@@ -27,7 +27,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
@@ -528,15 +528,36 @@ _EMPTY_VALUE = re.compile(rb"<v\s*/>|<v></v>")
 _TEXT_RESULT = re.compile(rb"\st\s*=\s*[\"']str[\"']")
 
 
+_FORMULA_TAG = re.compile(rb"<f[\s>/]")
+
+
 def _formulas_without_values(xml: bytes) -> int:
     if not any(hint in xml for hint in _NO_RESULT_HINTS):
         return 0  # the usual case, found by byte search alone
     count = 0
-    for cell in _FORMULA_CELL.finditer(xml):
+    for cell in _formula_cells(xml):
         attrs, value = cell.group(1) or b"", cell.group(2)
         if value is None or (_EMPTY_VALUE.fullmatch(value) and not _TEXT_RESULT.search(attrs)):
             count += 1
     return count
+
+
+def _formula_cells(xml: bytes) -> Iterator[re.Match[bytes]]:
+    """The matches of ``_FORMULA_CELL.finditer(xml)``, found from each formula tag.
+
+    A formula cell's ``<c`` is the last one before its ``<f`` (a well-formed attribute value
+    holds no ``<``), so matching there finds the same cells while skipping the regex's start
+    at every other cell of the sheet: a few formulas among 250,000 cells cost milliseconds.
+    """
+    end = 0
+    for tag in _FORMULA_TAG.finditer(xml):
+        start = xml.rfind(b"<c", end, tag.start())
+        if start < 0:
+            continue
+        cell = _FORMULA_CELL.match(xml, start)
+        if cell is not None:
+            end = cell.end()
+            yield cell
 
 
 def _error_cells(xml: bytes, part: str) -> dict[tuple[int, int], str]:
