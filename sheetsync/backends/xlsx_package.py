@@ -1898,13 +1898,11 @@ def _appended_row(
     close = xml.find(b"</row>", tag_end, next_row)
     if close < 0 or xml.find(b"extLst", tag_end, close) >= 0:
         return None
-    cells = list(_CELL_START.finditer(xml, tag_end, close))
     first = last = 0
-    if cells:
-        first, last = (
-            _cell_col(xml, cells[0].start(), close),
-            _cell_col(xml, cells[-1].start(), close),
-        )
+    first_at = _CELL_START.search(xml, tag_end, close)
+    if first_at is not None:
+        first = _cell_col(xml, first_at.start(), close)
+        last = _cell_col(xml, _last_cell_start(xml, first_at.start(), close), close)
         if not first or not last:
             return None
     if any(col <= last for col in writes):
@@ -1920,6 +1918,15 @@ def _appended_row(
         wide = f"{first or new[0][0]}:{new[-1][0]}".encode()
         tag = tag[: spans.start()] + spans.group(1) + wide + spans.group(4) + tag[spans.end() :]
     return (start, close, tag + xml[tag_end:close] + added)
+
+
+def _last_cell_start(xml: bytes, lo: int, hi: int) -> int:
+    """Where the last ``<c`` tag (as :data:`_CELL_START` finds them) in ``xml[lo:hi]`` starts;
+    ``lo`` must be one. Searched backwards: a row's other cells are never looked at."""
+    pos = xml.rfind(b"<c", lo, hi)
+    while pos > lo and not _CELL_START.match(xml, pos, hi):
+        pos = xml.rfind(b"<c", lo, pos)  # e.g. <color> in a rich-text run
+    return max(pos, lo)
 
 
 def _cell_col(xml: bytes, start: int, stop: int) -> int:
