@@ -2078,17 +2078,39 @@ def _check_sheet_name(name: str) -> None:
 
 
 def _check_sheet_xml(sheet_xml: bytes) -> None:
+    """Refuse XML that is not a well-formed worksheet, or that references relationships.
+
+    Parsed as a stream, each element dropped once read: a prep tab of 100,000 cells would
+    otherwise be held as a whole tree beside its bytes.
+    """
+    rel_attrs = _REL_NS.encode() in sheet_xml  # no namespace, no attribute in it
+    events = etree.iterparse(
+        io.BytesIO(sheet_xml),
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=True,
+        load_dtd=False,
+    )
     try:
-        root = etree.fromstring(sheet_xml, _PARSER)
+        for event, el in events:
+            if event == "start":
+                if el.getparent() is None and el.tag != _w("worksheet"):
+                    raise ValueError("sheet_xml must be a SpreadsheetML <worksheet>")
+                if rel_attrs and any(a.startswith("{" + _REL_NS + "}") for a in el.attrib):
+                    raise ValueError("sheet_xml must not reference relationships (r:id attributes)")
+            else:
+                _drop_read(el)
     except etree.XMLSyntaxError as exc:
         raise ValueError(f"sheet_xml is not well-formed: {exc}") from exc
-    if root.tag != _w("worksheet"):
-        raise ValueError("sheet_xml must be a SpreadsheetML <worksheet>")
-    if _REL_NS.encode() not in sheet_xml:
-        return  # no namespace, no attribute in it: nothing to look for element by element
-    for el in root.iter():
-        if any(name.startswith("{" + _REL_NS + "}") for name in el.attrib):
-            raise ValueError("sheet_xml must not reference relationships (r:id attributes)")
+
+
+def _drop_read(el: etree._Element) -> None:
+    """Free an element that a stream has finished with, and its finished older siblings."""
+    el.clear(keep_tail=True)
+    parent = el.getparent()
+    while parent is not None and el.getprevious() is not None:
+        del parent[0]
 
 
 def _replace_sheet(pkg: _Package, sheet: SheetRef, sheet_xml: bytes, edit: _Edit) -> None:
