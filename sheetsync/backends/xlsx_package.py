@@ -2080,37 +2080,44 @@ def _check_sheet_name(name: str) -> None:
 def _check_sheet_xml(sheet_xml: bytes) -> None:
     """Refuse XML that is not a well-formed worksheet, or that references relationships.
 
-    Parsed as a stream, each element dropped once read: a prep tab of 100,000 cells would
-    otherwise be held as a whole tree beside its bytes.
+    Parsed into no tree at all (a parser target sees each start tag): a prep tab of 100,000
+    cells would otherwise be held as a whole tree beside its bytes.
     """
-    rel_attrs = _REL_NS.encode() in sheet_xml  # no namespace, no attribute in it
-    events = etree.iterparse(
-        io.BytesIO(sheet_xml),
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=True,
-        load_dtd=False,
+    target = _SheetXmlCheck(rel_attrs=_REL_NS.encode() in sheet_xml)
+    parser = etree.XMLParser(
+        target=target, resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False
     )
     try:
-        for event, el in events:
-            if event == "start":
-                if el.getparent() is None and el.tag != _w("worksheet"):
-                    raise ValueError("sheet_xml must be a SpreadsheetML <worksheet>")
-                if rel_attrs and any(a.startswith("{" + _REL_NS + "}") for a in el.attrib):
-                    raise ValueError("sheet_xml must not reference relationships (r:id attributes)")
-            else:
-                _drop_read(el)
+        etree.fromstring(sheet_xml, parser)
     except etree.XMLSyntaxError as exc:
         raise ValueError(f"sheet_xml is not well-formed: {exc}") from exc
+    if target.problem:
+        raise ValueError(target.problem)
 
 
-def _drop_read(el: etree._Element) -> None:
-    """Free an element that a stream has finished with, and its finished older siblings."""
-    el.clear(keep_tail=True)
-    parent = el.getparent()
-    while parent is not None and el.getprevious() is not None:
-        del parent[0]
+class _SheetXmlCheck:
+    """lxml parser target: notes the first reason a sheet part may not be put in."""
+
+    def __init__(self, *, rel_attrs: bool) -> None:
+        self.rel_attrs = rel_attrs  # False: the namespace is absent, no attribute can use it
+        self.problem = ""
+        self._root_seen = False
+
+    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
+        if not self._root_seen:
+            self._root_seen = True
+            if tag != _w("worksheet"):
+                self.problem = self.problem or "sheet_xml must be a SpreadsheetML <worksheet>"
+        if self.rel_attrs and any(a.startswith("{" + _REL_NS + "}") for a in attrib):
+            self.problem = (
+                self.problem or "sheet_xml must not reference relationships (r:id attributes)"
+            )
+
+    def end(self, tag: str) -> None:
+        """Nothing to do at an end tag."""
+
+    def close(self) -> None:
+        """Nothing to return: the parse only checks."""
 
 
 def _replace_sheet(pkg: _Package, sheet: SheetRef, sheet_xml: bytes, edit: _Edit) -> None:
