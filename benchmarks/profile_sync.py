@@ -51,7 +51,7 @@ STAGES: list[tuple[str, str, str]] = [
     ("sheetsync.backends.xlsx:XlsxBackend", "_check_unchanged", "guards (unchanged, locks)"),
     ("sheetsync.backends.xlsx:XlsxBackend", "_check_locks", "guards (unchanged, locks)"),
     ("sheetsync.backends.xlsx:XlsxBackend", "_backup", "write (backup + file)"),
-    ("sheetsync.backends.xlsx", "write_atomic", "write (backup + file)"),
+    ("sheetsync.files", "replace_tracker", "write (backup + file)"),
 ]
 
 

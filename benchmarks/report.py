@@ -63,6 +63,23 @@ def xlsx_ratios(sizes: list[dict[str, Any]]) -> str:
     return table(header, rows)
 
 
+def xlsx_per_repeat(sizes: list[dict[str, Any]]) -> str:
+    """Each repeat's ratios to its own floor (both measured back to back), so that a slow
+    moment of a shared machine shows instead of hiding in a median."""
+    rows = []
+    for s in sizes:
+        for name, by in s.get("per_repeat", {}).items():
+            rows.append(
+                [f"{s['rows']:,}", name]
+                + [
+                    ", ".join(f"{v:.2f}×" for v in by[m])
+                    for m in ("process", "work", "cpu", "peak_mb")
+                ]
+            )
+    header = ["rows", "ratio", "whole process", "work (wall)", "work (CPU)", "peak memory"]
+    return table(header, rows)
+
+
 def xlsx_memory(sizes: list[dict[str, Any]]) -> str:
     """Peak RSS of each child (MB), and what the imports alone took."""
     tasks = ["floor", "check", *SYNC_TASKS]

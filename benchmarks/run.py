@@ -164,6 +164,7 @@ def print_tables(results: dict[str, Any], out: Path) -> None:
             ("xlsx: seconds of work (median; imports excluded)", report.xlsx_times(sizes)),
             ("xlsx: CPU seconds of work (median)", report.xlsx_cpu(sizes)),
             ("xlsx: ratios to the openpyxl load+save floor", report.xlsx_ratios(sizes)),
+            ("xlsx: per-repeat ratios to the floor", report.xlsx_per_repeat(sizes)),
             ("xlsx: peak memory (MB, whole child process)", report.xlsx_memory(sizes)),
             ("xlsx: whole-process seconds (what a user waits)", report.xlsx_process(sizes)),
             ("how cost grows with rows", report.growth(sizes)),

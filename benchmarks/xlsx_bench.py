@@ -117,6 +117,7 @@ def bench_size(
         "tasks": {t: summarise(v).as_dict() for t, v in by_task.items()},
         "ratios": _ratios(runs),
         "memory_ratios": _memory_ratios(runs),
+        "per_repeat": _per_repeat(runs),
         "file_changed": {k: [r.changed[k] for r in runs] for k in runs[0].changed},
     }
 
@@ -124,6 +125,19 @@ def bench_size(
 def _ratios(runs: list[Run]) -> dict[str, float]:
     return {
         name: median_ratio((r.samples[a].seconds, r.samples[b].seconds) for r in runs)
+        for name, a, b in RATIOS
+    }
+
+
+def _per_repeat(runs: list[Run]) -> dict[str, dict[str, list[float]]]:
+    """Every repeat's ratio to its own floor: work, whole process, CPU and peak memory."""
+    fields = {"work": "seconds", "process": "process_seconds", "cpu": "cpu", "peak_mb": "peak_mb"}
+
+    def ratio(r: Run, a: str, b: str, attr: str) -> float:
+        return round(float(getattr(r.samples[a], attr)) / float(getattr(r.samples[b], attr)), 3)
+
+    return {
+        name: {m: [ratio(r, a, b, attr) for r in runs] for m, attr in fields.items()}
         for name, a, b in RATIOS
     }
 

@@ -680,6 +680,9 @@ class StudentReport:
     stale_days: int = 90
 
 
+NO_CONTACTS = ContactTable((), (), frozenset(), -1)
+
+
 def student_report(
     checked: Checked,
     *,
@@ -687,9 +690,13 @@ def student_report(
     since: dt.date | None = None,
     redaction: Redaction | None = None,
     stale_days: int = 90,
+    contacts: bool = True,
 ) -> StudentReport:
     """Figures, actions and contacts for one checked tracker (a
-    :class:`sheetsync.pipeline.Checked`)."""
+    :class:`sheetsync.pipeline.Checked`).
+
+    ``contacts=False`` leaves the contact table empty (a cohort shows one line a student).
+    """
     df = checked.tracker.df
     df = df[since_filter(df, since)]
     findings = tuple(f for f in checked.report.findings if f.row in df.index)
@@ -701,7 +708,7 @@ def student_report(
         since=since,
         metrics=compute_metrics(df, findings, checked.today, since),
         actions=tuple(_action(f, df, redaction) for f in findings),
-        contacts=contact_table(checked, df, findings, redaction),
+        contacts=contact_table(checked, df, findings, redaction) if contacts else NO_CONTACTS,
         redacted=redaction is not None,
         worksheet=checked.layout.worksheet,
         stale_days=stale_days,
@@ -1665,8 +1672,9 @@ def report_for(
     redact: bool | None,
     student: str | None = None,
     checker: Checker | None = None,
+    contacts: bool = True,
 ) -> StudentReport:
-    """Read and check one source, and build its report."""
+    """Read and check one source, and build its report (``contacts``: with its contact table)."""
     from sheetsync import pipeline
 
     def default_checker(src: str) -> Checked:
@@ -1680,6 +1688,7 @@ def report_for(
         since=since,
         redaction=_redaction(settings, redact),
         stale_days=_stale_days(settings),
+        contacts=contacts,
     )
 
 
@@ -1719,7 +1728,11 @@ def _export_cohort(
     redact: bool | None,
 ) -> ExportResult:
     config: ExportConfig = settings.section("export")
-    outcomes = _distinct_names([_try_source(s, settings, today, since, redact) for s in sources])
+    from sheetsync import cohort  # the pool is only needed here
+
+    outcomes = _distinct_names(
+        cohort.read_all(sources, settings, today, since=since, redact=redact)
+    )
     report = cohort_report(outcomes, today, since, config.quiet_days)
     if report.rows:
         write_cohort(report, output, sources)
@@ -1754,7 +1767,7 @@ def _try_source(
     the rest of the cohort)."""
     name = student_name(source, settings.section("export"))
     try:
-        return report_for(source, settings, today, since=since, redact=redact)
+        return report_for(source, settings, today, since=since, redact=redact, contacts=False)
     except SheetsyncError as exc:
         log.info("cohort: %s could not be read: %s", source, exc)
         return SourceFailure(name, display_source(source), _no_folders(str(exc), source))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from sheetsync import files, frame, layout, rules
+from sheetsync import files, frame, gcpause, layout, rules
 from sheetsync.backends import Backend
 from sheetsync.backends.readonly import ReadOnlyFileBackend, is_read_only, refusal
 from sheetsync.config import Settings, resolve_source
@@ -240,11 +240,12 @@ def sync(
     """
     if isinstance(backend, ReadOnlyFileBackend):
         raise refusal(backend.path)
-    checked = check(backend, settings, today)
-    if checked.layout.doubtful and not dry_run:
-        raise MapNotConfirmed(doubt_message(checked.layout, backend.name, settings.path))
-    plan = plan_for(checked, settings, unticked=backend.unticked)
-    applied = None if dry_run else backend.apply(plan)
+    with gcpause.paused():  # the collector would walk the grid, frame and plan again and again
+        checked = check(backend, settings, today)
+        if checked.layout.doubtful and not dry_run:
+            raise MapNotConfirmed(doubt_message(checked.layout, backend.name, settings.path))
+        plan = plan_for(checked, settings, unticked=backend.unticked)
+        applied = None if dry_run else backend.apply(plan)
     log.info(
         "%s: %d rows, %d findings, %d cells to change",
         backend.name,

@@ -982,3 +982,39 @@ def test_binary_and_opendocument_packages_are_refused() -> None:
             zf.writestr(name, "x")
         with pytest.raises(SourceError, match=message):
             inspect_package(buf.getvalue())
+
+
+_FORMULA_SHAPES = [
+    '<c r="{r}"><f>1+1</f><v>2</v></c>',  # a result
+    '<c r="{r}"><f>1+1</f><v></v></c>',  # none
+    '<c r="{r}"><f>1+1</f></c>',  # none
+    '<c r="{r}" t="str"><f>IF(1,"","x")</f><v></v></c>',  # empty text: a result
+    '<c r="{r}" s="3"><f t="shared" si="0"/></c>',  # a follower without a result
+    '<c r="{r}"><f t="shared" si="0"/><v>4</v></c>',
+    '<c r="{r}" t="inlineStr"><is><t>f&lt;c r="x"&gt;</t></is></c>',  # text that looks like one
+    '<c r="{r}"><v>3</v></c>',
+    '<c r="{r}"/>',
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_FORMULA_SHAPES), max_size=6), max_size=12))
+def test_formula_count_matches_a_cell_by_cell_count(rows: list[list[str]]) -> None:
+    """The fast count (from each formula tag) equals counting cell by cell in a parsed tree."""
+    body = "".join(
+        f'<row r="{i}">'
+        + "".join(s.format(r=f"{col_letters(j)}{i}") for j, s in enumerate(r, 1))
+        + "</row>"
+        for i, r in enumerate(rows, 1)
+    )
+    data = raw_sheet(body)
+    expected = 0
+    for cell in etree.fromstring(f'<sheetData xmlns="{MAIN}">{body}</sheetData>').iter(
+        f"{{{MAIN}}}c"
+    ):
+        value = cell.find(f"{{{MAIN}}}v")
+        if cell.find(f"{{{MAIN}}}f") is not None and (
+            value is None or (not value.text and cell.get("t") != "str")
+        ):
+            expected += 1
+    assert sheet_facts(data, "S").formulas_without_values == expected
