@@ -125,12 +125,7 @@ def parse_config(table: Mapping[str, Any], path: Path) -> DigestConfig:
 
 def parse_smtp_config(table: Mapping[str, Any], path: Path) -> SmtpConfig:
     """Validate ``[smtp]``; a ``password`` key is refused with the way to do it instead."""
-    if "password" in table:
-        raise ConfigError(
-            f"{path}: 'smtp.password' is not allowed: never keep a password in the config file. "
-            'Set smtp.password_env = "SHEETSYNC_SMTP_PASSWORD" and export that variable, or store '
-            "it with `keyring set sheetsync <user>`."
-        )
+    secrets.refuse_password_key(table, path, "smtp", "sheetsync")
     check_keys(table, _SMTP_KEYS, path, prefix="smtp.")
     port = table.get("port", 465 if table.get("ssl") else 587)
     if not 0 < port < 65536:

@@ -8,8 +8,21 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 from sheetsync.errors import ConfigError
+
+
+def refuse_password_key(table: Mapping[str, Any], path: Path, section: str, service: str) -> None:
+    """A ``password`` key in ``[section]`` is refused, with the two ways to give one instead."""
+    if "password" in table:
+        raise ConfigError(
+            f"{path}: '{section}.password' is not allowed: never keep a password in the config "
+            f'file. Set {section}.password_env = "SHEETSYNC_{section.upper()}_PASSWORD" and '
+            f"export that variable, or store it with `keyring set {service} <user>`."
+        )
 
 
 def password(section: str, what: str, *, env: str | None, service: str, user: str | None) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from sheetsync import secrets
 from sheetsync.config import Settings, check_keys
 from sheetsync.errors import ConfigError
 
@@ -83,12 +84,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
 
 def parse_config(table: Mapping[str, Any], path: Path) -> MailConfig:
     """Validate ``[mail]``; errors name the file and the key."""
-    if "password" in table:
-        raise ConfigError(
-            f"{path}: 'mail.password' is not allowed: never keep a password in the config file. "
-            'Set mail.password_env = "SHEETSYNC_MAIL_PASSWORD" and export that variable, or '
-            "store it with `keyring set sheetsync-mail <user>`."
-        )
+    secrets.refuse_password_key(table, path, "mail", "sheetsync-mail")
     check_keys(table, _KEYS, path, prefix="mail.")
     source = table.get("source")
     me = table.get("me", [])
