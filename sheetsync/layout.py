@@ -1077,9 +1077,9 @@ def _refusal(grid: Grid, tabs: Sequence[Tab], candidates: Sequence[_Candidate]) 
         c = max(tables, key=lambda c: (len(c.mapped.columns), -c.row))
         return (
             f"'{c.tab.name}' of {grid.source} has a table (header on row {c.row}: "
-            f"{_shown(c.headers)}), but its rows are not people: {c.people} of {c.body} rows "
-            f"hold a person's name, e-mail or profile link{_vetoes(c)}. sheetsync checks one "
-            f"row per person you reach out to, so it writes nothing here. {_HOW_TO_POINT}"
+            f"{_shown(c.headers)}), but its rows are not people: {_why_not_people(c)}. "
+            "sheetsync checks one row per person you reach out to, so it writes nothing here. "
+            f"{_HOW_TO_POINT}"
         )
     sideways = [t for t in grid.tabs if transposed(t)]
     if sideways:
@@ -1089,6 +1089,17 @@ def _refusal(grid: Grid, tabs: Sequence[Tab], candidates: Sequence[_Candidate]) 
             f"table (Paste special → Transpose) into a new tab. {_HOW_TO_POINT}"
         )
     return _no_header_message(grid, tabs)
+
+
+def _why_not_people(c: _Candidate) -> str:
+    """What made the rows of ``c`` not a contacts list, in words."""
+    if _job_log(c.headers, c.mapped.columns):
+        name = c.headers.get(c.mapped.columns.get("name", 0), "")
+        return (
+            f"each row is a job or application, and '{name}' is the person to ask about it, "
+            "not someone you are getting to know"
+        )
+    return f"{c.people} of {c.body} rows hold a person's name, e-mail or profile link{_vetoes(c)}"
 
 
 def _vetoes(c: _Candidate) -> str:

@@ -477,3 +477,19 @@ def test_a_bare_date_next_to_other_dates_is_left_unmapped(tmp_path: Path) -> Non
     lay = layout.discover(workbook(tmp_path / "t.xlsx", {"Networking": rows}))
     assert mapped(lay) == {"name": "Name", "email": "Email", "outreach_date": "Date contacted"}
     assert lay.unmapped == ("Event Name", "Date")
+
+
+def test_a_job_log_with_its_recruiter_says_why_it_is_not_a_contacts_list(tmp_path: Path) -> None:
+    rows: list[list[CellValue]] = [
+        ["Company Name", "Job Title", "Application Date", "Status", "Recruiter/Contact Name"]
+    ]
+    rows += [
+        [f"Firm {i}", "Data Analyst", D(2026, 3, 1 + i), "Applied", PEOPLE[i]] for i in range(6)
+    ]
+    grid = workbook(tmp_path / "jobs.xlsx", {"Applications": rows})
+    with pytest.raises(LayoutError) as err:
+        layout.discover(grid)
+    message = " ".join(str(err.value).split())
+    assert "each row is a job or application" in message
+    assert "'Recruiter/Contact Name' is the person to ask about it" in message
+    assert "rows hold a person's name" not in message  # it is not about missing names
