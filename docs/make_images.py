@@ -85,12 +85,13 @@ def only_tab(path: Path, tab: str, out: Path) -> Path:
 
 
 def hide_others(book: str, tab: str) -> str:
+    """workbook.xml with every sheet but ``tab`` hidden, and ``tab`` the active one."""
     names = re.findall(r'<sheet [^>]*name="([^"]*)"', book)
-    index = names.index(tab)
+    index = names.index(tab.replace("&", "&amp;"))  # names stand escaped in the XML
 
     def state(match: re.Match[str]) -> str:
         tag = re.sub(r' state="[^"]*"', "", match.group(0))
-        shown = f'name="{tab}"' in tag
+        shown = f'name="{names[index]}"' in tag
         return tag if shown else tag.replace("<sheet ", '<sheet state="hidden" ', 1)
 
     book = re.sub(r"<sheet [^>]*/>", state, book)
@@ -112,6 +113,7 @@ def status_view(path: Path) -> Path:
 
 
 def ten_people(path: Path) -> Path:
+    """An ``init`` tracker with ten people in it."""
     create_tracker(path)
     wb = openpyxl.load_workbook(path)
     ws = wb[CONTACTS_SHEET]

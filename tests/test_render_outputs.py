@@ -14,10 +14,10 @@ poppler-utils``).
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,22 +27,24 @@ import pytest
 from sheetsync import advisor, pipeline
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
-from sheetsync.init import CONTACTS_SHEET, HEADER_ROW, create_tracker
+from sheetsync.init import CONTACTS_SHEET, HEADER_ROW
 from sheetsync.prep import DEFAULT_TAB
 
 from .conftest import TODAY
 
-EXAMPLE = Path(__file__).parent.parent / "examples" / "tracker.xlsx"
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "examples" / "tracker.xlsx"
 CONTACTS = "Networking Tracker"
+# The pictures in docs/images/ are made by docs/make_images.py; the test prints the same files.
+_SPEC = importlib.util.spec_from_file_location("make_images", ROOT / "docs" / "make_images.py")
+assert _SPEC is not None and _SPEC.loader is not None
+make_images = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(make_images)
 TOOLS = ("soffice", "pdftotext", "pdfinfo")
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(t) for t in TOOLS),
     reason="LibreOffice (soffice) and poppler (pdftotext, pdfinfo) are not installed",
 )
-PEOPLE = (
-    "Ada Lovelace", "Alan Turing", "Grace Hopper", "Katherine Johnson", "Barbara Liskov",
-    "Edsger Dijkstra", "Donald Knuth", "Margaret Hamilton", "Tim Berners-Lee", "Frances Allen",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,30 +62,6 @@ class Rendered:
 
 def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-def only_tab(path: Path, tab: str, out: Path) -> Path:
-    """A copy where ``tab`` is the only visible tab (the workbook part edited, nothing else)."""
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "xl/workbook.xml":
-                data = _hide_others(data.decode(), tab).encode()
-            dst.writestr(info, data)
-    return out
-
-
-def _hide_others(book: str, tab: str) -> str:
-    names = re.findall(r'<sheet [^>]*name="([^"]*)"', book)
-    index = names.index(tab.replace("&", "&amp;"))
-
-    def state(match: re.Match[str]) -> str:
-        tag = re.sub(r' state="[^"]*"', "", match.group(0))
-        shown = f'name="{names[index]}"' in tag
-        return tag if shown else tag.replace("<sheet ", '<sheet state="hidden" ', 1)
-
-    book = re.sub(r"<sheet [^>]*/>", state, book)
-    return re.sub(r'activeTab="\d+"', f'activeTab="{index}"', book)
 
 
 def render_all(paths: list[Path], folder: Path) -> dict[str, Rendered]:
@@ -127,23 +105,12 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
         advisor.export([str(s) for s in sources], folder / f"{name}.xlsx", Settings(), TODAY,
                        **options)  # type: ignore[arg-type]  # fmt: skip
     files = [
-        only_tab(tracker, CONTACTS, folder / "contacts.xlsx"),
-        only_tab(tracker, DEFAULT_TAB, folder / "prep.xlsx"),
-        _ten_people(folder / "init.xlsx"),
+        make_images.only_tab(tracker, CONTACTS, folder / "contacts.xlsx"),
+        make_images.only_tab(tracker, DEFAULT_TAB, folder / "prep.xlsx"),
+        make_images.ten_people(folder / "init.xlsx"),
         *(folder / f"{name}.xlsx" for name in exports),
     ]
     return render_all(files, folder)
-
-
-def _ten_people(path: Path) -> Path:
-    create_tracker(path)
-    wb = openpyxl.load_workbook(path)
-    ws = wb[CONTACTS_SHEET]
-    for i, name in enumerate(PEOPLE, start=HEADER_ROW + 1):
-        ws.cell(i, 1, name)
-        ws.cell(i, 2, "Bayview University Office of Technology Licensing")
-    wb.save(path)
-    return path
 
 
 def texts(path: Path, sheet: str, *, columns: set[int] | None = None) -> list[str]:
@@ -219,7 +186,7 @@ def test_init_tracker_prints_one_page_wide(rendered: dict[str, Rendered]) -> Non
     headers = [c.value for c in wb[CONTACTS_SHEET][HEADER_ROW] if c.value]
     first = squash(r.pages[0])
     assert all(squash(h) in first for h in headers)  # every column on the first page
-    assert all(squash(p) in first for p in PEOPLE)
+    assert all(squash(p) in first for p in make_images.PEOPLE)
     assert len(r.pages) <= 6
     for sheet in wb.sheetnames:
         assert missing(r, texts(r.xlsx, sheet)) == [], sheet
