@@ -1,19 +1,24 @@
 """Desired managed cells vs what the sheet holds now → only the cells that differ.
 
 A plan never touches a cell outside sheetsync's managed columns. Its changes carry each row's
-contact key, so a backend whose sheet may have moved under it (Google) can re-find the row.
+contact key, so when the sheet may have moved under it (people edit a Google sheet while
+sheetsync runs) :func:`rebase` moves each change to the row that holds its person now; a
+backend only reads a grid and applies the changes it is given.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sheetsync import frame
 from sheetsync.dates import from_serial
-from sheetsync.errors import WriteRefused
+from sheetsync.errors import SourceChangedError, WriteRefused
 from sheetsync.frame import Tracker
 from sheetsync.grid import CellValue, Grid, Tab, TableArea, clean_text, col_letter, is_blank
 from sheetsync.layout import Layout
@@ -22,6 +27,8 @@ from sheetsync.status import MANAGED_COLUMNS, ManagedColumn, RowStatus
 
 if TYPE_CHECKING:
     from sheetsync.prep import PrepTab
+
+log = logging.getLogger("sheetsync")
 
 MAX_COLUMNS = 16_384  # XFD, the last column of an .xlsx sheet
 KEY_FIELDS = ("name", "first_name", "last_name", "email", "organization")
@@ -294,3 +301,98 @@ def _norm(value: CellValue) -> CellValue:
     if isinstance(value, dt.datetime) and value.time() == dt.time():
         return value.date()
     return None if value == "" else value
+
+
+# ---------------------------------------------------------------------- rebasing on a fresh read
+
+
+def rebase(plan: Plan, fresh: Tab) -> tuple[CellChange, ...]:
+    """The plan's cell changes moved onto ``fresh``, the tab as read again just before writing.
+
+    People keep editing while sheetsync runs, so each change goes to the row that holds its
+    person now (found by key: email, else name + organisation; the n-th row of a key that
+    appears more than once goes to the n-th row of that key now), never to the row number of
+    the first read. A change whose person is gone, or a change to a row that is nobody's which
+    somebody has since typed into, is dropped (the next run catches up); so is a change whose
+    cell already holds the new value. Each kept change's ``old`` is what its cell holds now.
+    Only the key, header and managed columns of ``fresh`` are looked at.
+
+    Raises :class:`~sheetsync.errors.SourceChangedError` when the header row changed or one
+    of sheetsync's columns moved since the plan was made: then nothing may be written.
+    """
+    _check_header(plan, fresh)
+    moved = _row_map(plan, fresh)
+    changes: list[CellChange] = []
+    for change in plan.changes:
+        row = moved(change)
+        if row is None:
+            continue
+        current = fresh.cell(row, change.col)
+        if not same_value(current, change.new):
+            changes.append(replace(change, row=row, old=current))
+    return tuple(changes)
+
+
+def _check_header(plan: Plan, fresh: Tab) -> None:
+    """Stop if the header row moved or sheetsync's columns were moved away since the read."""
+    for col, text in plan.headers.items():
+        if fresh.cell(plan.header_row, col) != text:
+            raise SourceChangedError(
+                f"The header row of '{plan.worksheet}' changed while sheetsync was syncing "
+                f"(column {col_letter(col)} no longer says '{text}'). Nothing was written: "
+                "run sync again."
+            )
+    for header, col in plan.column_of.items():
+        now = fresh.cell(plan.header_row, col)
+        if not (is_blank(now) and header in plan.new_columns) and now != header:
+            raise SourceChangedError(
+                f"sheetsync's column '{header}' moved while it was syncing. Nothing was "
+                "written: run sync again."
+            )
+
+
+def _fresh_keys(plan: Plan, fresh: Tab) -> dict[int, str]:
+    """Contact row → key in ``fresh``, keyed the way the plan's rows were."""
+    layout = Layout(
+        plan.worksheet,
+        plan.header_row,
+        plan.key_columns,
+        {c: plan.headers.get(c, "") for c in plan.key_columns.values()},
+    )
+    tracker = frame.build(Grid("fresh", [fresh]), layout)
+    keys = tracker.df["key"].dropna()
+    return {int(r): str(k) for r, k in zip(keys.index.tolist(), keys.tolist(), strict=True)}
+
+
+def _row_map(plan: Plan, fresh: Tab) -> Callable[[CellChange], int | None]:
+    """Where each change goes now: same row if nothing moved, else its key's row (or None)."""
+    now = _fresh_keys(plan, fresh)
+    if now == plan.row_keys:
+        return lambda change: change.row
+    log.info("rows moved in '%s' since the read; re-planning by key", plan.worksheet)
+    rows_of: dict[str, list[int]] = {}
+    for row, key in sorted(now.items()):
+        rows_of.setdefault(key, []).append(row)
+    nth = _occurrence(plan.row_keys)
+
+    def moved(change: CellChange) -> int | None:
+        if change.row == plan.header_row:
+            return change.row
+        if not change.key:  # a row that is not a contact: only clear it if still nobody's
+            keep = change.new is None and change.row not in now
+            return change.row if keep else None
+        rows = rows_of.get(change.key, [])
+        index = nth.get(change.row, 0)
+        return rows[index] if index < len(rows) else None
+
+    return moved
+
+
+def _occurrence(row_keys: Mapping[int, str]) -> dict[int, int]:
+    """For duplicate keys: which occurrence (0, 1, …) of its key each row was."""
+    seen: dict[str, int] = {}
+    out: dict[int, int] = {}
+    for row, key in sorted(row_keys.items()):
+        out[row] = seen.get(key, 0)
+        seen[key] = out[row] + 1
+    return out

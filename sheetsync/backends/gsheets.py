@@ -7,11 +7,10 @@ time (grid size, header format, date format, urgency colours, a warning-only pro
 managed columns), one more ``values:batchGet`` of the key and managed columns just before
 writing, and one ``values:batchUpdate`` with ``RAW`` input, so nothing can become a formula.
 
-People keep editing while sheetsync runs, so rows are found by key (email, else name +
-organisation), never by the row number remembered from the first read: if rows were inserted,
-deleted or sorted in between, each change moves to the row that now holds its person, and
-changes whose person cannot be found unambiguously are dropped (the next run catches up).
-``values:append`` is never used.
+People keep editing while sheetsync runs, so the plan's changes are rebased on that second
+read by :func:`sheetsync.planning.rebase` (rows found by key, never by the row number
+remembered from the first read; a moved header stops the write). This module only reads the
+grid and applies what it is given. ``values:append`` is never used.
 """
 
 from __future__ import annotations
@@ -20,15 +19,13 @@ import copy
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import gspread
 
-from sheetsync import frame
+from sheetsync import planning
 from sheetsync.backends import Applied, gsheets_prep
 from sheetsync.dates import to_serial
-from sheetsync.errors import SourceChangedError
 from sheetsync.grid import (
     CellError,
     CellValue,
@@ -37,11 +34,8 @@ from sheetsync.grid import (
     Tab,
     TableArea,
     col_letter,
-    is_blank,
 )
-from sheetsync.layout import Layout
 from sheetsync.models import CellChange, Plan, TableGrowth
-from sheetsync.planning import same_value
 from sheetsync.status import DUE, MANAGED_COLUMNS, STATUS
 
 log = logging.getLogger("sheetsync")
@@ -149,7 +143,7 @@ class GSheetsBackend:
     # ------------------------------------------------------------------ write
 
     def apply(self, plan: Plan) -> Applied:
-        """Structure once, re-read keys, re-plan on moved rows, then one RAW values write."""
+        """Structure once, re-read keys, rebase the changes on moved rows, one RAW values write."""
         if plan.is_empty:
             return Applied(written=False)
         sheet = self._sheets[plan.worksheet]
@@ -162,7 +156,7 @@ class GSheetsBackend:
         if structural:
             self.http.batch_update(self.spreadsheet_id, {"requests": structural})
         fresh, fresh_prep = self._reread(plan)
-        changes = self._replan(plan, fresh) if plan.changes else []
+        changes = planning.rebase(plan, fresh) if plan.changes else ()
         data = _value_ranges(plan.worksheet, changes)
         if plan.prep is not None and self._prep_unchanged(plan.prep.tab, fresh_prep):
             data += gsheets_prep.values(plan.prep)
@@ -201,20 +195,6 @@ class GSheetsBackend:
             requests += _decorate(int(props["sheetId"]), plan, int(grid.get("rowCount", 1000)))
         return requests
 
-    def _replan(self, plan: Plan, fresh: Tab) -> list[CellChange]:
-        """Move each change to the row that holds its person now (``fresh`` was just re-read)."""
-        _check_header(plan, fresh)
-        moved = _row_map(plan, fresh)
-        changes: list[CellChange] = []
-        for change in plan.changes:
-            row = moved(change)
-            if row is None:
-                continue
-            current = fresh.cell(row, change.col)
-            if not same_value(current, change.new):
-                changes.append(replace(change, row=row, old=current))
-        return changes
-
     def _reread(self, plan: Plan) -> tuple[Tab, Tab | None]:
         """One ``values:batchGet`` of the key and managed columns (and the prep tab)."""
         cols = sorted(
@@ -238,7 +218,7 @@ class GSheetsBackend:
         return Tab(plan.worksheet, rows), fresh_prep
 
 
-# ---------------------------------------------------------------------- re-planning
+# ---------------------------------------------------------------------- helpers
 
 
 def _sheet_ids(sheets: Mapping[str, Mapping[str, Any]]) -> list[int]:
@@ -252,70 +232,6 @@ def _trim(rows: list[list[CellValue]]) -> list[list[CellValue]]:
             r.pop()
     while out and not out[-1]:
         out.pop()
-    return out
-
-
-def _check_header(plan: Plan, fresh: Tab) -> None:
-    """Stop if the header row moved or sheetsync's columns were moved away since the read."""
-    for col, text in plan.headers.items():
-        if fresh.cell(plan.header_row, col) != text:
-            raise SourceChangedError(
-                f"The header row of '{plan.worksheet}' changed while sheetsync was syncing "
-                f"(column {col_letter(col)} no longer says '{text}'). Nothing was written: "
-                "run sync again."
-            )
-    for header, col in plan.column_of.items():
-        now = fresh.cell(plan.header_row, col)
-        if not (is_blank(now) and header in plan.new_columns) and now != header:
-            raise SourceChangedError(
-                f"sheetsync's column '{header}' moved while it was syncing. Nothing was "
-                "written: run sync again."
-            )
-
-
-def _fresh_keys(plan: Plan, fresh: Tab) -> dict[int, str]:
-    layout = Layout(
-        plan.worksheet,
-        plan.header_row,
-        plan.key_columns,
-        {c: plan.headers.get(c, "") for c in plan.key_columns.values()},
-    )
-    tracker = frame.build(Grid("fresh", [fresh]), layout)
-    keys = tracker.df["key"].dropna()
-    return {int(r): str(k) for r, k in zip(keys.index.tolist(), keys.tolist(), strict=True)}
-
-
-def _row_map(plan: Plan, fresh: Tab) -> Callable[[CellChange], int | None]:
-    """Where each change goes now: same row if nothing moved, else its key's row (or None)."""
-    now = _fresh_keys(plan, fresh)
-    if now == plan.row_keys:
-        return lambda change: change.row
-    log.info("rows moved in '%s' since the read; re-planning by key", plan.worksheet)
-    rows_of: dict[str, list[int]] = {}
-    for row, key in sorted(now.items()):
-        rows_of.setdefault(key, []).append(row)
-    nth = _occurrence(plan.row_keys)
-
-    def moved(change: CellChange) -> int | None:
-        if change.row == plan.header_row:
-            return change.row
-        if not change.key:  # a row that is not a contact: only clear it if still nobody's
-            keep = change.new is None and change.row not in now
-            return change.row if keep else None
-        rows = rows_of.get(change.key, [])
-        index = nth.get(change.row, 0)
-        return rows[index] if index < len(rows) else None
-
-    return moved
-
-
-def _occurrence(row_keys: Mapping[int, str]) -> dict[int, int]:
-    """For duplicate keys: which occurrence (0, 1, …) of its key each row was."""
-    seen: dict[str, int] = {}
-    out: dict[int, int] = {}
-    for row, key in sorted(row_keys.items()):
-        out[row] = seen.get(key, 0)
-        seen[key] = out[row] + 1
     return out
 
 
