@@ -15,7 +15,6 @@ grid and applies what it is given. ``values:append`` is never used.
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -24,7 +23,7 @@ from typing import Any
 import gspread
 
 from sheetsync import planning
-from sheetsync.backends import Applied, gsheets_prep
+from sheetsync.backends import Applied, gsheets_prep, gsheets_structure
 from sheetsync.dates import to_serial
 from sheetsync.grid import (
     CellError,
@@ -35,8 +34,7 @@ from sheetsync.grid import (
     TableArea,
     col_letter,
 )
-from sheetsync.models import CellChange, Plan, TableGrowth
-from sheetsync.status import DUE, MANAGED_COLUMNS, STATUS
+from sheetsync.models import CellChange, Plan
 
 log = logging.getLogger("sheetsync")
 
@@ -52,20 +50,6 @@ META_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties),"
     "merges,protectedRanges(description),basicFilter,tables)"
 )
-URGENCY_COLOURS = {  # status prefix → background (same palette as the .xlsx fills)
-    "Overdue": (1.0, 0.78, 0.81),
-    "Due": (1.0, 0.92, 0.61),
-    "Soon": (0.87, 0.92, 0.97),
-    "Check": (0.89, 0.87, 0.93),
-}
-PIXELS_PER_WIDTH = 7
-# The warning-only protection over the managed columns; its presence also says "this sheet
-# already has sheetsync's formats", so a first sync cut short is not decorated twice.
-PROTECTION_NOTE = "Written by sheetsync: edits here are replaced on the next sync"
-
-
-def _decorated(sheet: Mapping[str, Any]) -> bool:
-    return any(p.get("description") == PROTECTION_NOTE for p in sheet.get("protectedRanges", []))
 
 
 def quote_sheet(title: str) -> str:
@@ -147,8 +131,8 @@ class GSheetsBackend:
         if plan.is_empty:
             return Applied(written=False)
         sheet = self._sheets[plan.worksheet]
-        structural = self._structure(plan, sheet) if plan.changes else []
-        structural += _growth(plan, sheet)
+        structural = gsheets_structure.columns(plan, sheet) if plan.changes else []
+        structural += gsheets_structure.growth(plan, sheet)
         if plan.prep is not None:
             structural += gsheets_prep.structure(
                 plan.prep, self._sheets.get(plan.prep.tab), set(_sheet_ids(self._sheets))
@@ -174,26 +158,6 @@ class GSheetsBackend:
         if not same:
             log.warning("the prep tab '%s' changed while syncing; it is updated next run", name)
         return same
-
-    def _structure(self, plan: Plan, sheet: Mapping[str, Any]) -> list[dict[str, Any]]:
-        props = sheet["properties"]
-        grid = props.get("gridProperties", {})
-        requests: list[dict[str, Any]] = []
-        needed = max(plan.column_of.values())
-        have = int(grid.get("columnCount", 26))
-        if needed > have:
-            requests.append(
-                {
-                    "appendDimension": {
-                        "sheetId": props["sheetId"],
-                        "dimension": "COLUMNS",
-                        "length": needed - have,
-                    }
-                }
-            )
-        if plan.new_columns and not _decorated(sheet):
-            requests += _decorate(int(props["sheetId"]), plan, int(grid.get("rowCount", 1000)))
-        return requests
 
     def _reread(self, plan: Plan) -> tuple[Tab, Tab | None]:
         """One ``values:batchGet`` of the key and managed columns (and the prep tab)."""
@@ -273,104 +237,6 @@ def _json_value(value: CellValue) -> str | int | float | bool:
     return str(value)
 
 
-def _decorate(sheet_id: int, plan: Plan, row_count: int) -> list[dict[str, Any]]:
-    """Header look, date format, widths, urgency colours and a warning-only protection."""
-    cols = {c.id: plan.column_of[c.header] - 1 for c in MANAGED_COLUMNS}
-    first, last = min(cols.values()), max(cols.values()) + 1
-    header = {
-        "sheetId": sheet_id,
-        "startRowIndex": plan.header_row - 1,
-        "endRowIndex": plan.header_row,
-        "startColumnIndex": first,
-        "endColumnIndex": last,
-    }
-    body = {"sheetId": sheet_id, "startRowIndex": plan.header_row, "endRowIndex": row_count}
-    requests: list[dict[str, Any]] = [
-        {
-            "repeatCell": {
-                "range": header,
-                "cell": {
-                    "userEnteredFormat": {
-                        "backgroundColor": {"red": 0.12, "green": 0.31, "blue": 0.47},
-                        "textFormat": {
-                            "bold": True,
-                            "foregroundColor": {"red": 1, "green": 1, "blue": 1},
-                        },
-                        "wrapStrategy": "WRAP",
-                    }
-                },
-                "fields": "userEnteredFormat(backgroundColor,textFormat,wrapStrategy)",
-            }
-        },
-        {
-            "repeatCell": {
-                "range": {
-                    **body,
-                    "startColumnIndex": cols[DUE.id],
-                    "endColumnIndex": cols[DUE.id] + 1,
-                },
-                "cell": {
-                    "userEnteredFormat": {"numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"}}
-                },
-                "fields": "userEnteredFormat.numberFormat",
-            }
-        },
-    ]
-    for column in MANAGED_COLUMNS:
-        index = cols[column.id]
-        requests.append(
-            {
-                "updateDimensionProperties": {
-                    "range": {
-                        "sheetId": sheet_id,
-                        "dimension": "COLUMNS",
-                        "startIndex": index,
-                        "endIndex": index + 1,
-                    },
-                    "properties": {"pixelSize": int(column.width * PIXELS_PER_WIDTH)},
-                    "fields": "pixelSize",
-                }
-            }
-        )
-    status = {**body, "startColumnIndex": cols[STATUS.id], "endColumnIndex": cols[STATUS.id] + 1}
-    for prefix, (red, green, blue) in URGENCY_COLOURS.items():
-        requests.append(
-            {
-                "addConditionalFormatRule": {
-                    "index": 0,
-                    "rule": {
-                        "ranges": [status],
-                        "booleanRule": {
-                            "condition": {
-                                "type": "TEXT_STARTS_WITH",
-                                "values": [{"userEnteredValue": prefix}],
-                            },
-                            "format": {
-                                "backgroundColor": {"red": red, "green": green, "blue": blue}
-                            },
-                        },
-                    },
-                }
-            }
-        )
-    requests.append(
-        {
-            "addProtectedRange": {
-                "protectedRange": {
-                    "range": {
-                        "sheetId": sheet_id,
-                        "startColumnIndex": first,
-                        "endColumnIndex": last,
-                    },
-                    "description": PROTECTION_NOTE,
-                    "warningOnly": True,
-                }
-            }
-        }
-    )
-    return requests
-
-
 # ---------------------------------------------------------------------- tables, basic filter
 
 # Columns a Google sheet can have at most: a filter without an end column reaches them all.
@@ -399,43 +265,6 @@ def _area(kind: str, name: str, grid: Mapping[str, Any], rows: int) -> TableArea
         int(grid.get("endRowIndex", rows)),
         int(grid.get("endColumnIndex", MAX_SHEET_COLUMNS)),
     )
-
-
-def _growth(plan: Plan, sheet: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The requests that widen the tab's tables and basic filter over the managed columns."""
-    requests: list[dict[str, Any]] = []
-    for g in plan.tables:
-        if g.kind == "filter" and sheet.get("basicFilter"):
-            requests.append(_wider_filter(sheet, g))
-        tables = [t for t in sheet.get("tables", []) if t.get("name") == g.name]
-        if g.kind == "table" and tables:
-            requests.append(_wider_table(tables[0], g))
-    return requests
-
-
-def _wider_filter(sheet: Mapping[str, Any], g: TableGrowth) -> dict[str, Any]:
-    """``setBasicFilter`` over the wider range; its sort and filter criteria are kept as they
-    are (the request replaces the whole filter)."""
-    wider = copy.deepcopy(dict(sheet["basicFilter"]))
-    wider["range"] = {
-        **wider.get("range", {}),
-        "sheetId": int(sheet["properties"]["sheetId"]),
-        "endColumnIndex": g.new_last_col,
-    }
-    return {"setBasicFilter": {"filter": wider}}
-
-
-def _wider_table(table: Mapping[str, Any], g: TableGrowth) -> dict[str, Any]:
-    """``updateTable``: the wider range and one named column per managed header (the due
-    column typed DATE, the others TEXT); the table's own columns are sent back unchanged."""
-    grid = {**table.get("range", {}), "endColumnIndex": g.new_last_col}
-    columns = list(copy.deepcopy(table.get("columnProperties", [])))
-    first = g.old_last_col - int(grid.get("startColumnIndex", 0))
-    for i, name in enumerate(g.names):
-        kind = "DATE" if name == DUE.header else "TEXT"
-        columns.append({"columnIndex": first + i, "columnName": name, "columnType": kind})
-    wider = {"tableId": table.get("tableId"), "range": grid, "columnProperties": columns}
-    return {"updateTable": {"table": wider, "fields": "range,columnProperties"}}
 
 
 # ---------------------------------------------------------------------- values
