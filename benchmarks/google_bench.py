@@ -216,7 +216,7 @@ def gspread_dataframe_sync(sid: str, rows: Sequence[Sequence[Any]]) -> Callable[
     """The usual recipe: read the tab into a DataFrame, set the columns, write it all back."""
     from gspread_dataframe import get_as_dataframe, set_with_dataframe
 
-    from sheetsync.backends.google_http import open_client
+    from sheetsync.backends.google_auth import open_client
 
     def run() -> object:
         ws = open_client().open_by_key(sid).worksheet(TAB)

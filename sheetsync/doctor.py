@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sheetsync import pipeline
-from sheetsync.backends.google_http import parse_source
+from sheetsync.backends.google_source import parse_source
 from sheetsync.config import Settings
 from sheetsync.errors import SheetsyncError
 from sheetsync.words import plural
@@ -63,7 +63,7 @@ def diagnose(source: str, settings: Settings, today: dt.date) -> list[Check]:
 
 
 def _google_access(settings: Settings) -> Iterator[Check]:
-    from sheetsync.backends.google_http import open_client, warn_if_readable_by_others
+    from sheetsync.backends.google_auth import open_client, warn_if_readable_by_others
 
     key = settings.google_credentials
     if key and Path(key).exists() and warn_if_readable_by_others(Path(key)):

@@ -113,7 +113,7 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
             "Sheets (File → Make a copy) and sync that instead."
         )
 
-    from sheetsync.backends.google_http import open_client
+    from sheetsync.backends.google_auth import open_client
     from sheetsync.backends.gsheets import GSheetsBackend
 
     def client() -> gspread.Client:

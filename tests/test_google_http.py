@@ -20,23 +20,28 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.credentials import AnonymousCredentials
 
+from sheetsync.backends.google_auth import (
+    SHEETS_SCOPE,
+    open_client,
+    warn_if_readable_by_others,
+)
 from sheetsync.backends.google_http import (
     ENDPOINT_ENV,
-    SHEETS_SCOPE,
+    SheetsHTTPClient,
+    is_idempotent,
+    service_account_email,
+)
+from sheetsync.backends.google_source import parse_source
+from sheetsync.errors import (
+    ConfigError,
+    GoogleError,
     SheetsAccessDenied,
     SheetsBadRequest,
-    SheetsHTTPClient,
     SheetsNotFound,
     SheetsQuotaExceeded,
     SheetsTimeout,
     SheetsUnavailable,
-    is_idempotent,
-    open_client,
-    parse_source,
-    service_account_email,
-    warn_if_readable_by_others,
 )
-from sheetsync.errors import ConfigError, GoogleError
 from tests.sheets_emulator import SheetsEmulator, emulator
 
 __all__ = ["emulator"]  # the fixture, imported for pytest

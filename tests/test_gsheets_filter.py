@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sheetsync.backends.google_http import SheetsBadRequest, open_client
+from sheetsync.backends.google_auth import open_client
+from sheetsync.errors import SheetsBadRequest
 from sheetsync.status import MANAGED_COLUMNS
 
 from .sheets_emulator import SheetsEmulator

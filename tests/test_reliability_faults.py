@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 
 from sheetsync import pipeline
-from sheetsync.backends import google_http
+from sheetsync.backends import google_auth, google_http
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.errors import FileLockedError, SourceChangedError
@@ -120,7 +120,7 @@ def google(
     emulator_env: SheetsEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[SheetsEmulator]:
     """The emulator, and sheetsync's real client with a short read timeout and backoff."""
-    real = google_http.open_client
+    real = google_auth.open_client
 
     def quick_client(**kwargs: Any) -> Any:
         kwargs["timeout"] = (5.0, TIMING["read"])
@@ -129,7 +129,7 @@ def google(
         client.http_client.backoff_max = 0.01
         return client
 
-    monkeypatch.setattr(google_http, "open_client", quick_client)
+    monkeypatch.setattr(google_auth, "open_client", quick_client)
     TIMING["read"] = 10.0
     yield emulator_env
     TIMING["read"] = 10.0

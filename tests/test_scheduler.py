@@ -25,13 +25,14 @@ import pytest
 from click.testing import CliRunner
 
 from sheetsync import errors, scheduler
-from sheetsync.backends.google_http import SheetsQuotaExceeded, SheetsUnavailable
 from sheetsync.cli import cli
 from sheetsync.config import Settings, load_settings
 from sheetsync.errors import (
     ConfigError,
     FileLockedError,
     SheetsAccessDenied,
+    SheetsQuotaExceeded,
+    SheetsUnavailable,
     SheetsyncError,
     SourceChangedError,
     SourceError,

@@ -15,7 +15,9 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.auth.transport.requests import AuthorizedSession
 
-from sheetsync.backends.google_http import SheetsBadRequest, SheetsHTTPClient, open_client
+from sheetsync.backends.google_auth import open_client
+from sheetsync.backends.google_http import SheetsHTTPClient
+from sheetsync.errors import SheetsBadRequest
 from tests.sheets_emulator import Formula, RecordedRequest, SheetsEmulator, emulator
 
 __all__ = ["emulator"]  # the fixture, imported for pytest

@@ -1,74 +1,52 @@
-"""How sheetsync talks to Google: one HTTP client, the sources it accepts, and sign-in.
+"""The HTTP client sheetsync talks to Google Sheets through.
 
-* ``SheetsHTTPClient`` is a ``gspread`` HTTP client with a timeout on every request, bounded
-  retries (exponential backoff with full jitter, ``Retry-After`` honoured, an overall deadline)
-  that never repeats a request which may already have been applied, an endpoint override for
-  emulators (``SHEETSYNC_SHEETS_ENDPOINT=http://host:port``), and errors translated into
-  ``sheetsync.errors.GoogleError`` subclasses whose messages say what to do.
-* ``parse_source`` recognises a Google Sheets URL or ``gsheet:<id>``.
-* ``open_client`` signs in the way gspread does (service account, OAuth, ADC, anonymous) with
-  only the spreadsheets scope, and returns a ``gspread.Client`` using ``SheetsHTTPClient``.
+``SheetsHTTPClient`` is a ``gspread`` HTTP client with a timeout on every request, bounded
+retries (exponential backoff with full jitter, ``Retry-After`` honoured, an overall deadline)
+that never repeats a request which may already have been applied, an endpoint override for
+emulators (``SHEETSYNC_SHEETS_ENDPOINT=http://host:port``), and errors translated into
+``sheetsync.errors.GoogleError`` subclasses whose messages say what to do
+(:mod:`sheetsync.backends.google_errors`).
+
+Signing in is :mod:`sheetsync.backends.google_auth`; telling a Google source from a file path
+is :mod:`sheetsync.backends.google_source`.
 """
 
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import os
 import random
 import re
-import stat
 import time
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import google.auth
-import gspread
-import gspread.auth
 import requests
 from google.auth import exceptions as auth_exceptions
-from google.auth.credentials import AnonymousCredentials, Credentials
-from google.oauth2 import credentials as oauth2_credentials
-from google.oauth2 import service_account
+from google.auth.credentials import Credentials
 from gspread.http_client import FileType, HTTPClient, ParamsType
 
-from sheetsync.backends.google_source import parse_source as parse_source
-from sheetsync.errors import ConfigError
+from sheetsync.backends import google_errors
+from sheetsync.backends.google_errors import safe_text
 from sheetsync.errors import (
-    SheetsAccessDenied as SheetsAccessDenied,
-)
-from sheetsync.errors import (
-    SheetsAPIError as SheetsAPIError,
-)
-from sheetsync.errors import (
-    SheetsBadRequest as SheetsBadRequest,
-)
-from sheetsync.errors import (
-    SheetsNotFound as SheetsNotFound,
-)
-from sheetsync.errors import (
-    SheetsQuotaExceeded as SheetsQuotaExceeded,
-)
-from sheetsync.errors import (
-    SheetsTimeout as SheetsTimeout,
-)
-from sheetsync.errors import (
-    SheetsUnavailable as SheetsUnavailable,
+    ConfigError,
+    SheetsAccessDenied,
+    SheetsAPIError,
+    SheetsQuotaExceeded,
+    SheetsTimeout,
+    SheetsUnavailable,
 )
 
 log = logging.getLogger("sheetsync")
 
-SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
 ENDPOINT_ENV = "SHEETSYNC_SHEETS_ENDPOINT"
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
 DEFAULT_RETRIES = 5
 DEFAULT_DEADLINE = 120.0
-AUTH_MODES = ("auto", "service-account", "oauth", "adc", "anonymous")
 
 Timeout = float | tuple[float, float]
 
@@ -283,8 +261,12 @@ class SheetsHTTPClient(HTTPClient):
 
     def _http_failure(self, call: _Call, response: requests.Response) -> _Failure:
         code = response.status_code
-        google_status, api_message = _error_fields(response)
-        error = self._translate(call, code, google_status, api_message)
+        error = google_errors.translate(
+            response,
+            what=call.describe(),
+            spreadsheet_id=call.spreadsheet_id,
+            service_account=self.service_account_email,
+        )
         retry_after = _parse_retry_after(response.headers.get("Retry-After"), self._wall_clock())
         if isinstance(error, SheetsQuotaExceeded) or code == 503:
             return _Failure(error, retryable=True, retry_after=retry_after)  # rejected, not applied
@@ -323,69 +305,10 @@ class SheetsHTTPClient(HTTPClient):
         return _Failure(error, retryable=retryable)
 
     def _refresh_error(self, exc: auth_exceptions.RefreshError) -> SheetsAccessDenied:
-        detail = _safe_text(exc.args[0] if exc.args else "")
+        detail = safe_text(exc.args[0] if exc.args else "")
         return SheetsAccessDenied(
             f"could not get an access token from Google ({detail}): check the credentials file "
             f"(or, for OAuth, delete the cached token so sheetsync asks you to sign in again)"
-        )
-
-    # -- messages ------------------------------------------------------------------------------
-
-    def _translate(
-        self, call: _Call, code: int, google_status: str | None, api_message: str | None
-    ) -> SheetsAPIError:
-        text = api_message or f"HTTP {code}"
-        kwargs: dict[str, Any] = {
-            "status": code,
-            "google_status": google_status,
-            "api_message": api_message,
-        }
-        if code == 429 or google_status == "RESOURCE_EXHAUSTED" or _is_rate_limit(text):
-            return SheetsQuotaExceeded(_quota_message(code), **kwargs)
-        if code in (401, 403):
-            return SheetsAccessDenied(self._access_message(call, code, text), **kwargs)
-        if code == 404:
-            return SheetsNotFound(_not_found_message(call), **kwargs)
-        if code == 400:
-            return _bad_request_error(text, kwargs)
-        if code >= 500:
-            return SheetsUnavailable(
-                f"Google Sheets had a server error (HTTP {code}) on {call.describe()}: try "
-                f"again in a few minutes",
-                **kwargs,
-            )
-        return SheetsAPIError(
-            f"Google Sheets refused {call.describe()} (HTTP {code}): {text}", **kwargs
-        )
-
-    def _access_message(self, call: _Call, code: int, text: str) -> str:
-        lowered = text.lower()
-        if code == 401:
-            return (
-                f"Google did not accept sheetsync's credentials ({text}): check the credentials "
-                f"file, or for OAuth delete the cached token and sign in again"
-            )
-        if "has not been used" in lowered or "is disabled" in lowered:
-            return (
-                f"the Google Sheets API is not enabled for the Google Cloud project of these "
-                f"credentials: enable it in the Cloud console (APIs & Services → Library → "
-                f"Google Sheets API) and try again. Google said: {text}"
-            )
-        if "insufficient authentication scopes" in lowered:
-            return (
-                "the credentials were not granted access to Google Sheets: sign in again and "
-                "allow sheetsync to see, edit, create and delete your spreadsheets"
-            )
-        which = f" {call.spreadsheet_id}" if call.spreadsheet_id else ""
-        if self.service_account_email:
-            return (
-                f"sheetsync cannot open this spreadsheet{which}: share it with "
-                f"{self.service_account_email} (Share → add that address as Editor)"
-            )
-        return (
-            f"sheetsync cannot open this spreadsheet{which}: the signed-in account has no access. "
-            f"Share the sheet with that account as Editor, or sign in with an account that can "
-            f"edit it"
         )
 
     def _final_error(self, call: _Call, attempts: int, failure: _Failure) -> SheetsAPIError:
@@ -396,77 +319,6 @@ class SheetsHTTPClient(HTTPClient):
                 f"{error.args[0]} (gave up after {attempts} attempts in {elapsed:.1f} s)",
             )
         return error
-
-
-def _quota_message(code: int) -> str:
-    return (
-        f"Google Sheets quota exceeded (HTTP {code}): wait a minute and run sheetsync again. "
-        f"If it keeps happening, run it less often (fewer scheduled runs) — Google allows about "
-        f"60 reads and 60 writes per minute per user"
-    )
-
-
-def _not_found_message(call: _Call) -> str:
-    if call.spreadsheet_id:
-        return (
-            f"no spreadsheet with id {call.spreadsheet_id} — check the URL or id (copy it from "
-            f"the browser's address bar while the sheet is open)"
-        )
-    return f"Google Sheets could not find what {call.describe()} asked for — check the URL or id"
-
-
-_PARSE_RANGE = re.compile(r"Unable to parse range: (.+)$")
-_GRID_LIMITS = re.compile(r"Range \((.+)\) exceeds grid limits")
-
-
-def _bad_request_error(text: str, kwargs: dict[str, Any]) -> SheetsBadRequest:
-    match = _PARSE_RANGE.search(text)
-    if match:
-        rng = match.group(1).strip()
-        return SheetsBadRequest(
-            f"Google could not use the range {rng}: check that the tab name is spelled exactly "
-            f"as in the spreadsheet and that the tab still exists",
-            range_=rng,
-            **kwargs,
-        )
-    match = _GRID_LIMITS.search(text)
-    if match:
-        rng = match.group(1)
-        return SheetsBadRequest(
-            f"the range {rng} lies outside the tab's grid ({text}): the tab has fewer rows or "
-            f"columns than expected — run the sync again so it re-reads the sheet",
-            range_=rng,
-            **kwargs,
-        )
-    if "not supported for this document" in text:
-        return SheetsBadRequest(
-            "this file is an Excel workbook stored in Google Drive, not a Google Sheet: open it "
-            "and use File → Save as Google Sheets, then use the new sheet's URL (or download the "
-            ".xlsx and point sheetsync at the file)",
-            **kwargs,
-        )
-    return SheetsBadRequest(f"Google Sheets rejected the request: {text}", **kwargs)
-
-
-def _error_fields(response: requests.Response) -> tuple[str | None, str | None]:
-    """(status, message) from Google's error JSON; (None, None) for HTML or garbage."""
-    try:
-        error = response.json().get("error")
-    except ValueError:
-        return None, None
-    if not isinstance(error, dict):
-        return None, None
-    status = error.get("status")
-    message = error.get("message")
-    return (
-        status if isinstance(status, str) else None,
-        _safe_text(message) if isinstance(message, str) else None,
-    )
-
-
-def _is_rate_limit(text: str) -> bool:
-    lowered = text.lower()
-    return "rate limit exceeded" in lowered or "quota exceeded" in lowered
 
 
 def _parse_retry_after(value: str | None, now: float) -> float | None:
@@ -512,196 +364,3 @@ def _short_reason(error: SheetsAPIError) -> str:
     if error.status is not None:
         return f"HTTP {error.status}" + (f" {error.google_status}" if error.google_status else "")
     return type(error).__name__
-
-
-def _safe_text(text: object, limit: int = 300) -> str:
-    """Text from Google for a message: one line, bounded, never anything key-like."""
-    line = " ".join(str(text).split())
-    if "PRIVATE KEY" in line or "private_key" in line:
-        return "details withheld"
-    return line[:limit]
-
-
-# --------------------------------------------------------------------------------------------
-# Signing in
-# --------------------------------------------------------------------------------------------
-
-OAuthFlow = Callable[..., Any]
-
-
-def open_client(
-    *,
-    credentials_file: str | None = None,
-    auth: str = "auto",
-    endpoint: str | None = None,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-    retries: int = DEFAULT_RETRIES,
-    deadline: float = DEFAULT_DEADLINE,
-    authorized_user_file: str | None = None,
-    oauth_flow: OAuthFlow | None = None,
-) -> gspread.Client:
-    """A gspread client signed in as ``auth`` says, talking through ``SheetsHTTPClient``.
-
-    ``auth``: "service-account" (key file from ``credentials_file``,
-    ``$GOOGLE_APPLICATION_CREDENTIALS`` or gspread's ``service_account.json``), "oauth"
-    (installed-app flow; client secrets from ``credentials_file`` or gspread's
-    ``credentials.json``; the token cached in gspread's ``authorized_user.json``), "adc"
-    (Application Default Credentials), "anonymous", or "auto": anonymous when an endpoint
-    override is set, else chosen from the credentials file's type, else a cached OAuth token,
-    else ADC. Only the spreadsheets scope is requested. The service account's email, when
-    there is one, is ``client.http_client.service_account_email``.
-    """
-    if auth not in AUTH_MODES:
-        raise ConfigError(f"auth must be one of {', '.join(AUTH_MODES)}, not {auth!r}")
-    endpoint = endpoint if endpoint is not None else (os.environ.get(ENDPOINT_ENV) or None)
-    mode = _choose_mode(auth, credentials_file, endpoint, authorized_user_file)
-    credentials = _credentials(mode, credentials_file, authorized_user_file, oauth_flow)
-    client = gspread.Client(auth=credentials)
-    client.http_client = SheetsHTTPClient(
-        credentials,
-        endpoint=endpoint or "",
-        timeout=timeout,
-        retries=retries,
-        deadline=deadline,
-    )
-    log.debug("Google Sheets: signed in with %s credentials", mode)
-    return client
-
-
-def _choose_mode(
-    auth: str, credentials_file: str | None, endpoint: str | None, authorized_user_file: str | None
-) -> str:
-    if auth != "auto":
-        return auth
-    if endpoint:
-        return "anonymous"
-    path = credentials_file or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    if path:
-        kind = _key_type(Path(path))
-        return "oauth" if kind in ("installed", "web", "authorized_user") else "service-account"
-    cached = Path(authorized_user_file or gspread.auth.DEFAULT_AUTHORIZED_USER_FILENAME)
-    return "oauth" if cached.exists() else "adc"
-
-
-def _key_type(path: Path) -> str | None:
-    """The ``type`` of a Google credentials JSON file (client secrets have a top-level key)."""
-    info = _read_json(path)
-    if "installed" in info or "web" in info:
-        return "installed"
-    kind = info.get("type")
-    return kind if isinstance(kind, str) else None
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            f"credentials file {path} does not exist: check the path in sheetsync.toml or "
-            f"GOOGLE_APPLICATION_CREDENTIALS"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(
-            f"credentials file {path} cannot be read as JSON ({type(exc).__name__}): download "
-            f"the key again from the Google Cloud console"
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"credentials file {path} is not a Google credentials JSON object")
-    return data
-
-
-def _credentials(
-    mode: str,
-    credentials_file: str | None,
-    authorized_user_file: str | None,
-    oauth_flow: OAuthFlow | None,
-) -> Credentials:
-    if mode == "anonymous":
-        return AnonymousCredentials()  # type: ignore[no-untyped-call]
-    if mode == "service-account":
-        return _service_account(credentials_file)
-    if mode == "oauth":
-        return _oauth(credentials_file, authorized_user_file, oauth_flow)
-    return _adc()
-
-
-def _service_account(credentials_file: str | None) -> Credentials:
-    path = Path(
-        credentials_file
-        or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-        or gspread.auth.DEFAULT_SERVICE_ACCOUNT_FILENAME
-    )
-    info = _read_json(path)
-    warn_if_readable_by_others(path)
-    if info.get("type") != "service_account":
-        raise ConfigError(
-            f"{path} is not a service-account key (its type is {info.get('type')!r}): create a "
-            f"key under IAM & Admin → Service accounts → Keys → Add key → JSON"
-        )
-    try:
-        load = service_account.Credentials.from_service_account_info
-        creds: Credentials = load(info, scopes=[SHEETS_SCOPE])  # type: ignore[no-untyped-call]
-    except (ValueError, KeyError) as exc:
-        raise ConfigError(
-            f"{path} is not a usable service-account key ({_safe_text(exc, 160)}): download a "
-            f"new JSON key from the Google Cloud console"
-        ) from None
-    return creds
-
-
-def _oauth(
-    credentials_file: str | None, authorized_user_file: str | None, oauth_flow: OAuthFlow | None
-) -> Credentials:
-    cache = Path(authorized_user_file or gspread.auth.DEFAULT_AUTHORIZED_USER_FILENAME)
-    if cache.exists():
-        warn_if_readable_by_others(cache)
-        try:
-            load = oauth2_credentials.Credentials.from_authorized_user_file
-            cached: Credentials = load(str(cache), [SHEETS_SCOPE])  # type: ignore[no-untyped-call]
-        except (ValueError, KeyError):
-            log.warning("Google Sheets: ignoring the unreadable cached token %s", cache)
-        else:
-            return cached
-    secrets_path = Path(credentials_file or gspread.auth.DEFAULT_CREDENTIALS_FILENAME)
-    client_config = _read_json(secrets_path)
-    flow = oauth_flow or gspread.auth.local_server_flow
-    creds = flow(client_config=client_config, scopes=[SHEETS_SCOPE])
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    gspread.auth.store_credentials(creds, filename=cache)
-    if os.name != "nt":
-        cache.chmod(0o600)
-    result: Credentials = creds
-    return result
-
-
-def _adc() -> Credentials:
-    try:
-        creds, _project = google.auth.default(scopes=[SHEETS_SCOPE])
-    except auth_exceptions.DefaultCredentialsError:
-        raise ConfigError(
-            "no Google credentials found: run `gcloud auth application-default login "
-            f"--scopes={SHEETS_SCOPE},https://www.googleapis.com/auth/cloud-platform`, or set "
-            "a service-account key file in sheetsync.toml"
-        ) from None
-    result: Credentials = creds
-    return result
-
-
-def warn_if_readable_by_others(path: Path) -> bool:
-    """Log a warning when a secret file can be read by group/other users; True if it was."""
-    if os.name == "nt":
-        return False
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning(
-            "credentials file %s can be read by other users of this computer (mode %o): "
-            "run `chmod 600 %s`",
-            path,
-            stat.S_IMODE(mode),
-            path,
-        )
-        return True
-    return False

@@ -126,7 +126,7 @@ def config_target(given: str | None, source: str | None) -> Path:
 
 
 def _is_google(source: str) -> bool:
-    from sheetsync.backends.google_http import parse_source
+    from sheetsync.backends.google_source import parse_source
 
     return parse_source(source) is not None
 
@@ -160,7 +160,7 @@ def _configured_source(settings: Settings) -> str | None:
 
 def _same(a: str, b: str) -> bool:
     if _is_google(a) or _is_google(b):
-        from sheetsync.backends.google_http import parse_source
+        from sheetsync.backends.google_source import parse_source
 
         return parse_source(a) == parse_source(b)
     return Path(a).resolve() == Path(b).resolve()
