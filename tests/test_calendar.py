@@ -11,10 +11,11 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 
-from sheetsync import calendar, scheduler
+from sheetsync import calendar, run_state, scheduler
 from sheetsync.cli import cli
 from sheetsync.config import load_settings
 from sheetsync.errors import ConfigError
+from sheetsync.runner import Runner
 
 from .conftest import save_rows
 from .sheets_emulator import SheetsEmulator
@@ -114,14 +115,12 @@ def test_the_run_loop_writes_the_calendar_after_each_run(tmp_path: Path) -> None
         'source = "t.xlsx"\n[calendar]\nfile = "due.ics"\n[digest]\nenabled = false\n'
     )
     settings = load_settings(tmp_path / "sheetsync.toml")
-    runner = scheduler.Runner(
-        scheduler.make_spec(settings), settings, today=dt.date.fromisoformat(TODAY)
-    )
+    runner = Runner(scheduler.make_spec(settings), settings, today=dt.date.fromisoformat(TODAY))
     report = runner.run_once()
     assert report.ok and report.digest is None
     assert report.calendar_file == str(tmp_path / "due.ics")
     assert len(events(tmp_path / "due.ics")) == 4
-    assert scheduler.load_state(runner.spec.state_path).calendar["events"] == 4
+    assert run_state.load_state(runner.spec.state_path).calendar["events"] == 4
 
 
 def test_the_run_loop_reuses_each_sync_s_check_for_the_calendar(
@@ -137,9 +136,7 @@ def test_the_run_loop_reuses_each_sync_s_check_for_the_calendar(
         '[digest]\nenabled = false\n[google]\nauth = "anonymous"\n'
     )
     settings = load_settings(tmp_path / "sheetsync.toml")
-    runner = scheduler.Runner(
-        scheduler.make_spec(settings), settings, today=dt.date.fromisoformat(TODAY)
-    )
+    runner = Runner(scheduler.make_spec(settings), settings, today=dt.date.fromisoformat(TODAY))
     emulator_env.clear_requests()
     report = runner.run_once()
     assert report.ok and report.calendar_file == str(tmp_path / "due.ics")

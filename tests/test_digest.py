@@ -18,11 +18,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from sheetsync import digest, pipeline, scheduler
+from sheetsync import digest, pipeline, run_state, scheduler
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.errors import ConfigError
 from sheetsync.models import Finding, Plan, Severity, SyncResult
+from sheetsync.runner import Runner
+from sheetsync.slots import Slots
 
 from .workbooks import kitchen_sink
 
@@ -275,14 +277,14 @@ def test_a_refused_login_is_an_error_and_is_retried_next_run(
     )
     spec = scheduler.RunSpec(
         (str(source),),
-        scheduler.Slots(dt.timedelta(days=1), dt.time(8), dt.UTC),
+        Slots(dt.timedelta(days=1), dt.time(8), dt.UTC),
         tmp_path / "state.json",
     )
-    report = scheduler.Runner(spec, settings, today=TODAY).run_once()
+    report = Runner(spec, settings, today=TODAY).run_once()
     assert report.outcomes[0].ok and not report.ok and not report.emailed
     assert report.problems[0].startswith("digest: could not email the digest through 127.0.0.1")
-    state = scheduler.load_state(tmp_path / "state.json")
+    state = run_state.load_state(tmp_path / "state.json")
     assert "last_email_date" not in state.digest and state.digest["last_error"]
     monkeypatch.setenv(PASSWORD_ENV, "s3cret")
-    assert scheduler.Runner(spec, settings, today=TODAY).run_once().emailed
+    assert Runner(spec, settings, today=TODAY).run_once().emailed
     assert len(inbox.messages) == 1

@@ -387,21 +387,23 @@ def test_recorded_errors_are_scrubbed_of_key_material(
 ) -> None:
     """Settings built in Python skip the config file's check: the key text given as the key
     file's path ends in an error that quotes it — stored in the state file without it."""
-    from sheetsync import scheduler
+    from sheetsync import run_state, scheduler
     from sheetsync.config import Settings
+    from sheetsync.runner import Runner
+    from sheetsync.slots import Slots
 
     key = make_key(tmp_path / "key.json", emulator_env.token_uri)
     sid = tracker_sheet(emulator_env)
     spec = scheduler.RunSpec(
         sources=(f"gsheet:{sid}",),
-        slots=scheduler.Slots(dt.timedelta(days=1), dt.time(8), dt.UTC),
+        slots=Slots(dt.timedelta(days=1), dt.time(8), dt.UTC),
         state_path=tmp_path / "state.json",
         retries=0,
     )
     settings = Settings(google_auth="service-account", google_credentials=key.pem)
-    report = scheduler.Runner(spec, settings, today=dt.date(2026, 3, 16)).run_once()
+    report = Runner(spec, settings, today=dt.date(2026, 3, 16)).run_once()
     stored = (tmp_path / "state.json").read_text()
-    error = scheduler.load_state(tmp_path / "state.json").sources[f"gsheet:{sid}"].last_error
+    error = run_state.load_state(tmp_path / "state.json").sources[f"gsheet:{sid}"].last_error
     assert error is not None
     assert error["message"].startswith("credentials file [key material removed]")
     status = subprocess.run(

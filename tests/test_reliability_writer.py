@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from sheetsync import calendar, files, pipeline, scheduler
+from sheetsync import calendar, files, pipeline, run_state
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.errors import OutputRefused, SourceChangedError
@@ -105,7 +105,7 @@ def site(tmp_path: Path) -> Path:
     (tmp_path / "other.xlsx").write_bytes((tmp_path / "t.xlsx").read_bytes())  # not named
     (tmp_path / "folder").mkdir()
     # sheetsync's own outputs, each of one kind: no other kind may replace them
-    own_state = json.dumps(scheduler.RunState().to_json())
+    own_state = json.dumps(run_state.RunState().to_json())
     (tmp_path / "own.state.json").write_text(own_state)
     (tmp_path / "own.ics").write_bytes(
         calendar.build_calendar(

@@ -24,7 +24,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from sheetsync import errors, scheduler
+from sheetsync import errors, run_state, scheduler
 from sheetsync.cli import cli
 from sheetsync.config import Settings, load_settings
 from sheetsync.errors import (
@@ -37,6 +37,8 @@ from sheetsync.errors import (
     SourceChangedError,
     SourceError,
 )
+from sheetsync.runner import Runner
+from sheetsync.slots import Slots, due_slot
 
 from .sheets_emulator import SheetsEmulator
 from .workbooks import HEADER, ROWS, kitchen_sink
@@ -228,7 +230,7 @@ def test_state_survives_a_restart_and_a_missed_slot_is_caught_up_once(
     )
     settings = load_settings(tmp_path / "sheetsync.toml")
     spec = scheduler.make_spec(settings, [str(tmp_path / "a.xlsx")])
-    assert scheduler.Runner(spec, settings, today=dt.date(2026, 3, 16)).run_once().ok
+    assert Runner(spec, settings, today=dt.date(2026, 3, 16)).run_once().ok
     assert state_of(tmp_path)["runs"] == 1
 
     # The laptop was asleep (or the loop stopped) for three days.
@@ -278,14 +280,14 @@ def test_once_exits_3_when_a_source_fails_and_logs_json(tmp_path: Path) -> None:
 
 def runner_for(
     tmp_path: Path, sources: list[str], settings: Settings | None = None, **spec: Any
-) -> scheduler.Runner:
+) -> Runner:
     run_spec = scheduler.RunSpec(
         sources=tuple(sources),
-        slots=scheduler.Slots(dt.timedelta(days=1), dt.time(8), BERLIN),
+        slots=Slots(dt.timedelta(days=1), dt.time(8), BERLIN),
         state_path=tmp_path / "state.json",
         **spec,
     )
-    return scheduler.Runner(run_spec, settings or Settings(), today=dt.date(2026, 3, 16))
+    return Runner(run_spec, settings or Settings(), today=dt.date(2026, 3, 16))
 
 
 def test_tick_catches_up_a_missed_slot_once(tmp_path: Path) -> None:
@@ -295,7 +297,7 @@ def test_tick_catches_up_a_missed_slot_once(tmp_path: Path) -> None:
     runner.state.last_slot = long_ago.isoformat()
     runner.tick()  # wake-up: four missed mornings make one run
     runner.tick()
-    state = scheduler.load_state(tmp_path / "state.json")
+    state = run_state.load_state(tmp_path / "state.json")
     assert (state.runs, state.catch_ups) == (1, 1)
     assert state.last_slot == runner.spec.slots.previous(runner.now()).isoformat()
 
@@ -309,7 +311,7 @@ def test_a_locked_workbook_is_retried_until_excel_lets_go(tmp_path: Path) -> Non
     report = runner.run_once()
     assert report.ok
     assert STATUS_HEADER in headers(path)
-    entry = scheduler.load_state(tmp_path / "state.json").sources[str(path)]
+    entry = run_state.load_state(tmp_path / "state.json").sources[str(path)]
     assert (entry.runs, entry.failures, entry.last_error) == (1, 0, None)
 
 
@@ -331,7 +333,7 @@ def test_a_permanent_error_is_not_retried_and_does_not_stop_the_google_source(
     assert [o.ok for o in report.outcomes] == [False, False, True]
     good_result = report.outcomes[2].result
     assert good_result is not None and good_result.written
-    state = scheduler.load_state(tmp_path / "state.json")
+    state = run_state.load_state(tmp_path / "state.json")
     assert state.sources[f"gsheet:{shut}"].last_error is not None
     assert state.sources[f"gsheet:{good}"].summary["findings"] == 8
 
@@ -361,7 +363,7 @@ def berlin(*args: int) -> dt.datetime:
 
 
 def test_daily_slots_keep_the_wall_clock_time_across_dst() -> None:
-    slots = scheduler.Slots(dt.timedelta(days=1), dt.time(8), BERLIN)
+    slots = Slots(dt.timedelta(days=1), dt.time(8), BERLIN)
     assert slots.previous(berlin(2026, 3, 28, 7, 59)) == berlin(2026, 3, 27, 8)
     assert slots.previous(berlin(2026, 3, 28, 8, 0)) == berlin(2026, 3, 28, 8)
     assert slots.next(berlin(2026, 3, 28, 9)) == berlin(2026, 3, 29, 8)  # DST starts that night
@@ -370,7 +372,7 @@ def test_daily_slots_keep_the_wall_clock_time_across_dst() -> None:
 
 
 def test_interval_slots_count_real_time_across_dst() -> None:
-    slots = scheduler.Slots(dt.timedelta(minutes=30), dt.time(0), BERLIN)
+    slots = Slots(dt.timedelta(minutes=30), dt.time(0), BERLIN)
     assert slots.previous(berlin(2026, 3, 16, 10, 44)) == berlin(2026, 3, 16, 10, 30)
     assert slots.next(berlin(2026, 3, 16, 10, 44)) == berlin(2026, 3, 16, 11)
     # 01:45 CET + 30 min of real time is 03:15 CEST (02:xx does not exist that night)
@@ -379,12 +381,12 @@ def test_interval_slots_count_real_time_across_dst() -> None:
 
 
 def test_many_missed_slots_make_one_run() -> None:
-    slots = scheduler.Slots(dt.timedelta(hours=1), dt.time(0), BERLIN)
+    slots = Slots(dt.timedelta(hours=1), dt.time(0), BERLIN)
     last = berlin(2026, 3, 16, 8)
     now = berlin(2026, 3, 16, 13, 20)
-    assert scheduler.due_slot(slots, last, now) == berlin(2026, 3, 16, 13)
-    assert scheduler.due_slot(slots, berlin(2026, 3, 16, 13), now) is None
-    assert scheduler.due_slot(slots, None, now) == berlin(2026, 3, 16, 13)
+    assert due_slot(slots, last, now) == berlin(2026, 3, 16, 13)
+    assert due_slot(slots, berlin(2026, 3, 16, 13), now) is None
+    assert due_slot(slots, None, now) == berlin(2026, 3, 16, 13)
 
 
 @pytest.mark.parametrize(
@@ -468,7 +470,7 @@ def test_status_shows_each_source(tmp_path: Path) -> None:
     kitchen_sink(tmp_path / "a.xlsx")
     path = write_config(tmp_path, [str(tmp_path / "a.xlsx"), str(tmp_path / "gone.xlsx")])
     settings = load_settings(path)
-    runner = scheduler.Runner(scheduler.make_spec(settings), settings, today=dt.date(2026, 3, 16))
+    runner = Runner(scheduler.make_spec(settings), settings, today=dt.date(2026, 3, 16))
     runner.run_once()
     result = CliRunner().invoke(cli, ["status", "--config", str(path)])
     assert result.exit_code == 0, result.output

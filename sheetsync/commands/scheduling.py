@@ -1,9 +1,10 @@
 """Commands for keeping a tracker current without thinking about it.
 
-``run`` (the scheduled loop, or ``--once`` for cron/systemd), ``status`` (what the last runs
-did), ``ics`` (a calendar of interviews and follow-ups) and ``schedule --print`` (a crontab
-line or a systemd service + timer for this machine's paths). They parse options, call
-:mod:`sheetsync.scheduler`, :mod:`sheetsync.digest` and :mod:`sheetsync.calendar`, and print.
+``run`` (the scheduled loop, or ``--once`` for cron/systemd) and ``schedule --print`` (a
+crontab line or a systemd service + timer for this machine's paths). They parse options, call
+:mod:`sheetsync.scheduler` and :mod:`sheetsync.runner`, and print. The options and helpers
+they share with ``status`` (:mod:`sheetsync.commands.run_status`) and ``ics``
+(:mod:`sheetsync.commands.ics`) live here too.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from sheetsync.commands import format_option, parse_date
+from sheetsync.commands import parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.mail import config as mail_config
-from sheetsync.safetext import scrub_secrets, visible
-from sheetsync.words import plural
 
 if TYPE_CHECKING:  # loaded by the command that runs, not by `sheetsync --help`
-    from sheetsync import calendar, scheduler
+    from sheetsync import scheduler
+    from sheetsync.slots import Slots
 
 EXIT_ERROR = 3
 
@@ -40,7 +40,7 @@ def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     fail(message, code)
 
 
-def _guard(action: Callable[[], int]) -> NoReturn:
+def guard(action: Callable[[], int]) -> NoReturn:
     """Run a command body the way every command does (errors → message and exit code)."""
     from sheetsync.cli import run_action  # imported late: cli imports this module while loading
 
@@ -174,14 +174,14 @@ def run_cmd(
     and written or emailed as [digest] says; [calendar] file gets an .ics. A missed run (laptop
     asleep) is caught up once. `sheetsync status` shows what happened.
     """
-    from sheetsync import scheduler
+    from sheetsync import run_state, scheduler
 
     def action() -> int:
         settings = mail_config.with_source(load_settings(config_path), mail)
         _need_sources(settings, sources)
         spec = scheduler.make_spec(settings, sources, at=at, every=every, state_file=state_file)
         scheduler.check_outputs(spec, settings)  # a tracker as state/calendar file: exit 2
-        with scheduler.single_instance(spec.state_path):  # refuse a second run first
+        with run_state.single_instance(spec.state_path):  # refuse a second run first
             configure_logging(log_format)
             stop = threading.Event()
             restore = scheduler.stop_on_signals(stop)
@@ -190,7 +190,7 @@ def run_cmd(
             finally:
                 restore()
 
-    _guard(action)
+    guard(action)
 
 
 def _need_sources(settings: Settings, sources: Sequence[str]) -> None:
@@ -210,10 +210,10 @@ def _run(
     once: bool,
     quiet: bool,
 ) -> int:
-    from sheetsync import scheduler
+    from sheetsync import runner as runner_module
 
     show = (lambda report: None) if quiet else _print_report
-    runner = scheduler.Runner(spec, settings, today=today, stop=stop, on_run=show)
+    runner = runner_module.Runner(spec, settings, today=today, stop=stop, on_run=show)
     if not once:
         logging.getLogger("sheetsync").info(
             "sheetsync run: %s, %s; state in %s",
@@ -243,148 +243,6 @@ def _print_report(report: scheduler.RunReport) -> None:
         return
     for outcome in report.outcomes:
         click.echo(digest.source_line(outcome))
-
-
-# ---------------------------------------------------------------------- status
-
-
-@click.command("status")
-@click.argument("sources", nargs=-1)
-@config_option
-@state_option
-@format_option
-def status_cmd(
-    sources: tuple[str, ...], config_path: str | None, state_file: str | None, fmt: str
-) -> None:
-    """Show what the scheduled runs did: last success, summary and last error per tracker.
-
-    Without a config, name the tracker(s) as given to `run`: their state is kept per tracker.
-    """
-    from sheetsync import files, pipeline, scheduler
-
-    def action() -> int:
-        settings = load_settings(config_path)
-        named = [scheduler.resolve_source(s, None) for s in sources]
-        path = scheduler.state_path(settings, state_file, named)
-        files.check_output(path, files.Kind.STATE, pipeline.protected(settings, *named))
-        running = scheduler.is_running(path)
-        if not path.exists():
-            click.echo(f"No run recorded yet ({path} does not exist). Start one: sheetsync run")
-            return 0
-        state = scheduler.load_state(path)
-        if fmt == "json":
-            doc = {"state_file": str(path), "running": running, **state.to_json()}
-            click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
-        else:
-            lines = status_lines(state, path, running)  # sources and errors, as recorded
-            click.echo("\n".join(visible(scrub_secrets(line)) for line in lines))
-        return 0
-
-    _guard(action)
-
-
-def status_lines(state: scheduler.RunState, path: Path, running: bool) -> list[str]:
-    """The human view of a state file."""
-    alive = f"running (pid {state.pid})" if running else "not running"
-    lines = [f"State: {path} — {alive}"]
-    lines.append(
-        f"Schedule: {state.schedule or 'unknown'} · {state.runs} run(s) · last run "
-        f"{state.last_run_finished or 'never'} · next {state.next_run or '—'}"
-    )
-    if state.last_catch_up:
-        lines.append(
-            f"Caught up {state.catch_ups} missed run(s); last: the run due "
-            f"{state.last_catch_up['slot']}, at {state.last_catch_up['at']}"
-        )
-    lines += _extra_lines(state)
-    for name, entry in state.sources.items():
-        lines += _source_lines(name, entry)
-    return lines
-
-
-def _extra_lines(state: scheduler.RunState) -> list[str]:
-    lines = []
-    if state.digest:
-        sent = state.digest.get("last_email_date")
-        emailed = f"last emailed for {sent}" if sent else "not emailed"
-        lines.append(f"Digest: {emailed}; file {state.digest.get('last_file', '—')}")
-    if state.calendar:
-        lines.append(
-            f"Calendar: {state.calendar.get('events', 0)} events, written "
-            f"{state.calendar.get('last_written', 'never')}"
-        )
-    for part in ("digest", "calendar"):
-        error = getattr(state, part).get("last_error")
-        if error:
-            lines.append(f"  ✗ {part} failed {error['at']}: {error['message']}")
-    return lines
-
-
-def _source_lines(name: str, entry: scheduler.SourceState) -> list[str]:
-    mark = "✗" if entry.last_error else "✓"
-    lines = [f"{mark} {name}"]
-    if entry.last_success:
-        s = entry.summary
-        wrote = (
-            f"{plural(int(s.get('cells_changed', 0)), 'cell')} written"
-            if s.get("written")
-            else "no change"
-        )
-        lines.append(
-            f"    last success {entry.last_success}: {s.get('rows', '?')} contacts, "
-            f"{s.get('findings', '?')} findings, {wrote}"
-        )
-    else:
-        lines.append("    never synced successfully")
-    if entry.last_error:
-        err = entry.last_error
-        lines.append(f"    last error {err['at']} ({err['type']}): {err['message']}")
-    return lines
-
-
-# ---------------------------------------------------------------------- ics
-
-
-@click.command("ics")
-@click.argument("sources", nargs=-1)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    help="The .ics file to write (default: [calendar] file).",
-)
-@today_option
-@config_option
-def ics_cmd(
-    sources: tuple[str, ...], output: str | None, today: dt.date | None, config_path: str | None
-) -> None:
-    """Write an iCalendar file of interviews and due follow-ups (stable UIDs: re-import it)."""
-    from sheetsync import calendar, files, pipeline, scheduler
-
-    def action() -> int:
-        settings = load_settings(config_path)
-        cfg: calendar.CalendarConfig = settings.section("calendar")
-        target = output or cfg.file
-        if not target:
-            raise click.UsageError(
-                "Say where to write it: `sheetsync ics tracker.xlsx -o due.ics`."
-            )
-        spec = scheduler.make_spec(settings, sources)
-        protected = pipeline.protected(settings, *spec.sources)
-        files.check_output(Path(target), files.Kind.CALENDAR, protected)  # before any reading
-        day = today or dt.datetime.now(spec.slots.zone).date()
-        events = calendar.collect_events(spec.sources, settings, day, cfg)
-        stamp = dt.datetime.now(dt.UTC)
-        calendar.write_calendar(Path(target), events, cfg, stamp=stamp, protected=protected)
-        kinds = ", ".join(f"{_count(events, k)} {k}" for k in cfg.kinds)
-        click.echo(f"Wrote {len(events)} events ({kinds}) to {target}.")
-        return 0
-
-    _guard(action)
-
-
-def _count(events: Sequence[calendar.DueEvent], kind: str) -> int:
-    return sum(1 for e in events if e.kind == kind)
 
 
 # ---------------------------------------------------------------------- schedule --print
@@ -425,7 +283,7 @@ def schedule_cmd(
         click.echo(text)
         return 0
 
-    _guard(action)
+    guard(action)
 
 
 def _once_command(settings: Settings, sources: Sequence[str]) -> list[str]:
@@ -437,9 +295,9 @@ def _once_command(settings: Settings, sources: Sequence[str]) -> list[str]:
     return command
 
 
-def cron_entry(slots: scheduler.Slots, command: Sequence[str], folder: Path) -> str:
+def cron_entry(slots: Slots, command: Sequence[str], folder: Path) -> str:
     """A crontab line (with CRON_TZ when a time zone is configured)."""
-    from sheetsync import scheduler
+    from sheetsync.slots import format_every
 
     seconds = int(slots.every.total_seconds())
     at = slots.at
@@ -451,7 +309,7 @@ def cron_entry(slots: scheduler.Slots, command: Sequence[str], folder: Path) -> 
         when = f"*/{seconds // 60} * * * *"
     else:
         raise click.UsageError(
-            f"cron cannot run every {scheduler.format_every(slots.every)}: use an interval that "
+            f"cron cannot run every {format_every(slots.every)}: use an interval that "
             "divides an hour or a day, or `--print systemd`."
         )
     log_file = shlex.quote(str(folder / "sheetsync.log"))
@@ -465,7 +323,7 @@ def cron_entry(slots: scheduler.Slots, command: Sequence[str], folder: Path) -> 
     return "\n".join([*header, line])
 
 
-def systemd_units(slots: scheduler.Slots, command: Sequence[str], folder: Path) -> str:
+def systemd_units(slots: Slots, command: Sequence[str], folder: Path) -> str:
     """A oneshot service and its timer (Persistent=true: a missed run happens at boot)."""
     exec_start = " ".join(_systemd_quote(a) for a in [*command, "--log-format", "json"])
     zone = getattr(slots.zone, "key", "")
@@ -507,4 +365,4 @@ def _systemd_quote(arg: str) -> str:
     return escaped
 
 
-COMMANDS = [run_cmd, status_cmd, ics_cmd, schedule_cmd]
+COMMANDS = [run_cmd, schedule_cmd]
