@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 import schedule
 
-from sheetsync import calendar, digest, pipeline
+from sheetsync import api, calendar, digest, pipeline
 from sheetsync.config import Settings
 from sheetsync.digest import Digest, SourceRun
 from sheetsync.errors import SheetsyncError
@@ -240,8 +240,7 @@ class Runner:
         attempt = 0
         while True:
             try:
-                backend = pipeline.open_backend(source, self.settings)
-                return pipeline.sync(backend, self.settings, today)
+                return api.sync(source, today=today, settings=self.settings)
             except Exception as exc:
                 delay = self._retry_delay(attempt, exc)
                 if delay is None:
