@@ -259,8 +259,9 @@ def _column_changes(
     return out
 
 
-def _trimmed(rows: Sequence[Sequence[CellValue]]) -> list[list[CellValue]]:
-    """Rows without their trailing empty cells, and without trailing empty rows."""
+def trimmed(rows: Sequence[Sequence[CellValue]]) -> list[list[CellValue]]:
+    """Rows without their trailing empty cells (None or ""), and without trailing empty rows:
+    two reads of one tab compare equal however far each read reached."""
     out = [list(r) for r in rows]
     for r in out:
         while r and (r[-1] is None or r[-1] == ""):
@@ -272,7 +273,7 @@ def _trimmed(rows: Sequence[Sequence[CellValue]]) -> list[list[CellValue]]:
 
 def _comparable(rows: Sequence[Sequence[CellValue]]) -> list[list[CellValue]]:
     """Rows as a backend reads them back (a date typed in .xlsx reads as a datetime)."""
-    return _trimmed([[_norm(v) for v in r] for r in rows])
+    return trimmed([[_norm(v) for v in r] for r in rows])
 
 
 def plan_prep(grid: Grid, tab: PrepTab | None) -> PrepPlan | None:
@@ -284,7 +285,7 @@ def plan_prep(grid: Grid, tab: PrepTab | None) -> PrepPlan | None:
     if tab is None:
         return None
     current = grid.tab(tab.name)
-    wanted = _trimmed(tab.grid_rows())
+    wanted = trimmed(tab.grid_rows())
     if current is not None and _comparable(current.rows) == _comparable(wanted):
         return None
     return PrepPlan(

@@ -16,7 +16,6 @@ grid and applies what it is given. ``values:append`` is never used.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -24,9 +23,8 @@ import gspread
 
 from sheetsync import planning
 from sheetsync.backends import Applied, gsheets_prep, gsheets_structure
-from sheetsync.dates import to_serial
+from sheetsync.backends.gsheets_values import cell_value, json_value, quote_sheet, range_start
 from sheetsync.grid import (
-    CellError,
     CellValue,
     Grid,
     MergedRange,
@@ -38,9 +36,6 @@ from sheetsync.models import CellChange, Plan
 
 log = logging.getLogger("sheetsync")
 
-ERROR_CODES = frozenset(
-    {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#ERROR!", "#SPILL!"}
-)
 READ_PARAMS = {
     "valueRenderOption": "UNFORMATTED_VALUE",
     "dateTimeRenderOption": "SERIAL_NUMBER",
@@ -50,11 +45,6 @@ META_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties),"
     "merges,protectedRanges(description),basicFilter,tables)"
 )
-
-
-def quote_sheet(title: str) -> str:
-    """A sheet name as it must appear in an A1 range: ``'It''s'``."""
-    return "'" + title.replace("'", "''") + "'"
 
 
 class GSheetsBackend:
@@ -114,10 +104,10 @@ class GSheetsBackend:
         return Grid(self.name, tabs)
 
     def _tab(self, title: str, block: Mapping[str, Any]) -> Tab:
-        row0, col0 = _range_start(str(block.get("range", "")))
+        row0, col0 = range_start(str(block.get("range", "")))
         rows: list[list[CellValue]] = [[] for _ in range(row0 - 1)]
         for values in block.get("values", []):
-            rows.append([None] * (col0 - 1) + [_cell(v) for v in values])
+            rows.append([None] * (col0 - 1) + [cell_value(v) for v in values])
         sheet = self._sheets[title]
         merged = [_merge(m) for m in sheet.get("merges", [])]
         tab = Tab(title, rows, merged, hidden=bool(sheet["properties"].get("hidden")))
@@ -152,9 +142,10 @@ class GSheetsBackend:
     def _prep_unchanged(self, name: str, fresh: Tab | None) -> bool:
         """True when nobody edited the prep tab since the read (else wait for the next run)."""
         before = self._read_tabs.get(name)
-        same = (before is None and fresh is None) or (
-            before is not None and fresh is not None and _trim(before.rows) == _trim(fresh.rows)
-        )
+        if before is None or fresh is None:
+            same = before is None and fresh is None
+        else:
+            same = planning.trimmed(before.rows) == planning.trimmed(fresh.rows)
         if not same:
             log.warning("the prep tab '%s' changed while syncing; it is updated next run", name)
         return same
@@ -173,9 +164,9 @@ class GSheetsBackend:
         blocks = response.get("valueRanges", [])
         rows: list[list[CellValue]] = []
         for col, block in zip(cols, blocks, strict=False):
-            row0, _ = _range_start(str(block.get("range", "")))
+            row0, _ = range_start(str(block.get("range", "")))
             for i, values in enumerate(block.get("values", [])):
-                _put(rows, row0 + i, col, _cell(values[0]) if values else None)
+                _put(rows, row0 + i, col, cell_value(values[0]) if values else None)
         fresh_prep = (
             self._tab(prep, blocks[len(cols)]) if prep and len(blocks) > len(cols) else None
         )
@@ -189,16 +180,6 @@ def _sheet_ids(sheets: Mapping[str, Mapping[str, Any]]) -> list[int]:
     return [int(s["properties"]["sheetId"]) for s in sheets.values()]
 
 
-def _trim(rows: list[list[CellValue]]) -> list[list[CellValue]]:
-    out = [list(r) for r in rows]
-    for r in out:
-        while r and r[-1] is None:
-            r.pop()
-    while out and not out[-1]:
-        out.pop()
-    return out
-
-
 # ---------------------------------------------------------------------- payloads
 
 
@@ -210,7 +191,7 @@ def _value_ranges(worksheet: str, changes: Sequence[CellChange]) -> list[dict[st
         first, last = run[0].row, run[-1].row
         a1 = f"{title}!{col_letter(col)}{first}:{col_letter(col)}{last}"
         out.append(
-            {"range": a1, "majorDimension": "ROWS", "values": [[_json_value(c.new)] for c in run]}
+            {"range": a1, "majorDimension": "ROWS", "values": [[json_value(c.new)] for c in run]}
         )
     return out
 
@@ -223,18 +204,6 @@ def _runs(changes: Iterable[CellChange]) -> list[tuple[int, list[CellChange]]]:
         else:
             runs.append((change.col, [change]))
     return runs
-
-
-def _json_value(value: CellValue) -> str | int | float | bool:
-    import datetime as dt
-
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return to_serial(value if not isinstance(value, dt.datetime) else value.date())
-    if isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
 
 
 # ---------------------------------------------------------------------- tables, basic filter
@@ -268,32 +237,6 @@ def _area(kind: str, name: str, grid: Mapping[str, Any], rows: int) -> TableArea
 
 
 # ---------------------------------------------------------------------- values
-
-
-def _cell(value: Any) -> CellValue:
-    if value == "" or value is None:
-        return None
-    if isinstance(value, str) and value in ERROR_CODES:
-        return CellError(value)
-    if isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-_A1 = re.compile(r"!?\$?([A-Z]+)?\$?(\d+)?(?::|$)")
-
-
-def _range_start(echo: str) -> tuple[int, int]:
-    """Row and column where an echoed range (``'Tab'!B3:F9``) starts; (1, 1) for a whole tab."""
-    ref = echo.rsplit("!", 1)[-1] if "!" in echo else ""
-    match = re.match(r"\$?([A-Za-z]+)?\$?(\d+)?", ref)
-    if not ref or not match:
-        return 1, 1
-    letters, digits = match.groups()
-    col = 0
-    for ch in (letters or "A").upper():
-        col = col * 26 + ord(ch) - 64
-    return int(digits or 1), col
 
 
 def _merge(m: Mapping[str, Any]) -> MergedRange:

@@ -6,24 +6,18 @@ student typed in the tab (the same merge as for .xlsx), written as one RAW range
 
 from __future__ import annotations
 
-import datetime as dt
 import zlib
 from collections.abc import Mapping
 from typing import Any
 
-from sheetsync.dates import to_serial
-from sheetsync.grid import CellValue, col_letter
+from sheetsync.backends.gsheets_values import json_value, quote_sheet
+from sheetsync.grid import col_letter
 from sheetsync.models import PrepPlan
 
 WIDTH = 6  # columns A–F: key, ✓, what to do, notes (and room for more notes)
 BOLD_KINDS = {"title", "header", "block", "section", "phase"}
 FILLS = {"header": (0.12, 0.31, 0.47), "block": (0.87, 0.92, 0.97), "section": (0.89, 0.87, 0.93)}
 PIXELS = {0: 90, 1: 36, 2: 640, 3: 340}
-
-
-def quote(title: str) -> str:
-    """A sheet name as it must appear in an A1 range."""
-    return "'" + title.replace("'", "''") + "'"
 
 
 def sheet_id_for(name: str, taken: set[int]) -> int:
@@ -186,17 +180,7 @@ def values(plan: PrepPlan) -> list[dict[str, Any]]:
     """The whole tab as one RAW range, with leftover rows below cleared."""
     width = max([4, plan.old_width, *(len(r) for r in plan.rows)])
     height = max(len(plan.rows), plan.old_height)
-    body = [[_json(v) for v in r] + [""] * (width - len(r)) for r in plan.rows]
+    body = [[json_value(v) for v in r] + [""] * (width - len(r)) for r in plan.rows]
     body += [[""] * width for _ in range(height - len(plan.rows))]
-    a1 = f"{quote(plan.tab)}!A1:{col_letter(width)}{height}"
+    a1 = f"{quote_sheet(plan.tab)}!A1:{col_letter(width)}{height}"
     return [{"range": a1, "majorDimension": "ROWS", "values": body}]
-
-
-def _json(value: CellValue) -> str | int | float | bool:
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return to_serial(value.date() if isinstance(value, dt.datetime) else value)
-    if isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
