@@ -25,13 +25,15 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from sheetsync import files, pipeline
+from sheetsync import api, files
 from sheetsync.config import Settings, check_keys
 from sheetsync.dates import time_of
 from sheetsync.errors import ConfigError
 
 if TYPE_CHECKING:
     import icalendar
+
+    from sheetsync.pipeline import Checked
 
 log = logging.getLogger("sheetsync")
 
@@ -106,7 +108,7 @@ def event_uid(key: str, kind: str, day: dt.date) -> str:
 
 
 def events_for(
-    checked: pipeline.Checked, cfg: CalendarConfig, timezone: str | None = None
+    checked: Checked, cfg: CalendarConfig, timezone: str | None = None
 ) -> list[DueEvent]:
     """The events of one checked tracker: its interviews and the findings of chosen kinds."""
     events: list[DueEvent] = []
@@ -117,7 +119,7 @@ def events_for(
     return events
 
 
-def _interviews(checked: pipeline.Checked, since: dt.date, tz: ZoneInfo | None) -> list[DueEvent]:
+def _interviews(checked: Checked, since: dt.date, tz: ZoneInfo | None) -> list[DueEvent]:
     df = checked.tracker.df
     if "interview_date" not in df:
         return []
@@ -130,7 +132,7 @@ def _interviews(checked: pipeline.Checked, since: dt.date, tz: ZoneInfo | None) 
     return out
 
 
-def interview_time(checked: pipeline.Checked, row: int) -> dt.time | None:
+def interview_time(checked: Checked, row: int) -> dt.time | None:
     """The interview's time of day: from its own cell, else from a "Time" column."""
     lay, tab = checked.layout, checked.tab
     cols = [lay.columns["interview_date"]]
@@ -143,7 +145,7 @@ def interview_time(checked: pipeline.Checked, row: int) -> dt.time | None:
     return None
 
 
-def _interview(checked: pipeline.Checked, row: int, day: dt.date, tz: ZoneInfo | None) -> DueEvent:
+def _interview(checked: Checked, row: int, day: dt.date, tz: ZoneInfo | None) -> DueEvent:
     df = checked.tracker.df
     notes = [f.message for f in checked.report.findings if f.row == row]
     clock = interview_time(checked, row)
@@ -158,7 +160,7 @@ def _interview(checked: pipeline.Checked, row: int, day: dt.date, tz: ZoneInfo |
     )
 
 
-def _from_findings(checked: pipeline.Checked, kinds: Sequence[str]) -> list[DueEvent]:
+def _from_findings(checked: Checked, kinds: Sequence[str]) -> list[DueEvent]:
     df = checked.tracker.df
     titles = {"follow-up": "Follow up", "thank-you": "Send a thank-you"}
     out = []
@@ -209,7 +211,7 @@ def collect_events(
     """Check each source and gather the events of all of them."""
     events: list[DueEvent] = []
     for source in sources:
-        checked = pipeline.check(pipeline.open_backend(source, settings), settings, today)
+        checked = api.check(source, today=today, settings=settings)
         events += events_for(checked, cfg, settings.timezone)
     return unique(events)
 
