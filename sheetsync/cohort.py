@@ -5,7 +5,7 @@ are shared out over a pool of worker processes (one a core) and the summaries co
 the order the sources were given, exactly as a one-by-one loop would return them. A worker
 sends back only the student's figures and actions (no contact table, no grid), so memory
 stays flat however many trackers there are. A failure in one tracker is recorded for it, never
-raised (see :func:`sheetsync.advisor._try_source`).
+raised (see :func:`sheetsync.advisor.run.try_source`).
 
 The pool needs the ``fork`` start method (Linux): workers inherit the imported modules and
 the settings instead of importing everything again. Elsewhere, or for a few trackers, the
@@ -21,7 +21,9 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from sheetsync.advisor import SourceFailure, StudentReport, _try_source
+from sheetsync.advisor.cohort import SourceFailure
+from sheetsync.advisor.report import StudentReport
+from sheetsync.advisor.run import try_source
 from sheetsync.config import Settings
 
 MIN_PARALLEL = 4  # fewer trackers than this are read in this process (a pool costs ~0.1 s)
@@ -80,7 +82,7 @@ def _read_inherited(source: str) -> StudentReport | SourceFailure:
 
 
 def _read(job: _Job, source: str) -> StudentReport | SourceFailure:
-    return _try_source(source, job.settings, job.today, job.since, job.redact)
+    return try_source(source, job.settings, job.today, job.since, job.redact)
 
 
 def _cores() -> int:
