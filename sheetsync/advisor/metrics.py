@@ -93,8 +93,11 @@ def is_replied(df: pd.DataFrame) -> pd.Series:
 
 def is_contacted(df: pd.DataFrame) -> pd.Series:
     """A first-contact date, a follow-up date, or a reply."""
-    sent = _dates(df, "outreach_date").notna() | _dates(df, "follow_up_date").notna()
-    return sent | is_replied(df)
+    return _sent(df) | is_replied(df)
+
+
+def _sent(df: pd.DataFrame) -> pd.Series:
+    return _dates(df, "outreach_date").notna() | _dates(df, "follow_up_date").notna()
 
 
 def is_interviewed(df: pd.DataFrame, today: dt.date) -> pd.Series:
@@ -109,8 +112,12 @@ def is_thanked(df: pd.DataFrame, today: dt.date) -> pd.Series:
 
 def gave_referrals(df: pd.DataFrame) -> pd.Series:
     """Contacted, and the Referrals cell names someone."""
+    return is_contacted(df) & _names_someone(df)
+
+
+def _names_someone(df: pd.DataFrame) -> pd.Series:
     text = column(df, "referrals", "string").fillna("").str.strip().str.lower()
-    return is_contacted(df) & ~text.isin(NONE_WORDS)
+    return ~text.isin(NONE_WORDS)
 
 
 @dataclass(frozen=True)
@@ -122,14 +129,21 @@ class Stage:
 
 
 def funnel(df: pd.DataFrame, today: dt.date) -> tuple[Stage, ...]:
-    """People listed → contacted → replied → interviewed → thanked → referrals gained."""
+    """People listed → contacted → replied → interviewed → thanked → referrals gained.
+
+    The same as counting :func:`is_contacted`, :func:`is_replied`, … one by one, with each
+    mask computed once.
+    """
+    replied = is_replied(df)
+    contacted = _sent(df) | replied
+    interviewed = is_interviewed(df, today)
     return (
         Stage("People listed", len(df)),
-        Stage("Contacted", int(is_contacted(df).sum())),
-        Stage("Replied", int(is_replied(df).sum())),
-        Stage("Interviewed", int(is_interviewed(df, today).sum())),
-        Stage("Thanked", int(is_thanked(df, today).sum())),
-        Stage("Referrals gained", int(gave_referrals(df).sum())),
+        Stage("Contacted", int(contacted.sum())),
+        Stage("Replied", int(replied.sum())),
+        Stage("Interviewed", int(interviewed.sum())),
+        Stage("Thanked", int((interviewed & _yes(df, "thank_you")).sum())),
+        Stage("Referrals gained", int((contacted & _names_someone(df)).sum())),
     )
 
 
@@ -160,9 +174,9 @@ def first_interaction(df: pd.DataFrame) -> pd.Series:
 
 def since_filter(df: pd.DataFrame, since: dt.date | None) -> pd.Series:
     """Rows in the period: first interaction on/after ``since``, or none yet (just listed)."""
-    first = first_interaction(df)
     if since is None:
         return pd.Series(True, index=df.index)
+    first = first_interaction(df)
     return first.isna() | (first >= pd.Timestamp(since))
 
 
@@ -329,12 +343,13 @@ def compute_metrics(
     """All figures for the rows and findings of one (already period-filtered) tracker."""
     period = period_of(df, today, since)
     stages = funnel(df, today)
+    days = reply_days(df)
     return Metrics(
         period=period,
         funnel=stages,
         reply_rate=ratio(stages[2].count, stages[1].count),
-        median_days_to_reply=median_days_to_reply(df),
-        reply_days=tuple(int(d) for d in reply_days(df)),
+        median_days_to_reply=float(days.median()) if len(days) else None,  # median_days_to_reply
+        reply_days=tuple(int(d) for d in days),
         interviews_per_week=interviews_per_week(df, period),
         interviews_scheduled=interviews_scheduled(df, today),
         timeline=tuple(interviews_over_time(df, period)),

@@ -112,9 +112,9 @@ def report_for(
     redact: bool | None,
     student: str | None = None,
     checker: Checker | None = None,
-    contacts: bool = True,
+    summary: bool = False,
 ) -> StudentReport:
-    """Read and check one source, and build its report (``contacts``: with its contact table)."""
+    """Read and check one source, and build its report (``summary``: a cohort line)."""
     from sheetsync import pipeline
 
     def default_checker(src: str) -> Checked:
@@ -128,7 +128,7 @@ def report_for(
         since=since,
         redaction=redaction_for(settings, redact),
         stale_days=stale_days_of(settings),
-        contacts=contacts,
+        summary=summary,
     )
 
 
@@ -154,7 +154,7 @@ def export(
             sources[0], settings, today, since=since, redact=redact, student=student
         )
         write_student(report, output, sources)
-        return ExportResult(output, (report.student,), (), len(report.actions))
+        return ExportResult(output, (report.student,), (), report.open_actions)
     return _export_cohort(sources, output, settings, today, since=since, redact=redact)
 
 
@@ -178,7 +178,7 @@ def _export_cohort(
         write_cohort(report, output, sources)
     names = tuple(r.report.student for r in report.rows)
     return ExportResult(
-        output, names, report.failures, sum(len(r.report.actions) for r in report.rows)
+        output, names, report.failures, sum(r.report.open_actions for r in report.rows)
     )
 
 
@@ -207,7 +207,7 @@ def try_source(
     the rest of the cohort)."""
     name = student_name(source, settings.section("export"))
     try:
-        return report_for(source, settings, today, since=since, redact=redact, contacts=False)
+        return report_for(source, settings, today, since=since, redact=redact, summary=True)
     except SheetsyncError as exc:
         log.info("cohort: %s could not be read: %s", source, exc)
         return SourceFailure(name, display_source(source), _no_folders(str(exc), source))
