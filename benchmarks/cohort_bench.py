@@ -9,7 +9,8 @@ Prints a Markdown table; the figures also go to ``benchmarks/out/cohort.json``.
 
 ``--against DIR`` also runs, in the same rounds, the code of another checkout (say an earlier
 commit: ``git worktree add ../before <commit>``), so the two are compared under the same load.
-``--how pool`` leaves out the one-by-one runs.
+``--how pool`` leaves out the one-by-one runs. ``--stages N`` instead reads the tracker N
+times in this process and prints the CPU milliseconds of each step a cohort line takes.
 """
 
 from __future__ import annotations
@@ -59,6 +60,37 @@ def run_export(
     }
 
 
+def stages(tracker: Path, times: int) -> dict[str, float]:
+    """CPU ms a tracker, by step, of what a cohort worker does (``time.process_time``; the
+    first three reads, which pay for imports, are not counted)."""
+    from sheetsync import frame, layout, pipeline, rules
+    from sheetsync.advisor.report import student_report
+    from sheetsync.config import Settings
+
+    settings, spent = Settings(), dict.fromkeys(STAGES, 0.0)
+
+    def timed(stage: str, step: Any, *args: Any, **kwargs: Any) -> Any:
+        start = time.process_time()
+        result = step(*args, **kwargs)
+        spent[stage] += time.process_time() - start
+        return result
+
+    for i in range(times + 3):
+        if i == 3:
+            spent = dict.fromkeys(STAGES, 0.0)
+        grid = timed("read", pipeline.open_backend(str(tracker), settings).read)
+        lay = timed("layout", layout.discover, grid)
+        typed = timed("frame", frame.build, grid, lay)
+        ctx = timed("holidays", rules.make_context, TODAY, country=settings.country)
+        timed("rules", rules.run, typed, ctx)
+        checked = pipeline.check_grid(grid, settings, TODAY)
+        timed("cohort line", student_report, checked, student="s", summary=True)
+    return {stage: 1000 * seconds / times for stage, seconds in spent.items()}
+
+
+STAGES = ("read", "layout", "frame", "holidays", "rules", "cohort line")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure each cohort size with and without the pool; print a Markdown table."""
     p = argparse.ArgumentParser(prog="python -m benchmarks.cohort_bench")
@@ -66,7 +98,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rows", type=int, default=200, help="rows per tracker")
     p.add_argument("--against", type=Path, help="another checkout to run in the same rounds")
     p.add_argument("--how", default="pool,one", help="pool, one (one by one), or both")
+    p.add_argument("--stages", type=int, help="profile N reads of one tracker by step")
     args = p.parse_args(argv)
+    if args.stages:
+        spent = stages(cached_tracker(OUT / "cache", args.rows), args.stages)
+        print("| step | CPU ms a tracker | share |\n|---|---|---|")
+        for stage, ms in spent.items():
+            print(f"| {stage} | {ms:.1f} | {100 * ms / sum(spent.values()):.0f} % |")
+        print(f"| all | {sum(spent.values()):.1f} | |")
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     codes = [("this", REPO)] + ([("against", args.against.resolve())] if args.against else [])
     hows = [h == "pool" for h in args.how.split(",")]
