@@ -119,6 +119,7 @@ def safe_text(text: str) -> str:
 
 
 def as_datetime(day: dt.date) -> dt.datetime:
+    """A date as the datetime xlsxwriter writes (naive: Excel has no time zones)."""
     if isinstance(day, dt.datetime):
         return day.replace(tzinfo=None)
     return dt.datetime.combine(day, dt.time())
@@ -127,6 +128,7 @@ def as_datetime(day: dt.date) -> dt.datetime:
 def header_row(
     ws: Any, book: Book, top: int, headers: Sequence[str], widths: Sequence[float]
 ) -> None:
+    """A row of table headers at ``top``, the columns set to ``widths``, tall enough to wrap."""
     for c, (text, width) in enumerate(zip(headers, widths, strict=True)):
         ws.write_string(top, c, text, book.fmt["header"])
         ws.set_column(c, c, width)
@@ -134,6 +136,7 @@ def header_row(
 
 
 def headers(ws: Any, book: Book, row: int, texts: Sequence[str], col: int = 0) -> None:
+    """Header cells in a row, from column ``col``, without touching the column widths."""
     for c, text in enumerate(texts, start=col):
         ws.write_string(row, c, text, book.fmt["header"])
 
@@ -165,6 +168,7 @@ def check_output(output: Path, sources: Sequence[str], config: Path | None = Non
 
 
 def save(book: Book, output: Path, sources: Sequence[str]) -> Path:
+    """Write the finished workbook to ``output`` through :mod:`sheetsync.files`."""
     check_output(output, sources)
     data = book.close()
     files.write_output(output, data, files.Kind.EXPORT, protected=files.Protected.of(sources))

@@ -300,6 +300,7 @@ def last_outreach(df: pd.DataFrame) -> dt.date | None:
 
 
 def rule_label(rule_id: str) -> str:
+    """The words a rule goes by (its status-column label), or its id when not registered."""
     rule = RULES.get(rule_id)
     return rule.label if rule else rule_id
 

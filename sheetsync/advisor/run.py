@@ -90,12 +90,14 @@ def _title_property(source: str) -> str | None:
 
 
 def redaction_for(settings: Settings, redact: bool | None) -> Redaction | None:
+    """The redaction to apply: ``--redact``/``--no-redact``, else ``[export] redact``."""
     config: ExportConfig = settings.section("export")
     wanted = config.redact if redact is None else redact
     return Redaction.from_config(config) if wanted else None
 
 
 def stale_days_of(settings: Settings) -> int:
+    """The stale-contact check's days, as configured (90 by default)."""
     days = settings.rule_params.get("stale-contact", {}).get("days", 90)
     return int(days)
 
