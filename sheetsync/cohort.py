@@ -3,9 +3,9 @@
 ``sheetsync export --cohort`` reads many trackers; each is independent of the others, so they
 are shared out over a pool of worker processes (one a core) and the summaries come back in
 the order the sources were given, exactly as a one-by-one loop would return them. A worker
-sends back only the student's figures and actions (no contact table, no grid), so memory
-stays flat however many trackers there are. A failure in one tracker is recorded for it, never
-raised (see :func:`sheetsync.advisor._try_source`).
+sends back only the student's figures and the number of open actions (no action list, no
+contact table, no grid), so memory stays flat however many trackers there are. A failure in
+one tracker is recorded for it, never raised (see :func:`sheetsync.advisor.run.try_source`).
 
 The pool needs the ``fork`` start method (Linux): workers inherit the imported modules and
 the settings instead of importing everything again. Elsewhere, or for a few trackers, the
@@ -21,10 +21,15 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from sheetsync.advisor import SourceFailure, StudentReport, _try_source
+from sheetsync.advisor.cohort import SourceFailure
+from sheetsync.advisor.report import StudentReport
+from sheetsync.advisor.run import try_source
 from sheetsync.config import Settings
 
 MIN_PARALLEL = 4  # fewer trackers than this are read in this process (a pool costs ~0.1 s)
+# Trackers a worker takes at a time: few, so that at the end no core waits long for the other
+# (4 trackers of 200 rows are ~0.3 s), yet enough to make each hand-over cheap.
+CHUNK = 4
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,11 @@ def read_all(
     job = _Job(settings, today, since, redact)
     if count <= 1 or len(sources) < MIN_PARALLEL or not _can_fork():
         return [_read(job, source) for source in sources]
-    return _read_in_pool(job, sources, min(count, len(sources)))
+    # The first tracker is read here, before the fork: this process then holds every module a
+    # reader loads on first use (calamine, the backends, holidays), and the workers inherit
+    # them instead of each importing them again.
+    first = _read(job, sources[0])
+    return [first, *_read_in_pool(job, sources[1:], min(count, len(sources) - 1))]
 
 
 def _read_in_pool(
@@ -68,7 +77,7 @@ def _read_in_pool(
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            chunk = max(1, min(16, len(sources) // (workers * 4)))
+            chunk = max(1, min(CHUNK, len(sources) // (workers * 4)))
             return list(pool.map(_read_inherited, sources, chunksize=chunk))
     finally:
         _job = None
@@ -80,7 +89,7 @@ def _read_inherited(source: str) -> StudentReport | SourceFailure:
 
 
 def _read(job: _Job, source: str) -> StudentReport | SourceFailure:
-    return _try_source(source, job.settings, job.today, job.since, job.redact)
+    return try_source(source, job.settings, job.today, job.since, job.redact)
 
 
 def _cores() -> int:
