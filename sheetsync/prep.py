@@ -39,10 +39,10 @@ from typing import Any
 
 import pandas as pd
 
+from sheetsync.checklists import ChecklistItem, Question, load_checklist, load_questions
 from sheetsync.drafts import Me, contact_context, render_draft
 from sheetsync.frame import Tracker
 from sheetsync.grid import CellValue, Grid, Tab, clean_text
-from sheetsync.init import ChecklistItem, Question, load_checklist, load_questions
 from sheetsync.models import Finding
 from sheetsync.schema import Key, Where, parse_section, setting
 from sheetsync.templating import check_templates_dir, render_text

@@ -172,6 +172,8 @@ def _check_item(item: Any, raw: Any, spec: Key, where: Where) -> None:
         raise where.error(f"must be one of {choices}, not {shown(item)}.")
     if isinstance(item, float) and not math.isfinite(item):
         raise where.error(f"must be a finite number, not {item}.")
+    if not isinstance(item, int | float) or isinstance(item, bool):
+        return
     low, high = spec.minimum, spec.maximum
     if (low is not None and item < low) or (high is not None and item > high):
         raise where.error(f"must be {_number(spec)}{_bounds(spec)}, not {shown(item)}.")

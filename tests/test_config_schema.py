@@ -255,3 +255,18 @@ def test_reading_a_config_imports_only_the_sections_it_has(tmp_path: Path) -> No
         "sheetsync.prep",
     ):
         assert lazy not in loaded, lazy
+
+
+def test_the_prep_tab_needs_nothing_of_the_init_command(tmp_path: Path) -> None:
+    """The banks live in sheetsync.checklists: a sync's prep loads no init, no openpyxl."""
+    code = (
+        "import sys, json\n"
+        "import sheetsync.prep, sheetsync.templating\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    loaded = set(json.loads(done.stdout))
+    assert "sheetsync.checklists" in loaded
+    assert "sheetsync.init" not in loaded and "openpyxl" not in loaded
