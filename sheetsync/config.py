@@ -11,7 +11,6 @@ the class of its section (``[run]``, ``[digest]``, …, see :data:`SECTIONS`); o
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -22,7 +21,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sheetsync.errors import ConfigError
 from sheetsync.fields import BY_ID, FIELD_IDS
-from sheetsync.schema import Where, beside_config, parse_section, reference, setting, shown
+from sheetsync.schema import (
+    Where,
+    beside_config,
+    did_you_mean,
+    parse_section,
+    reference,
+    setting,
+    shown,
+)
 
 CONFIG_ENV = "SHEETSYNC_CONFIG"
 DEFAULT_NAME = "sheetsync.toml"
@@ -282,10 +289,9 @@ def _parse_columns(table: Mapping[str, Any], path: Path) -> dict[str, str]:
     columns: dict[str, str] = {}
     for key, value in table.items():
         if key not in FIELD_IDS:
-            near = difflib.get_close_matches(key, FIELD_IDS, n=1, cutoff=0.6)
-            hint = f" Did you mean '{near[0]}'?" if near else ""
             raise ConfigError(
-                f"{path}: [columns] key '{key}' is not a field sheetsync knows.{hint} "
+                f"{path}: [columns] key '{key}' is not a field sheetsync knows."
+                f"{did_you_mean(key, FIELD_IDS)} "
                 f"Use one of: {', '.join(FIELD_IDS)}."
             )
         if not isinstance(value, str) or not value.strip():
@@ -309,10 +315,9 @@ def _rule_params(table: Mapping[str, Any], path: Path) -> dict[str, dict[str, An
                 "rules.select / rules.ignore."
             )
         if key not in RULES:
-            near = difflib.get_close_matches(key, list(RULES), n=1, cutoff=0.6)
-            hint = f" Did you mean '{near[0]}'?" if near else ""
             raise ConfigError(
-                f"{path}: [rules.{key}]: there is no rule '{key}'.{hint} See `sheetsync rules`."
+                f"{path}: [rules.{key}]: there is no rule '{key}'."
+                f"{did_you_mean(key, list(RULES))} See `sheetsync rules`."
             )
         params[key] = validate_params(key, value, where=f"{path}: [rules.{key}]")
     return params
@@ -323,10 +328,9 @@ def _rule_list(value: Sequence[str], key: str, path: Path) -> tuple[str, ...]:
 
     for rule_id in value:
         if rule_id not in RULES:
-            near = difflib.get_close_matches(rule_id, list(RULES), n=1, cutoff=0.6)
-            hint = f" Did you mean '{near[0]}'?" if near else ""
             raise ConfigError(
-                f"{path}: '{key}' names unknown rule '{rule_id}'.{hint} See `sheetsync rules`."
+                f"{path}: '{key}' names unknown rule '{rule_id}'."
+                f"{did_you_mean(rule_id, list(RULES))} See `sheetsync rules`."
             )
     return tuple(value)
 

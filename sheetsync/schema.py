@@ -244,10 +244,15 @@ def _check_level(
             raise ConfigError(unknown_key(path, prefix, key, allowed))
 
 
+def did_you_mean(word: str, known: Sequence[str], prefix: str = "") -> str:
+    """`` Did you mean 'x'?`` for the known word nearest a typo, else nothing."""
+    near = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    return f" Did you mean '{prefix}{near[0]}'?" if near else ""
+
+
 def unknown_key(path: Path, prefix: str, key: str, known: Sequence[str]) -> str:
     """The message for an unknown key: the nearest known key, and all of them."""
-    near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    hint = f" Did you mean '{prefix}{near[0]}'?" if near else ""
+    hint = did_you_mean(key, known, prefix)
     return f"{path}: unknown key '{prefix}{key}'.{hint} Known keys: {', '.join(sorted(known))}."
 
 
