@@ -147,7 +147,8 @@ def read_value(raw: Any, spec: Key, where: Where) -> Any:
     if spec.single and spec.items is not None and _is(raw, spec.items):
         raw = [raw]
     if not _is(raw, spec.toml):
-        raise where.error(f"must {_shape(spec)}, not {shown(raw)}.")
+        meaning = f" ({spec.help})" if spec.help and not spec.shape else ""
+        raise where.error(f"must {_shape(spec)}, not {shown(raw)}{meaning}.")
     members = raw if isinstance(raw, list) else raw.values() if isinstance(raw, dict) else [raw]
     for item in members:
         _check_item(item, raw, spec, where)
