@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from sheetsync import api, files
-from sheetsync.config import Settings, check_keys
+from sheetsync.config import Settings
 from sheetsync.dates import time_of
-from sheetsync.errors import ConfigError
+from sheetsync.schema import beside_config, parse_section, setting
 
 if TYPE_CHECKING:
     import icalendar
@@ -53,39 +53,24 @@ UID_DOMAIN = "sheetsync"
 class CalendarConfig:
     """``[calendar]``: where ``run`` writes the calendar, and what goes in it."""
 
-    file: str | None = None  # relative to the config file; when set, written after each run
-    kinds: tuple[str, ...] = ("interview", "follow-up")
-    past_days: int = 14  # keep interviews this many days back
-    name: str = "Informational interviews (sheetsync)"
-
-
-_KEYS: dict[str, type | tuple[type, ...]] = {
-    "file": str,
-    "kinds": list,
-    "past_days": int,
-    "name": str,
-}
+    file: str | None = setting(
+        None,
+        str,
+        "the .ics file `run` writes after each run, beside the config",
+        convert=beside_config,
+    )
+    kinds: tuple[str, ...] = setting(
+        ("interview", "follow-up"), list, "the events it holds", items=str, choices=KINDS
+    )
+    past_days: int = setting(14, int, "interviews this many days back are kept", minimum=0)
+    name: str = setting(
+        "Informational interviews (sheetsync)", str, "the calendar's name in your app"
+    )
 
 
 def parse_config(table: Mapping[str, Any], path: Path) -> CalendarConfig:
     """Validate ``[calendar]``; errors name the file and the key."""
-    check_keys(table, _KEYS, path, prefix="calendar.")
-    kinds = table.get("kinds", ["interview", "follow-up"])
-    unknown = [k for k in kinds if k not in KINDS]
-    if unknown:
-        raise ConfigError(
-            f"{path}: 'calendar.kinds' has {unknown[0]!r}; choose from {', '.join(KINDS)}."
-        )
-    past = table.get("past_days", 14)
-    if past < 0:
-        raise ConfigError(f"{path}: 'calendar.past_days' must be 0 or more, not {past}.")
-    file = table.get("file")
-    return CalendarConfig(
-        file=str(path.parent / Path(file).expanduser()) if file else None,
-        kinds=tuple(kinds),
-        past_days=past,
-        name=table.get("name", CalendarConfig.name),
-    )
+    return parse_section(CalendarConfig, table, path, "calendar")
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,11 @@ sheetsync refuses, a map to confirm, a read-only source: every error whose ``usa
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import logging
-import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich import box
@@ -28,22 +24,35 @@ from rich.markup import escape
 from rich.table import Table
 
 from sheetsync import __version__, api
-from sheetsync.commands import format_option, parse_date
-from sheetsync.config import Settings, load_settings
+from sheetsync.commands import common, format_option, parse_date
+from sheetsync.commands.common import EXIT_ERROR as EXIT_ERROR
+from sheetsync.commands.common import EXIT_FINDINGS as EXIT_FINDINGS
+from sheetsync.commands.common import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+from sheetsync.commands.common import EXIT_USAGE as EXIT_USAGE
+from sheetsync.commands.common import Target as Target
+from sheetsync.commands.common import exit_code as exit_code
+from sheetsync.commands.common import fail as fail
+from sheetsync.commands.common import judged_options as judged_options
+from sheetsync.commands.common import mail_option as mail_option
+from sheetsync.commands.common import run_action as run_action
+from sheetsync.commands.common import unexpected as unexpected
 from sheetsync.dates import spoken
 from sheetsync.drafts import KINDS
 from sheetsync.errors import SheetsyncError
 from sheetsync.grid import col_letter
 from sheetsync.mail import config as mail_config
 from sheetsync.models import Finding, Severity, SyncResult
-from sheetsync.safetext import scrub_secrets, visible, visible_lines
+from sheetsync.safetext import visible, visible_lines
 from sheetsync.words import plural
 
 if TYPE_CHECKING:  # the pipeline (pandas, …) loads when a command runs, not for --help
     from sheetsync import pipeline
     from sheetsync.layout import Layout
 
-EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 1, 2, 3, 130
+# The helpers commands used from here before sheetsync.commands.common held them.
+_console, _settings = common.console, common.settings_for
+_source, _today = common.source_for, common.today_for
+
 EXIT_CODES_HELP = """\b
 Exit codes (every command):
   0    ok
@@ -53,7 +62,6 @@ Exit codes (every command):
   3    runtime error: the tracker could not be read or written, Google said no, …
   130  interrupted (Ctrl-C)
 """
-F = TypeVar("F", bound=Callable[..., Any])
 
 GROUPS: tuple[tuple[str, tuple[Severity, ...]], ...] = (
     ("Today", (Severity.OVERDUE, Severity.DUE)),
@@ -68,168 +76,6 @@ SEVERITY_STYLE = {
     Severity.INFO: "dim",
     Severity.DATA: "magenta",
 }
-
-
-def _console(stderr: bool = False) -> Console:
-    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "120"))
-    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
-
-
-def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    """Print an error for the user and exit."""
-    shown = escape(visible_lines(scrub_secrets(message)))
-    _console(stderr=True).print(f"[bold red]Error:[/] {shown}", highlight=False)
-    sys.exit(code)
-
-
-# ---------------------------------------------------------------------- shared options
-
-
-@dataclass(frozen=True)
-class Target:
-    """What the shared options say: which tracker, judged how, as of when."""
-
-    source: str | None
-    today: dt.date | None
-    worksheet: str | None
-    header_row: int | None
-    select: tuple[str, ...]
-    ignore: tuple[str, ...]
-    day_first: bool | None
-    config_path: str | None
-    mail: str | None = None
-
-    def settings(self) -> Settings:
-        """The config file's settings with these options laid over them."""
-        settings = _settings(
-            self.config_path,
-            worksheet=self.worksheet,
-            header_row=self.header_row,
-            select=self.select,
-            ignore=self.ignore,
-            day_first=self.day_first,
-        )
-        return mail_config.with_source(settings, self.mail)
-
-    def resolve(self) -> tuple[Settings, str, dt.date]:
-        """Settings, the source to open and the day to judge by."""
-        settings = self.settings()
-        return settings, _source(self.source, settings), _today(self.today, settings)
-
-
-TARGET_FIELDS = tuple(Target.__dataclass_fields__)
-
-
-mail_option = click.option(
-    "--mail",
-    metavar="SOURCE",
-    help="Read replies from this mailbox (headers only): imaps://USER@HOST, mbox:PATH or "
-    "maildir:PATH (default: [mail] source).",
-)
-
-
-def judged_options(func: Callable[..., None]) -> Callable[..., None]:
-    """Options shared by commands that judge a tracker, handed to the command as a Target."""
-
-    @functools.wraps(func)
-    def command(**kwargs: Any) -> None:
-        target = Target(**{name: kwargs.pop(name) for name in TARGET_FIELDS})
-        func(target=target, **kwargs)
-
-    options = [
-        click.argument("source", required=False),
-        click.option(
-            "--today",
-            callback=parse_date,
-            metavar="YYYY-MM-DD",
-            help="Judge dates as of this day (default: today).",
-        ),
-        click.option("--worksheet", help="The contacts tab (default: found automatically)."),
-        click.option(
-            "--header-row",
-            type=click.IntRange(min=1),
-            help="The header's row number (default: found automatically).",
-        ),
-        click.option("--select", multiple=True, metavar="RULE", help="Run only these rules."),
-        click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules."),
-        click.option(
-            "--day-first/--month-first",
-            default=None,
-            help="How to read typed dates like 3/10/2026 (default: month first).",
-        ),
-        click.option(
-            "--config",
-            "config_path",
-            type=click.Path(dir_okay=False),
-            help="sheetsync.toml to use (default: $SHEETSYNC_CONFIG, ./sheetsync.toml).",
-        ),
-        mail_option,
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def _settings(config_path: str | None, **overrides: Any) -> Settings:
-    from sheetsync import rules
-
-    settings = load_settings(config_path)
-    for key in ("select", "ignore"):
-        ids = overrides.get(key) or ()
-        unknown = [r for r in ids if r not in rules.RULES]
-        if unknown:
-            raise click.BadParameter(
-                f"no rule '{unknown[0]}'; see `sheetsync rules`.", param_hint=f"--{key}"
-            )
-        overrides[key] = tuple(ids) or None
-    return settings.with_overrides(**overrides)
-
-
-def _source(source: str | None, settings: Settings) -> str:
-    chosen = source or settings.source
-    if not chosen:
-        raise click.UsageError(
-            "Say which tracker: `sheetsync check tracker.xlsx`, or set `source` in sheetsync.toml."
-        )
-    if settings.path and not source and not Path(chosen).is_absolute() and ":" not in chosen:
-        chosen = str(settings.path.parent / chosen)  # relative to the config file
-    return chosen
-
-
-def _today(given: dt.date | None, settings: Settings) -> dt.date:
-    return given or api.today_for(settings)
-
-
-def exit_code(exc: SheetsyncError) -> int:
-    """2 when the fix is the user's to make (``exc.usage``: config, option, output path, map to
-    confirm, read-only source), 3 for any other error."""
-    return EXIT_USAGE if exc.usage else EXIT_ERROR
-
-
-def run_action(action: Callable[[], int]) -> NoReturn:
-    """Run a command's body: its return value is the exit code; a SheetsyncError is a message
-    on stderr and exit 2 or 3 (:func:`exit_code`); anything unexpected is reported as a bug,
-    without a traceback."""
-    try:
-        code = action()
-    except SheetsyncError as exc:
-        fail(str(exc), exit_code(exc))
-    except KeyboardInterrupt:
-        fail("Interrupted.", EXIT_INTERRUPTED)
-    except click.ClickException:
-        raise  # usage errors: main() prints them and exits 2
-    except Exception as exc:
-        _unexpected(exc)
-    sys.exit(code)
-
-
-def _unexpected(exc: Exception) -> NoReturn:
-    """A bug: say so plainly; the traceback is for -vv."""
-    logging.getLogger("sheetsync").debug("unexpected error", exc_info=True)
-    fail(
-        f"Unexpected {type(exc).__name__}: {exc}. This is a bug in sheetsync; nothing was "
-        "written after it. Run again with -vv for details and please report it."
-    )
 
 
 # ---------------------------------------------------------------------- commands
@@ -514,58 +360,6 @@ def rules_cmd(fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False))
-def init(path: str) -> None:
-    """Create a fresh tracker workbook with every column sheetsync understands (never replaces
-    an existing file)."""
-    from sheetsync.init import create_tracker
-
-    def action() -> int:
-        create_tracker(Path(path))
-        click.echo(f"Created {path}: fill in the Contacts tab, then run `sheetsync sync {path}`.")
-        return 0
-
-    run_action(action)
-
-
-@cli.command()
-@click.argument("tracker", type=click.Path(dir_okay=False))
-@click.argument("backup", required=False)
-@click.option(
-    "--list", "list_only", is_flag=True, help="List the tracker's backups; change nothing."
-)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="sheetsync.toml.")
-def restore(tracker: str, backup: str | None, list_only: bool, config_path: str | None) -> None:
-    """Put a backup of an .xlsx tracker back: BACKUP is a name from --list, or `original`
-    (default: the most recent). The current file is backed up first."""
-    from sheetsync import files
-    from sheetsync.errors import FileLockedError
-    from sheetsync.files import lock_files
-
-    def action() -> int:
-        settings = _settings(config_path)
-        path = Path(tracker)
-        folder = Path(settings.backup_dir) if settings.backup_dir else None
-        if list_only:
-            backups = files.list_backups(path, folder)
-            for b in backups:
-                click.echo(f"{b.path.name}\t{b.label}\t{b.path.stat().st_size} bytes")
-            if not backups:
-                click.echo(f"No backups of {tracker} in {files.backup_dir_for(path, folder)}.")
-            return 0
-        chosen = files.find_backup(path, backup, folder)
-        if lock_files(path):
-            raise FileLockedError(f"{tracker} is open in Excel or LibreOffice: close it first.")
-        saved = files.restore(path, chosen, keep=settings.backups, backup_dir=folder)
-        click.echo(f"Restored {tracker} from {chosen.path.name} ({chosen.label}).")
-        if saved:
-            click.echo(f"The version it replaced is kept at {saved}")
-        return 0
-
-    run_action(action)
-
-
-@cli.command()
 @click.argument("source", required=False)
 @click.option("--today", callback=parse_date, metavar="YYYY-MM-DD", help="Judge as of this day.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="sheetsync.toml.")
@@ -671,5 +465,5 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SheetsyncError as exc:  # raised by a command outside run_action
         fail(str(exc), exit_code(exc))
     except Exception as exc:
-        _unexpected(exc)
+        unexpected(exc)
     sys.exit(0)

@@ -1,105 +1,190 @@
 """``sheetsync.toml`` → frozen :class:`Settings`.
 
 Found through ``--config``, then ``$SHEETSYNC_CONFIG``, then ``./sheetsync.toml``; with none of
-them, the defaults apply. Unknown keys and wrong types are errors that name the file and key.
+them, the defaults apply. Every key is declared once, with its type, default and help line, in
+:class:`Settings` (the top level, ``[columns]``, ``[rules]``, ``[sync]``, ``[google]``) or in
+the class of its section (``[run]``, ``[digest]``, …, see :data:`SECTIONS`); one validator,
+:func:`sheetsync.schema.parse_section`, reads them all. Unknown keys and wrong types are errors
+(exit 2) that name the file and the key and say what the key takes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sheetsync.errors import ConfigError
-from sheetsync.fields import FIELD_IDS
+from sheetsync.fields import BY_ID, FIELD_IDS
+from sheetsync.schema import (
+    Where,
+    beside_config,
+    did_you_mean,
+    parse_section,
+    reference,
+    setting,
+    shown,
+)
 
 CONFIG_ENV = "SHEETSYNC_CONFIG"
 DEFAULT_NAME = "sheetsync.toml"
 
 
+# Sections owned by other modules: name → the frozen dataclass that declares them (with
+# :func:`sheetsync.schema.setting` fields), as "module:Class" so that a module is imported only
+# when the file has its section or a command asks for it. "module:function" names a parser of
+# its own (a table and the config path in, the settings out; {} gives the defaults).
+SECTIONS: dict[str, str] = {
+    "run": "sheetsync.scheduler:RunConfig",
+    "digest": "sheetsync.digest:DigestConfig",
+    "smtp": "sheetsync.digest:SmtpConfig",
+    "calendar": "sheetsync.calendar:CalendarConfig",
+    "export": "sheetsync.advisor:parse_config",
+    "prep": "sheetsync.prep:PrepSettings",
+    "mail": "sheetsync.mail.config:MailConfig",
+}
+SECTION_PARSERS = SECTIONS  # the name of the first release
+# Sections whose server takes a password: the keyring service named in the message that
+# refuses a ``password`` key.
+PASSWORD_SERVICES = {"smtp": "sheetsync", "mail": "sheetsync-mail"}
+GOOGLE_AUTH = ("auto", "service-account", "oauth", "adc", "anonymous")
+
+
+def _credentials(value: Any, where: Where) -> str | None:
+    checked = _credentials_path(value, where.path)
+    return None if checked is None else beside_config(checked, where)
+
+
+def _timezone_key(value: str, where: Where) -> str:
+    return _timezone(value, where.path) or value
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything a run can be told, with the defaults a new user gets."""
+    """Everything a run can be told, with the defaults a new user gets.
 
-    source: str | None = None
-    worksheet: str | None = None
-    header_row: int | None = None
-    columns: Mapping[str, str] = field(default_factory=dict)
-    ignore_columns: tuple[str, ...] = ()  # headers of columns that mean nothing to sheetsync
-    day_first: bool = False
-    country: str | None = "US"
-    subdivision: str | None = None
-    timezone: str | None = None
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    rule_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    backups: int = 3
-    backup_dir: str | None = None
-    ok_status: str = "OK"
-    max_unzipped_mb: int = 300  # an .xlsx whose XML unzips to more is refused, not read
-    max_cells: int = 10_000_000  # cells of one rectangular block of a tab
-    google_credentials: str | None = None
-    google_auth: str = "auto"
-    google_timeout: float = 60.0  # seconds to wait for an answer from the Sheets API
-    google_retries: int = 5  # 429/5xx retries before giving up
+    Each field declared with :func:`~sheetsync.schema.setting` is a key of sheetsync.toml
+    (``"sync.backups"`` is ``backups`` under ``[sync]``); ``sections`` holds the parsed
+    extension sections (``[run]``, ``[digest]``, …) and ``path`` the file read.
+    """
+
+    source: str | None = setting(None, str, "the tracker to read when none is given")
+    worksheet: str | None = setting(None, str, "the tab of the contacts (default: found)")
+    header_row: int | None = setting(
+        None, int, "the row of the headers (default: found)", minimum=1
+    )
+    columns: Mapping[str, str] = setting(
+        toml=dict,
+        factory=dict,
+        help="a table [columns]: field id = the header text of its column (see `sheetsync map`)",
+        convert=lambda v, w: _parse_columns(v, w.path),
+    )
+    ignore_columns: tuple[str, ...] = setting(
+        (),
+        list,
+        "headers of columns that mean nothing to sheetsync",
+        items=str,
+        nonblank=True,
+        shape='be a list of header texts, like ["Misc"]',
+    )
+    day_first: bool = setting(False, bool, "read 03/04 as 3 April rather than March 4")
+    country: str | None = setting(
+        "US",
+        str,
+        'the country whose holidays are not business days ("none" for none)',
+        convert=lambda v, w: _country(v),
+    )
+    subdivision: str | None = setting(
+        None, str, "a state or province for its holidays", convert=lambda v, w: v or None
+    )
+    timezone: str | None = setting(
+        None, str, 'an IANA time zone such as "America/Los_Angeles"', convert=_timezone_key
+    )
+    select: tuple[str, ...] = setting(
+        (),
+        list,
+        "run only these rules",
+        key="rules.select",
+        items=str,
+        shape='be a list of rule ids, like ["stale-contact"]',
+        convert=lambda v, w: _rule_list(v, w.key, w.path),
+    )
+    ignore: tuple[str, ...] = setting(
+        (),
+        list,
+        "never run these rules",
+        key="rules.ignore",
+        items=str,
+        shape='be a list of rule ids, like ["stale-contact"]',
+        convert=lambda v, w: _rule_list(v, w.key, w.path),
+    )
+    rule_params: Mapping[str, Mapping[str, Any]] = setting(
+        toml=dict,
+        factory=dict,
+        key="rules.*",
+        help="a table [rules.<rule id>]: the parameters of one rule (see `sheetsync rules`)",
+        convert=lambda v, w: _rule_params(v, w.path),
+    )
+    backups: int = setting(3, int, "backups kept of each tracker", key="sync.backups", minimum=0)
+    backup_dir: str | None = setting(
+        None, str, "the folder of the backups (default: beside the tracker)", key="sync.backup_dir"
+    )
+    ok_status: str = setting(
+        "OK", str, "the status of a row with nothing to do", key="sync.ok_status"
+    )
+    max_unzipped_mb: int = setting(
+        300,
+        int,
+        "an .xlsx whose XML unzips to more megabytes is refused, not read",
+        key="sync.max_unzipped_mb",
+        minimum=1,
+    )
+    max_cells: int = setting(
+        10_000_000,
+        int,
+        "the most cells of one rectangular block of a tab",
+        key="sync.max_cells",
+        minimum=1,
+    )
+    google_credentials: str | None = setting(
+        None,
+        object,
+        "the path of the Google key file (a service account or OAuth client)",
+        key="google.credentials",
+        shape="be the path of your key file",
+        convert=_credentials,
+    )
+    google_auth: str = setting(
+        "auto", str, "how to sign in to Google", key="google.auth", choices=GOOGLE_AUTH
+    )
+    google_timeout: float = setting(
+        60.0,
+        float,
+        "seconds to wait for an answer from the Sheets API",
+        key="google.timeout",
+        minimum=0,
+        convert=lambda v, w: float(v),
+    )
+    google_retries: int = setting(
+        5, int, "429/5xx retries before giving up", key="google.retries", minimum=0
+    )
     sections: Mapping[str, Any] = field(default_factory=dict)  # [run], [digest], … parsed
     path: Path | None = None
 
     def section(self, name: str) -> Any:
-        """The parsed settings of an extension section (its parser's defaults when absent)."""
+        """The parsed settings of an extension section (its defaults when absent)."""
         if name in self.sections:
             return self.sections[name]
-        return _section_parser(name)({}, self.path or Path(DEFAULT_NAME))
+        return parse_named(name, {}, self.path or Path(DEFAULT_NAME))
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the given fields replaced (None values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
-
-
-_TOP_KEYS: dict[str, type | tuple[type, ...]] = {
-    "source": str,
-    "worksheet": str,
-    "header_row": int,
-    "day_first": bool,
-    "country": str,
-    "subdivision": str,
-    "timezone": str,
-    "columns": dict,
-    "ignore_columns": list,
-    "rules": dict,
-    "sync": dict,
-    "google": dict,
-}
-# Sections owned by other modules: name → "module:function". The function takes the TOML table
-# and the config path, validates it (ConfigError naming file and key), and returns a frozen
-# settings object; called with {} it returns the defaults.
-SECTION_PARSERS: dict[str, str] = {
-    "run": "sheetsync.scheduler:parse_config",
-    "digest": "sheetsync.digest:parse_config",
-    "smtp": "sheetsync.digest:parse_smtp_config",
-    "calendar": "sheetsync.calendar:parse_config",
-    "export": "sheetsync.advisor:parse_config",
-    "prep": "sheetsync.prep:parse_config",
-    "mail": "sheetsync.mail.config:parse_config",
-}
-_GOOGLE_KEYS: dict[str, type | tuple[type, ...]] = {
-    "credentials": str,
-    "auth": str,
-    "timeout": (int, float),
-    "retries": int,
-}
-GOOGLE_AUTH = ("auto", "service-account", "oauth", "adc", "anonymous")
-_SYNC_KEYS: dict[str, type | tuple[type, ...]] = {
-    "backups": int,
-    "backup_dir": str,
-    "ok_status": str,
-    "max_unzipped_mb": int,
-    "max_cells": int,
-}
 
 
 def find_config(explicit: str | Path | None) -> Path | None:
@@ -142,90 +227,62 @@ def load_settings(explicit: str | Path | None = None) -> Settings:
     return parse_settings(data, path)
 
 
-def _section_parser(name: str) -> Any:
+def section_target(name: str) -> Any:
+    """The class (or parser) registered for section ``name``, imported now."""
     import importlib
 
-    module, _, func = SECTION_PARSERS[name].partition(":")
-    return getattr(importlib.import_module(module), func)
+    module, _, attr = SECTIONS[name].partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def parse_named(name: str, table: Any, path: Path) -> Any:
+    """Validate the table of section ``name`` (``[run]``, ``[smtp]``, …) into its settings."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: '{name}' must be a table, written [{name}].")
+    if name in PASSWORD_SERVICES:
+        from sheetsync import secrets
+
+        secrets.refuse_password_key(table, path, name, PASSWORD_SERVICES[name])
+    target = section_target(name)
+    if dataclasses.is_dataclass(target) and isinstance(target, type):
+        return parse_section(target, table, path, name)
+    return target(table, path)
+
+
+def schemas() -> dict[str, type]:
+    """Every section declared with the schema: "" for the top level, else the table's name.
+
+    Imports every section's module (for the reference and its tests, never for a run).
+    """
+    found: dict[str, type] = {"": Settings}
+    for name in SECTIONS:
+        target = section_target(name)
+        if dataclasses.is_dataclass(target) and isinstance(target, type):
+            found[name] = target
+    return found
+
+
+def reference_markdown() -> str:
+    """The table of every config key, as docs/contracts.md shows it."""
+    lines = ["| key | takes | default | what it does |", "|---|---|---|---|"]
+    for name, cls in schemas().items():
+        for key, takes, default, text in reference(cls, name):
+            cell = text.replace("|", "\\|")
+            lines.append(f"| `{key}` | {takes} | {default} | {cell} |")
+    return "\n".join(lines) + "\n"
 
 
 def parse_settings(data: Mapping[str, Any], path: Path) -> Settings:
     """Validate a parsed TOML document into :class:`Settings`."""
-    sections = {
-        name: _section_parser(name)(_table(data[name], name, path), path)
-        for name in SECTION_PARSERS
-        if name in data
-    }
-    data = {k: v for k, v in data.items() if k not in SECTION_PARSERS}
+    sections = {name: parse_named(name, data[name], path) for name in SECTIONS if name in data}
     google = data.get("google", {})
     if isinstance(google, dict) and "credentials" in google:
         _credentials_path(google["credentials"], path)  # before any message could echo it
-    check_keys(data, _TOP_KEYS, path, prefix="")
-    sync = data.get("sync", {})
-    check_keys(sync, _SYNC_KEYS, path, prefix="sync.")
-    check_keys(google, _GOOGLE_KEYS, path, prefix="google.")
-    if google.get("auth", "auto") not in GOOGLE_AUTH:
-        raise ConfigError(f"{path}: 'google.auth' must be one of {', '.join(GOOGLE_AUTH)}.")
-    rules = _parse_rules(data.get("rules", {}), path)
-    settings = Settings(
-        source=data.get("source"),
-        worksheet=data.get("worksheet"),
-        header_row=_positive(data.get("header_row"), "header_row", path),
-        columns=_parse_columns(data.get("columns", {}), path),
-        ignore_columns=_parse_ignored(data.get("ignore_columns", []), path),
-        day_first=data.get("day_first", False),
-        country=_country(data.get("country", "US")),
-        subdivision=data.get("subdivision") or None,
-        timezone=_timezone(data.get("timezone"), path),
-        select=rules[0],
-        ignore=rules[1],
-        rule_params=rules[2],
-        backups=_non_negative(sync.get("backups", 3), "sync.backups", path),
-        backup_dir=sync.get("backup_dir"),
-        ok_status=sync.get("ok_status", "OK"),
-        max_unzipped_mb=_at_least_one(sync, "max_unzipped_mb", Settings.max_unzipped_mb, path),
-        max_cells=_at_least_one(sync, "max_cells", Settings.max_cells, path),
-        google_credentials=_relative(_credentials_path(google.get("credentials"), path), path),
-        google_auth=google.get("auth", "auto"),
-        google_timeout=float(google.get("timeout", 60.0)),
-        google_retries=_non_negative(google.get("retries", 5), "google.retries", path),
-        sections=sections,
-        path=path,
-    )
+    top = {k: v for k, v in data.items() if k not in SECTIONS}
+    settings = parse_section(Settings, top, path, also=list(SECTIONS))
+    settings = replace(settings, sections=sections, path=path)
     _check_country(settings, path)
     return settings
-
-
-def check_keys(
-    table: Mapping[str, Any], schema: Mapping[str, type | tuple[type, ...]], path: Path, prefix: str
-) -> None:
-    """Refuse unknown keys and wrong types in a config table, naming the file and the key."""
-    for key, value in table.items():
-        if key not in schema:
-            known = ", ".join(sorted(schema))
-            if not prefix:
-                known = ", ".join(sorted([*schema, *SECTION_PARSERS]))
-            raise ConfigError(f"{path}: unknown key '{prefix}{key}'. Known keys: {known}.")
-        expected = schema[key]
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            name = expected.__name__ if isinstance(expected, type) else "value"
-            raise ConfigError(
-                f"{path}: '{prefix}{key}' must be a {_type_word(name)}, not {_shown(value)}."
-            )
-
-
-def _shown(value: Any) -> str:
-    """A config value quoted in an error message, unless it may be key material."""
-    from sheetsync.safetext import looks_like_secret
-
-    text = repr(value)
-    return "a value that looks like key material (not shown)" if looks_like_secret(text) else text
-
-
-def _type_word(name: str) -> str:
-    return {"str": "string", "int": "whole number", "bool": "true/false", "dict": "table"}.get(
-        name, name
-    )
 
 
 def _parse_columns(table: Mapping[str, Any], path: Path) -> dict[str, str]:
@@ -233,68 +290,49 @@ def _parse_columns(table: Mapping[str, Any], path: Path) -> dict[str, str]:
     for key, value in table.items():
         if key not in FIELD_IDS:
             raise ConfigError(
-                f"{path}: [columns] key '{key}' is not a field sheetsync knows. "
+                f"{path}: [columns] key '{key}' is not a field sheetsync knows."
+                f"{did_you_mean(key, FIELD_IDS)} "
                 f"Use one of: {', '.join(FIELD_IDS)}."
             )
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{path}: columns.{key} must be the header text of a column.")
+            raise ConfigError(
+                f"{path}: 'columns.{key}' must be the header text of a column, like "
+                f'{key} = "{BY_ID[key].header}", not {shown(value)}.'
+            )
         columns[key] = value
     return columns
 
 
-def _parse_ignored(value: list[Any], path: Path) -> tuple[str, ...]:
-    if not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(
-            f"{path}: 'ignore_columns' must be a list of header texts, like [\"Misc\"]."
-        )
-    return tuple(value)
+def _rule_params(table: Mapping[str, Any], path: Path) -> dict[str, dict[str, Any]]:
+    """``[rules.<id>]`` tables: each names a rule, and holds that rule's parameters."""
+    from sheetsync.rules import RULES, validate_params  # rules do not import config: no cycle
 
-
-def _parse_rules(
-    table: Mapping[str, Any], path: Path
-) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, dict[str, Any]]]:
-    from sheetsync.rules import validate_params  # rules do not import config: no cycle
-
-    select = _rule_list(table.get("select", []), "rules.select", path)
-    ignore = _rule_list(table.get("ignore", []), "rules.ignore", path)
     params: dict[str, dict[str, Any]] = {}
     for key, value in table.items():
-        if key in ("select", "ignore"):
-            continue
         if not isinstance(value, dict):
             raise ConfigError(
                 f"{path}: 'rules.{key}' must be a table such as [rules.{key}], or use "
                 "rules.select / rules.ignore."
             )
+        if key not in RULES:
+            raise ConfigError(
+                f"{path}: [rules.{key}]: there is no rule '{key}'."
+                f"{did_you_mean(key, list(RULES))} See `sheetsync rules`."
+            )
         params[key] = validate_params(key, value, where=f"{path}: [rules.{key}]")
-    return select, ignore, params
+    return params
 
 
-def _rule_list(value: Any, key: str, path: Path) -> tuple[str, ...]:
+def _rule_list(value: Sequence[str], key: str, path: Path) -> tuple[str, ...]:
     from sheetsync.rules import RULES
 
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{path}: '{key}' must be a list of rule ids, like [\"stale-contact\"].")
     for rule_id in value:
         if rule_id not in RULES:
             raise ConfigError(
-                f"{path}: '{key}' names unknown rule '{rule_id}'. See `sheetsync rules`."
+                f"{path}: '{key}' names unknown rule '{rule_id}'."
+                f"{did_you_mean(rule_id, list(RULES))} See `sheetsync rules`."
             )
     return tuple(value)
-
-
-def _table(value: Any, name: str, path: Path) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path}: '{name}' must be a table, written [{name}].")
-    return value
-
-
-def _relative(value: str | None, path: Path) -> str | None:
-    """A file named in the config, relative to the config file's folder."""
-    if value is None:
-        return None
-    target = Path(value).expanduser()
-    return str(target if target.is_absolute() else path.parent / target)
 
 
 def _credentials_path(value: Any, path: Path) -> str | None:
@@ -311,25 +349,6 @@ def _credentials_path(value: Any, path: Path) -> str | None:
             "sheetsync.toml, set credentials to that file's name, and remove the key text from "
             f"{path.name} (treat it as leaked if the file was shared)."
         )
-    return value
-
-
-def _at_least_one(sync: Mapping[str, Any], key: str, default: int, path: Path) -> int:
-    value = sync.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"{path}: 'sync.{key}' must be a whole number, 1 or more, not {value}.")
-    return value
-
-
-def _positive(value: Any, key: str, path: Path) -> int | None:
-    if value is not None and value < 1:
-        raise ConfigError(f"{path}: '{key}' must be 1 or more, not {value}.")
-    return value if value is None else int(value)
-
-
-def _non_negative(value: Any, key: str, path: Path) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ConfigError(f"{path}: '{key}' must be a whole number, 0 or more, not {value!r}.")
     return value
 
 

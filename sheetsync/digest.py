@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from sheetsync import files, secrets
-from sheetsync.config import check_keys
+from sheetsync.config import parse_named
 from sheetsync.dates import spoken
 from sheetsync.errors import ConfigError
 from sheetsync.errors import DeliveryError as DeliveryError
 from sheetsync.models import Finding, Severity, SyncResult
 from sheetsync.safetext import markdown_text, visible
+from sheetsync.schema import Where, beside_config, setting
 from sheetsync.words import plural
 
 log = logging.getLogger("sheetsync")
@@ -46,15 +47,28 @@ TODAY_SEVERITIES = (Severity.OVERDUE, Severity.DUE)
 # --------------------------------------------------------------------------- config
 
 
+def _addresses(value: Sequence[str], where: Where) -> tuple[str, ...]:
+    for address in value:
+        if "@" not in email.utils.parseaddr(address)[1]:
+            raise where.error(f"has {address!r}, not an email address.")
+    return tuple(value)
+
+
 @dataclass(frozen=True)
 class DigestConfig:
     """``[digest]``: whether to build it, where to write it, whom to email."""
 
-    enabled: bool = True
-    file: str | None = None  # relative to the config file's folder
-    format: str | None = None  # "text" or "markdown"; default from the file's extension
-    email_to: tuple[str, ...] = ()
-    week_days: int = 7  # "this week" = the next N days after today
+    enabled: bool = setting(True, bool, "build the digest after each run")
+    file: str | None = setting(
+        None, str, "the file to write it to, beside the config", convert=beside_config
+    )
+    format: str | None = setting(
+        None, str, "text or markdown (default: from the file's extension)", choices=FORMATS
+    )
+    email_to: tuple[str, ...] = setting(
+        (), list, "addresses to email it to", items=str, single=True, convert=_addresses
+    )
+    week_days: int = setting(7, int, '"this week" is the next this many days', minimum=1)
 
     @property
     def file_format(self) -> str:
@@ -68,79 +82,41 @@ class DigestConfig:
 class SmtpConfig:
     """``[smtp]``: the mail server. The password is never stored here."""
 
-    host: str | None = None
-    port: int = 587
-    starttls: bool = True
-    ssl: bool = False  # implicit TLS (port 465) instead of STARTTLS
-    user: str | None = None
-    password_env: str | None = None  # name of the environment variable holding the password
-    keyring_service: str = "sheetsync"  # else keyring.get_password(service, user)
-    sender: str | None = None  # the From address (key `from`); default: user
-    timeout: int = 30
-
-
-_DIGEST_KEYS: dict[str, type | tuple[type, ...]] = {
-    "enabled": bool,
-    "file": str,
-    "format": str,
-    "email_to": (str, list),
-    "week_days": int,
-}
-_SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
-    "host": str,
-    "port": int,
-    "starttls": bool,
-    "ssl": bool,
-    "user": str,
-    "password_env": str,
-    "keyring_service": str,
-    "from": str,
-    "timeout": int,
-}
+    host: str | None = setting(None, str, "the mail server that sends the digest")
+    port: int = setting(
+        587,
+        int,
+        "its port (default 587, or 465 with ssl)",
+        minimum=1,
+        maximum=65535,
+        derive=lambda v: 465 if v["ssl"] else 587,
+    )
+    starttls: bool = setting(
+        True,
+        bool,
+        "upgrade to TLS with STARTTLS (default: unless ssl)",
+        derive=lambda v: not v["ssl"],
+    )
+    ssl: bool = setting(False, bool, "implicit TLS (port 465) instead of STARTTLS")
+    user: str | None = setting(None, str, "the login on the mail server")
+    password_env: str | None = setting(
+        None, str, "the environment variable that holds the password"
+    )
+    keyring_service: str = setting(
+        "sheetsync", str, "else the password is keyring's for this service and user"
+    )
+    sender: str | None = setting(None, str, "the From address (default: user)", key="from")
+    timeout: int = setting(30, int, "seconds to wait for the server", minimum=1)
 
 
 def parse_config(table: Mapping[str, Any], path: Path) -> DigestConfig:
     """Validate ``[digest]``; errors name the file and the key."""
-    check_keys(table, _DIGEST_KEYS, path, prefix="digest.")
-    fmt = table.get("format")
-    if fmt is not None and fmt not in FORMATS:
-        raise ConfigError(f'{path}: \'digest.format\' must be "text" or "markdown", not {fmt!r}.')
-    recipients = table.get("email_to", [])
-    recipients = [recipients] if isinstance(recipients, str) else recipients
-    for address in recipients:
-        if not isinstance(address, str) or "@" not in email.utils.parseaddr(address)[1]:
-            raise ConfigError(f"{path}: 'digest.email_to' has {address!r}, not an email address.")
-    week = table.get("week_days", 7)
-    if week < 1:
-        raise ConfigError(f"{path}: 'digest.week_days' must be 1 or more, not {week}.")
-    file = table.get("file")
-    return DigestConfig(
-        enabled=table.get("enabled", True),
-        file=str(path.parent / Path(file).expanduser()) if file else None,
-        format=fmt,
-        email_to=tuple(recipients),
-        week_days=week,
-    )
+    return parse_named("digest", table, path)  # type: ignore[no-any-return]
 
 
 def parse_smtp_config(table: Mapping[str, Any], path: Path) -> SmtpConfig:
     """Validate ``[smtp]``; a ``password`` key is refused with the way to do it instead."""
-    secrets.refuse_password_key(table, path, "smtp", "sheetsync")
-    check_keys(table, _SMTP_KEYS, path, prefix="smtp.")
-    port = table.get("port", 465 if table.get("ssl") else 587)
-    if not 0 < port < 65536:
-        raise ConfigError(f"{path}: 'smtp.port' must be a port number, not {port}.")
-    return SmtpConfig(
-        host=table.get("host"),
-        port=port,
-        starttls=table.get("starttls", not table.get("ssl", False)),
-        ssl=table.get("ssl", False),
-        user=table.get("user"),
-        password_env=table.get("password_env"),
-        keyring_service=table.get("keyring_service", "sheetsync"),
-        sender=table.get("from"),
-        timeout=table.get("timeout", 30),
-    )
+    return parse_named("smtp", table, path)  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------- the digest

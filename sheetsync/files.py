@@ -18,60 +18,33 @@ the calendar, the digest, the run state, a new tracker from ``init``):
   lives, and the link stays a link. A file with several hard links is refused (a replace by
   rename would split them). The new file gets the old one's mode, and its owner and group where
   the system permits (``os.chown``).
-* **The replace is a compare-and-swap**, so another program's save is never lost. The new bytes
-  go to a temp file beside the target (fsynced, mode and owner set); then:
-
-  - Linux: ``renameat2(RENAME_EXCHANGE)`` swaps temp and target atomically; macOS:
-    ``renamex_np(RENAME_SWAP)``. What was swapped out is then compared with what was read. If
-    another program saved in between, the swap is undone: their version goes back in place,
-    and a version saved while undoing is kept as ``<name>.sheetsync-conflict-<time><suffix>``.
-  - Elsewhere (or on a file system without the exchange): the target is hashed, re-checked by
-    ``stat`` right before ``os.replace`` — a window of microseconds, not a guarantee.
-  - A new file is created with ``link()`` (fails if something appeared meanwhile).
-
-* **Backups a student can count on** (:func:`backup`, :func:`list_backups`, :func:`restore`):
-  per tracker, by exact name (``<stem>.<YYYYmmdd-HHMMSS-ffffff><suffix>``, matched by a regular
-  expression built from the escaped name — never a glob); the workbook as it was before the
-  first sync is kept as ``<stem>.original<suffix>`` until the user deletes it, plus the ``keep``
-  most recent. Temp files a killed run left behind are removed after an hour.
+* **The replace is a compare-and-swap** (:mod:`sheetsync.swap`), so another program's save
+  is never lost: a file is replaced only while it still holds what sheetsync read.
+* **Backups a student can count on** (:mod:`sheetsync.backups`, whose names are importable
+  from here too): the workbook before the first sync, plus the ``keep`` most recent.
 """
 
 from __future__ import annotations
 
-import ctypes
-import datetime as dt
-import errno
-import hashlib
 import io
 import json
 import logging
 import os
-import platform
-import re
-import stat
-import sys
-import tempfile
-import time
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from sheetsync.errors import OutputRefused, SourceChangedError, WriteRefused
+from sheetsync import swap
+from sheetsync.errors import OutputRefused, WriteRefused
 
 log = logging.getLogger("sheetsync")
 
-TEMP_SUFFIX = ".sheetsync-tmp"
-STALE_TEMP_SECONDS = 3600.0
 STATE_MARKER = ("sheetsync", "run-state")  # key and value in the state JSON
 EXPORT_PROPERTY = ("sheetsync", "advisor-export")  # custom document property of the export
 CALENDAR_PRODID = b"PRODID:-//sheetsync//"
 DIGEST_FIRST_LINES = ("sheetsync digest for ", "# sheetsync digest for ")
-_STAMP_RE = r"\d{8}-\d{6}-\d{6}"
-
-# Set to False to use the portable fallback (tests measure both paths).
-USE_EXCHANGE = True
 
 
 class Kind(Enum):
@@ -210,7 +183,7 @@ def write_output(target: Path, data: bytes, kind: Kind, *, protected: Protected 
     current = _read_existing(real)
     if current is not None:
         _check_replaceable(target, real, current, kind)
-    _swap_in(real, data, expected=current, label=target, private=kind in PRIVATE_KINDS)
+    swap.swap_in(real, data, expected=current, label=target, private=kind in PRIVATE_KINDS)
     if kind is Kind.COPY:
         _remember_copy(real, data)
     return real
@@ -324,7 +297,7 @@ def replace_tracker(path: Path, data: bytes, *, expected: bytes) -> None:
     leaving the other program's save in place."""
     real = _real(path)
     _refuse_hard_links(path, real)
-    _swap_in(real, data, expected=expected, label=path)
+    swap.swap_in(real, data, expected=expected, label=path)
 
 
 def update_config(path: Path, data: bytes, *, expected: bytes | None) -> None:
@@ -333,277 +306,12 @@ def update_config(path: Path, data: bytes, *, expected: bytes | None) -> None:
     swapped: replaced only while it still holds ``expected`` (None: created only if absent)."""
     real = _real(path)
     _refuse_hard_links(path, real)
-    _swap_in(real, data, expected=expected, label=path)
+    swap.swap_in(real, data, expected=expected, label=path)
 
 
 def check_tracker(path: Path) -> None:
     """Refuse now what :func:`replace_tracker` would refuse (several hard links)."""
     _refuse_hard_links(path, _real(path))
-
-
-# --------------------------------------------------------------------------- compare-and-swap
-
-
-def _swap_in(
-    real: Path, data: bytes, *, expected: bytes | None, label: Path, private: bool = False
-) -> None:
-    """Put ``data`` at ``real`` iff it holds ``expected`` now (None: iff nothing is there)."""
-    like = real if expected is not None else None
-    tmp = _write_temp(real, data, like=like, private=private)
-    try:
-        if expected is None:
-            _create(tmp, real, label)
-        else:
-            _compare_and_swap(tmp, real, data, expected, label)
-    except OSError as exc:
-        raise WriteRefused(
-            f"Writing {label} failed ({exc.strerror}); the original is untouched. Free some "
-            "disk space or check permissions (an immutable or read-only file?)."
-        ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(real.parent)
-    remove_stale_temps(real)
-
-
-def _write_temp(real: Path, data: bytes, *, like: Path | None, private: bool = False) -> Path:
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=TEMP_SUFFIX, dir=real.parent)
-    except OSError as exc:
-        raise WriteRefused(
-            f"Cannot write in {real.parent} ({exc.strerror}). Nothing was written: "
-            "check the folder's permissions, or pass --output elsewhere."
-        ) from exc
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            _keep_mode_and_owner(tmp, fh.fileno(), like, private)
-            os.fsync(fh.fileno())
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise WriteRefused(
-            f"Writing {real} failed ({exc.strerror}); the original is untouched. Free some "
-            "disk space or check permissions."
-        ) from exc
-    return tmp
-
-
-def _keep_mode_and_owner(tmp: Path, fd: int, like: Path | None, private: bool = False) -> None:
-    """The old file's mode, owner and group; a new file's mode from the umask (mkstemp makes
-    temp files private, 0600, which a new calendar or tracker should not be)."""
-    if like is None and private:  # what only its owner should read (the mail cache)
-        os.chmod(tmp, 0o600)
-        return
-    if like is None:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        return
-    try:
-        st = os.stat(like)
-    except OSError:
-        return
-    os.chmod(tmp, stat.S_IMODE(st.st_mode))
-    if hasattr(os, "fchown"):  # POSIX only
-        _chown(fd, st.st_uid, st.st_gid)
-
-
-def _chown(fd: int, uid: int, gid: int) -> None:
-    try:
-        os.fchown(fd, uid, gid)
-    except PermissionError:
-        try:  # a user may set the group of a file to one of their groups
-            os.fchown(fd, -1, gid)
-        except PermissionError:
-            log.debug("could not keep owner/group %s:%s (not permitted)", uid, gid)
-
-
-def _create(tmp: Path, real: Path, label: Path) -> None:
-    """Create ``real`` from ``tmp``; fail if something appeared there meanwhile."""
-    try:
-        os.link(tmp, real)
-        return
-    except FileExistsError:
-        raise OutputRefused(
-            f"{label} appeared while sheetsync was writing it; it was left as it is. "
-            "Run again, or pick another path."
-        ) from None
-    except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
-            raise WriteRefused(f"Creating {label} failed ({exc.strerror}).") from exc
-    if real.exists():  # no hard links on this file system: the narrowest check
-        raise OutputRefused(f"{label} appeared while sheetsync was writing it; it was left.")
-    os.replace(tmp, real)
-
-
-def _compare_and_swap(tmp: Path, real: Path, ours: bytes, expected: bytes, label: Path) -> None:
-    if not os.path.lexists(real):
-        raise SourceChangedError(
-            f"{label} was moved or deleted since sheetsync read it. Nothing was written."
-        )
-    if USE_EXCHANGE and exchange(tmp, real):
-        outgoing = tmp.read_bytes()  # what was at ``real`` the instant it was swapped out
-        if _sha(outgoing) != _sha(expected):
-            _undo_swap(tmp, real, ours, label)
-        return
-    _check_then_replace(tmp, real, expected, label)
-
-
-def _undo_swap(tmp: Path, real: Path, ours: bytes, label: Path) -> None:
-    """Another program saved between our read and our swap: put their version back."""
-    try:
-        exchange(tmp, real)  # theirs back at ``real``; ``tmp`` now holds what was there
-    except OSError as exc:  # cannot swap back: their version must not go with the temp file
-        copy = conflict_copy_path(real)
-        os.replace(tmp, copy)
-        raise SourceChangedError(
-            f"{label.name} changed while sheetsync was writing it, and putting the other "
-            f"program's version back failed ({exc.strerror}): it is kept as {copy.name}. "
-            f"Check which version you want and rename it to {real.name}."
-        ) from exc
-    kept = ""
-    if tmp.read_bytes() != ours:  # yet another save landed while we were undoing: keep it
-        copy = conflict_copy_path(real)
-        os.replace(tmp, copy)
-        kept = f" A version saved meanwhile is kept as {copy.name}."
-    raise SourceChangedError(
-        f"{label.name} changed while sheetsync was writing it (saved by another program). "
-        f"Their version was kept in place and nothing of ours was written.{kept} Run sync again."
-    )
-
-
-def _check_then_replace(tmp: Path, real: Path, expected: bytes, label: Path) -> None:
-    """No atomic exchange here: hash, then re-check by ``stat`` right before the replace."""
-    try:
-        with open(real, "rb") as fh:
-            before = os.fstat(fh.fileno())
-            current = fh.read()
-    except FileNotFoundError:
-        current, before = b"", None
-    now = _stat_or_none(real)
-    if before is None or _sha(current) != _sha(expected) or not _same_version(before, now):
-        raise SourceChangedError(
-            f"{label.name} changed since sheetsync read it (saved by another program). "
-            "Nothing was written: run sync again."
-        )
-    os.replace(tmp, real)
-
-
-def _stat_or_none(path: Path) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except OSError:
-        return None
-
-
-def _same_version(a: os.stat_result, b: os.stat_result | None) -> bool:
-    if b is None:
-        return False
-    return (a.st_ino, a.st_size, a.st_mtime_ns) == (b.st_ino, b.st_size, b.st_mtime_ns)
-
-
-def conflict_copy_path(real: Path) -> Path:
-    """``tracker.sheetsync-conflict-20260316-081500-123456.xlsx`` beside ``real``."""
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return real.with_name(f"{real.stem}.sheetsync-conflict-{stamp}{real.suffix}")
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-# --------------------------------------------------------------------------- atomic exchange
-
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2  # linux/fs.h
-_RENAME_SWAP = 2  # macOS sys/stdio.h
-_SYS_RENAMEAT2 = {"x86_64": 316, "aarch64": 276, "arm64": 276, "i386": 353, "i686": 353}
-
-
-def exchange(a: Path, b: Path) -> bool:
-    """Swap the directory entries ``a`` and ``b`` atomically. False when this system or file
-    system has no such operation (the caller falls back); other errors raise ``OSError``."""
-    libc = _libc()
-    if libc is None:
-        return False
-    fa, fb = os.fsencode(a), os.fsencode(b)
-    if sys.platform == "darwin":
-        result = libc.renamex_np(fa, fb, _RENAME_SWAP)
-    elif hasattr(libc, "renameat2"):
-        result = libc.renameat2(_AT_FDCWD, fa, _AT_FDCWD, fb, _RENAME_EXCHANGE)
-    else:
-        number = _SYS_RENAMEAT2.get(platform.machine())
-        if number is None:
-            return False
-        result = libc.syscall(number, _AT_FDCWD, fa, _AT_FDCWD, fb, _RENAME_EXCHANGE)
-    if result == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
-        return False
-    raise OSError(code, os.strerror(code), str(b))
-
-
-_LIBC: list[ctypes.CDLL | None] = []
-
-
-def _libc() -> ctypes.CDLL | None:
-    if not _LIBC:
-        lib: ctypes.CDLL | None = None
-        if sys.platform.startswith("linux") or sys.platform == "darwin":
-            try:
-                lib = ctypes.CDLL(None, use_errno=True)
-            except OSError:
-                lib = None
-        _LIBC.append(lib)
-    return _LIBC[0]
-
-
-def exchange_supported(folder: Path) -> bool:
-    """True when files in ``folder`` can be swapped atomically (tried on two temp files)."""
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".sheetsync-probe.") as tmp:
-        a, b = Path(tmp, "a"), Path(tmp, "b")
-        a.write_bytes(b"a")
-        b.write_bytes(b"b")
-        return exchange(a, b) and a.read_bytes() == b"b"
-
-
-# --------------------------------------------------------------------------- housekeeping
-
-
-def remove_stale_temps(real: Path, older_than: float = STALE_TEMP_SECONDS) -> int:
-    """Remove temp files an earlier, killed run left beside ``real`` (an hour old or more)."""
-    pattern = re.compile(rf"^\.{re.escape(real.name)}\.[A-Za-z0-9_]+{re.escape(TEMP_SUFFIX)}$")
-    now, removed = time.time(), 0
-    try:
-        entries = list(os.scandir(real.parent))
-    except OSError:
-        return 0
-    for entry in entries:
-        if not pattern.match(entry.name):
-            continue
-        try:
-            if now - entry.stat(follow_symlinks=False).st_mtime > older_than:
-                os.unlink(entry.path)
-                removed += 1
-        except OSError:
-            continue
-    return removed
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --------------------------------------------------------------------------- sync -o ledger
@@ -631,12 +339,12 @@ def _ledger() -> dict[str, str]:
 
 
 def _is_remembered_copy(real: Path, current: bytes) -> bool:
-    return _ledger().get(str(real)) == _sha(current)
+    return _ledger().get(str(real)) == swap.sha(current)
 
 
 def _remember_copy(real: Path, data: bytes) -> None:
     copies = {k: v for k, v in _ledger().items() if Path(k).exists()}
-    copies[str(real)] = _sha(data)
+    copies[str(real)] = swap.sha(data)
     doc = {"sheetsync": "outputs", "copies": copies}
     text = json.dumps(doc, indent=1, sort_keys=True).encode("utf-8")
     try:
@@ -645,132 +353,10 @@ def _remember_copy(real: Path, data: bytes) -> None:
         log.warning("could not record the copy %s in %s: %s", real, ledger_path(), exc)
 
 
-# --------------------------------------------------------------------------- backups
-
-
-@dataclass(frozen=True)
-class Backup:
-    """One backup of a tracker."""
-
-    path: Path
-    original: bool  # the workbook as it was before sheetsync first wrote it
-    taken: dt.datetime
-
-    @property
-    def label(self) -> str:
-        """``original`` or the time it was taken."""
-        return "original" if self.original else f"{self.taken:%Y-%m-%d %H:%M:%S}"
-
-
-def backup_dir_for(tracker: Path, backup_dir: Path | None = None) -> Path:
-    """``backup_dir`` if given, else ``.sheetsync-backups`` beside the tracker."""
-    return backup_dir if backup_dir is not None else tracker.parent / ".sheetsync-backups"
-
-
-def _backup_re(tracker: Path) -> re.Pattern[str]:
-    stem, suffix = re.escape(tracker.stem), re.escape(tracker.suffix)
-    return re.compile(rf"^{stem}\.(original|{_STAMP_RE}){suffix}$")
-
-
-def list_backups(tracker: Path, backup_dir: Path | None = None) -> list[Backup]:
-    """The tracker's backups, oldest first (the original first of all)."""
-    folder = backup_dir_for(tracker, backup_dir)
-    pattern = _backup_re(tracker)
-    found = []
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return []
-    for name in names:
-        match = pattern.match(name)
-        if match is None:
-            continue
-        path = folder / name
-        original = match[1] == "original"
-        taken = (
-            dt.datetime.fromtimestamp(path.stat().st_mtime)
-            if original
-            else dt.datetime.strptime(match[1], "%Y%m%d-%H%M%S-%f")
-        )
-        found.append(Backup(path, original, taken))
-    return sorted(found, key=lambda b: (not b.original, b.taken, b.path.name))
-
-
-def backup(tracker: Path, data: bytes, *, keep: int, backup_dir: Path | None = None) -> Path | None:
-    """Keep ``data`` (the tracker as read) as a backup; prune to the original + ``keep``.
-
-    The first backup of a tracker with none is its ``original``: kept until the user deletes
-    it. Returns the backup's path (None when ``keep`` is 0)."""
-    if keep <= 0:
-        return None
-    folder = backup_dir_for(tracker, backup_dir)
-    existing = list_backups(tracker, backup_dir)
-    if not existing:
-        name = f"{tracker.stem}.original{tracker.suffix}"
-    else:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        name = f"{tracker.stem}.{stamp}{tracker.suffix}"
-    dest = folder / name
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        _swap_in(dest, data, expected=None, label=dest)
-    except (OSError, WriteRefused) as exc:
-        raise WriteRefused(
-            f"Could not write a backup to {folder} ({exc}). Nothing was written; the original "
-            "is untouched. Free some space or set sync.backup_dir."
-        ) from exc
-    _prune(tracker, keep, backup_dir)
-    _sweep_temps(folder)
-    return dest
-
-
-def _prune(tracker: Path, keep: int, backup_dir: Path | None) -> None:
-    dated = [b for b in list_backups(tracker, backup_dir) if not b.original]
-    for old in dated[: max(0, len(dated) - keep)]:
-        old.path.unlink(missing_ok=True)
-
-
-def _sweep_temps(folder: Path) -> None:
-    """The backup folder is sheetsync's own: any temp file a killed run left there (an hour old
-    or more) goes."""
-    now = time.time()
-    for entry in os.scandir(folder):
-        if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX):
-            try:
-                if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS:
-                    os.unlink(entry.path)
-            except OSError:
-                continue
-
-
-def find_backup(tracker: Path, which: str | None, backup_dir: Path | None = None) -> Backup:
-    """The backup named ``which`` (a file name from the list, ``original``, or a path); the most
-    recent when None."""
-    backups = list_backups(tracker, backup_dir)
-    if not backups:
-        folder = backup_dir_for(tracker, backup_dir)
-        raise OutputRefused(f"{tracker} has no backups in {folder}; nothing to restore.")
-    if which is None:
-        return max(backups, key=lambda b: (not b.original, b.taken))
-    for b in backups:
-        if which in (b.path.name, str(b.path)) or (which == "original" and b.original):
-            return b
-    names = ", ".join(b.path.name for b in backups)
-    raise OutputRefused(f"No backup {which!r} of {tracker.name}. Its backups: {names}.")
-
-
-def restore(
-    tracker: Path, chosen: Backup, *, keep: int, backup_dir: Path | None = None
-) -> Path | None:
-    """Put ``chosen`` back as the tracker; the current file is backed up first (returned)."""
-    try:
-        current = tracker.read_bytes()
-    except FileNotFoundError:
-        current = None
-    data = chosen.path.read_bytes()
-    if current is None:
-        write_output(tracker, data, Kind.NEW)
-        return None
-    saved = backup(tracker, current, keep=max(keep, 1), backup_dir=backup_dir)
-    replace_tracker(tracker, data, expected=current)
-    return saved
+# The backups are their own module; their names stay importable from here.
+from sheetsync.backups import Backup as Backup  # noqa: E402
+from sheetsync.backups import backup as backup  # noqa: E402
+from sheetsync.backups import backup_dir_for as backup_dir_for  # noqa: E402
+from sheetsync.backups import find_backup as find_backup  # noqa: E402
+from sheetsync.backups import list_backups as list_backups  # noqa: E402
+from sheetsync.backups import restore as restore  # noqa: E402

@@ -39,13 +39,12 @@ from typing import Any
 
 import pandas as pd
 
-from sheetsync.config import check_keys
+from sheetsync.checklists import ChecklistItem, Question, load_checklist, load_questions
 from sheetsync.drafts import Me, contact_context, render_draft
-from sheetsync.errors import ConfigError
 from sheetsync.frame import Tracker
 from sheetsync.grid import CellValue, Grid, Tab, clean_text
-from sheetsync.init import ChecklistItem, Question, load_checklist, load_questions
 from sheetsync.models import Finding
+from sheetsync.schema import Key, Where, parse_section, setting
 from sheetsync.templating import check_templates_dir, render_text
 
 DEFAULT_TAB = "sheetsync · prep"
@@ -57,55 +56,54 @@ HEADER = ("key", "✓", "What to do", "Your notes")
 PHASE_TITLES = {"before": "Before", "during": "During (keep this at hand)", "after": "After"}
 
 
+def _me(given: Mapping[str, str], where: Where) -> Me:
+    defaults = Me()
+    return Me(
+        given.get("my_name", defaults.name),
+        given.get("my_role", defaults.role),
+        given.get("my_research", defaults.research),
+    )
+
+
 @dataclass(frozen=True)
 class PrepSettings:
     """``[prep]`` in sheetsync.toml."""
 
-    enabled: bool = True
-    tab: str = DEFAULT_TAB
-    days_ahead: int = 7
-    days_after: int = 7
-    aged: str = "archive"  # "archive": move to the Done area; "drop": remove unless noted
-    questions: int = 6
-    templates_dir: Path | None = None
-    me: Me = field(default_factory=Me)
-
-
-_KEYS: dict[str, type] = {
-    "enabled": bool,
-    "tab": str,
-    "days_ahead": int,
-    "days_after": int,
-    "aged": str,
-    "questions": int,
-    "templates_dir": str,
-    "my_name": str,
-    "my_role": str,
-    "my_research": str,
-}
+    enabled: bool = setting(True, bool, "keep the prep tab in the tracker")
+    tab: str = setting(DEFAULT_TAB, str, "the name of the prep tab", nonblank=True)
+    days_ahead: int = setting(7, int, "interviews this many days ahead get a block", minimum=0)
+    days_after: int = setting(
+        7, int, "interviews this many days back get an after block", minimum=0
+    )
+    aged: str = setting(
+        "archive",
+        str,
+        'older blocks: "archive" moves them to the Done area, "drop" removes them unless noted',
+        choices=("archive", "drop"),
+    )
+    questions: int = setting(6, int, "questions to ask per interview", minimum=0)
+    templates_dir: Path | None = setting(
+        None,
+        str,
+        "a folder of your own draft templates, checklist.toml and questions.toml",
+        convert=lambda v, w: check_templates_dir(v, w.path) if v else None,
+    )
+    me: Me = setting(
+        toml=dict,
+        factory=Me,
+        help="you, as drafts introduce you",
+        parts={
+            "my_name": Key(str, "your name, as drafts sign (default: a [placeholder] to fill)"),
+            "my_role": Key(str, 'your role, like "a PhD student in chemistry"'),
+            "my_research": Key(str, "your research, in a few words"),
+        },
+        convert=_me,
+    )
 
 
 def parse_config(table: Mapping[str, Any], path: Path) -> PrepSettings:
     """Validate ``[prep]``."""
-    check_keys(table, _KEYS, path, prefix="prep.")
-    if table.get("aged", "archive") not in ("archive", "drop"):
-        raise ConfigError(f'{path}: \'prep.aged\' must be "archive" or "drop".')
-    folder = table.get("templates_dir")
-    defaults = Me()
-    return PrepSettings(
-        enabled=table.get("enabled", True),
-        tab=table.get("tab", DEFAULT_TAB),
-        days_ahead=table.get("days_ahead", 7),
-        days_after=table.get("days_after", 7),
-        aged=table.get("aged", "archive"),
-        questions=table.get("questions", 6),
-        templates_dir=check_templates_dir(folder, path) if folder else None,
-        me=Me(
-            table.get("my_name", defaults.name),
-            table.get("my_role", defaults.role),
-            table.get("my_research", defaults.research),
-        ),
-    )
+    return parse_section(PrepSettings, table, path, "prep")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from sheetsync import files
-from sheetsync.config import Settings, check_keys
+from sheetsync.config import Settings
 from sheetsync.config import resolve_source as resolve_source
 from sheetsync.errors import AlreadyRunning as AlreadyRunning
 from sheetsync.errors import (
@@ -42,6 +42,7 @@ from sheetsync.slots import UNIT_SECONDS as _UNIT_SECONDS
 
 if TYPE_CHECKING:  # the digest (and its mail code) loads only for a run
     from sheetsync.digest import Digest, SourceRun
+from sheetsync.schema import Where, beside_config, parse_section, setting, user_path
 
 log = logging.getLogger("sheetsync")
 
@@ -51,54 +52,68 @@ _EVERY = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
 # --------------------------------------------------------------------------- config [run]
 
 
+def _time_of_day(value: str, where: Where) -> dt.time:
+    try:
+        return parse_at(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where.path}: [run] {exc}") from exc
+
+
+def _interval(value: str, where: Where) -> dt.timedelta:
+    try:
+        return parse_every(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where.path}: [run] {exc}") from exc
+
+
+def _sources(value: Sequence[str], where: Where) -> tuple[str, ...]:
+    for source in value:
+        user_path(source, where)  # an unknown ~user is a config error
+    return tuple(resolve_source(s, where.path) for s in value)
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """The ``[run]`` section of sheetsync.toml."""
 
-    sources: tuple[str, ...] = ()  # resolved against the config file's folder
-    at: dt.time = dt.time(8, 0)  # daily run time, and the anchor of shorter intervals
-    every: dt.timedelta = DAY
-    state_file: str | None = None  # default: <config name>.state.json beside the config
-    retries: int = 3  # retries of a transient error before the next slot
-    retry_delay: float = 30.0  # seconds before the first retry; doubles each time
-    catch_up: bool = True  # run a slot missed while asleep once at wake-up
-
-
-_RUN_KEYS: dict[str, type | tuple[type, ...]] = {
-    "sources": list,
-    "at": str,
-    "every": str,
-    "state_file": str,
-    "retries": int,
-    "retry_delay": (int, float),
-    "catch_up": bool,
-}
+    sources: tuple[str, ...] = setting(
+        (),
+        list,
+        "the trackers `run` and `status` sync, relative to the config",
+        items=str,
+        nonblank=True,
+        shape='be a list of sources, like ["a.xlsx"]',
+        convert=_sources,
+    )
+    at: dt.time = setting(
+        dt.time(8, 0),
+        str,
+        'the daily run time, and the anchor of shorter intervals ("7:30")',
+        convert=_time_of_day,
+    )
+    every: dt.timedelta = setting(
+        DAY, str, 'how often to sync: "30m", "2h" or "1d"', convert=_interval
+    )
+    state_file: str | None = setting(
+        None,
+        str,
+        "where `run` keeps its state (default: <config name>.state.json beside the config)",
+        convert=beside_config,
+    )
+    retries: int = setting(3, int, "retries of a transient error before the next slot", minimum=0)
+    retry_delay: float = setting(
+        30.0,
+        float,
+        "seconds before the first retry; doubles each time",
+        minimum=0,
+        convert=lambda v, w: float(v),
+    )
+    catch_up: bool = setting(True, bool, "run a slot missed while asleep once at wake-up")
 
 
 def parse_config(table: Mapping[str, Any], path: Path) -> RunConfig:
     """Validate ``[run]``; errors name the file and the key."""
-    check_keys(table, _RUN_KEYS, path, prefix="run.")
-    sources = table.get("sources", [])
-    if not all(isinstance(s, str) and s.strip() for s in sources):
-        raise ConfigError(f"{path}: 'run.sources' must be a list of sources, like [\"a.xlsx\"].")
-    retries, delay = table.get("retries", 3), table.get("retry_delay", 30.0)
-    if retries < 0 or isinstance(delay, bool) or delay < 0:
-        raise ConfigError(f"{path}: 'run.retries' and 'run.retry_delay' must be 0 or more.")
-    try:
-        at = parse_at(table.get("at", "08:00"))
-        every = parse_every(table.get("every", "1d"))
-    except ValueError as exc:
-        raise ConfigError(f"{path}: [run] {exc}") from exc
-    state = table.get("state_file")
-    return RunConfig(
-        sources=tuple(resolve_source(s, path) for s in sources),
-        at=at,
-        every=every,
-        state_file=str(path.parent / Path(state).expanduser()) if state else None,
-        retries=retries,
-        retry_delay=float(delay),
-        catch_up=table.get("catch_up", True),
-    )
+    return parse_section(RunConfig, table, path, "run")
 
 
 def parse_at(text: str) -> dt.time:

@@ -19,8 +19,8 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from sheetsync.checklists import default_templates_dir
 from sheetsync.errors import ConfigError, TemplateError
-from sheetsync.init import default_templates_dir
 
 
 def builtin_dir() -> Path:

@@ -375,7 +375,8 @@ def test_a_key_pasted_into_the_config_is_refused_without_echoing_it(
         assert secrets_in(text, key, emulator) == [], text
         assert KEY_ID not in text and "BEGIN" not in text
         if case == "the PEM in a wrong-typed key":
-            assert "'google.timeout' must be a value, not a value that looks like key" in text
+            assert "'google.timeout' must be a number" in text
+            assert "not a value that looks like key material (not shown)" in text
         else:
             assert "'google.credentials' must be the path of your key file" in text
             assert "it looks like the key itself, so it is not shown" in text

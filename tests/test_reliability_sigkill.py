@@ -35,7 +35,7 @@ DRIVER = textwrap.dedent(
 
     from python_calamine import CalamineWorkbook
 
-    from sheetsync import pipeline
+    from sheetsync import pipeline, swap
     from sheetsync.backends import xlsx as xb
     from sheetsync.config import Settings
 
@@ -70,7 +70,7 @@ DRIVER = textwrap.dedent(
     backend = xb.XlsxBackend(target)
     plan = pipeline.plan_for(pipeline.check(backend, Settings(), TODAY), Settings())
     assert not plan.is_empty
-    real_write = xb.files._swap_in  # every file write (backup, then the tracker)
+    real_write = swap.swap_in  # every file write (backup, then the tracker)
     spans, totals = [], []
     for _ in range(7):  # measured in forked children, exactly as the trials run
         restore()
@@ -85,7 +85,7 @@ DRIVER = textwrap.dedent(
                 real_write(*args, **kwargs)
                 marks.append(time.perf_counter())
 
-            xb.files._swap_in = timed
+            swap.swap_in = timed
             t0 = time.perf_counter()
             backend.apply(plan)
             end = time.perf_counter()

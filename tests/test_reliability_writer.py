@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from sheetsync import calendar, files, pipeline, run_state
+from sheetsync import calendar, files, pipeline, run_state, swap
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.errors import OutputRefused, SourceChangedError
@@ -425,7 +425,7 @@ def hammer(path: str, stop: str, log: str, seed: int) -> None:
             k += 1
             tmp = target.with_name(f".hammer-{k}.tmp")
             tmp.write_bytes(with_mark(base, str(k)))
-            if not files.exchange(tmp, target):
+            if not swap.exchange(tmp, target):
                 raise SystemExit("no atomic exchange here")
             out.write(f"{k} {mark_of(tmp.read_bytes())}\n")
             out.flush()
@@ -489,7 +489,7 @@ def test_a_save_landing_just_before_the_swap_is_kept(
     tracker: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     theirs = with_mark(tracker.read_bytes(), "theirs")
-    real_exchange = files.exchange
+    real_exchange = swap.exchange
     calls = []
 
     def exchange_after_their_save(a: Path, b: Path) -> bool:
@@ -498,7 +498,7 @@ def test_a_save_landing_just_before_the_swap_is_kept(
         calls.append(b)
         return real_exchange(a, b)
 
-    monkeypatch.setattr(files, "exchange", exchange_after_their_save)
+    monkeypatch.setattr(swap, "exchange", exchange_after_their_save)
     with pytest.raises(SourceChangedError, match="Their version was kept in place"):
         synced(tracker)
     assert tracker.read_bytes() == theirs and len(calls) == 2  # swapped, then swapped back
@@ -510,7 +510,7 @@ def test_a_save_landing_while_the_swap_is_undone_becomes_a_conflict_copy(
 ) -> None:
     first = with_mark(tracker.read_bytes(), "first")
     second = with_mark(tracker.read_bytes(), "second")
-    real_exchange = files.exchange
+    real_exchange = swap.exchange
     calls = []
 
     def two_saves(a: Path, b: Path) -> bool:
@@ -518,7 +518,7 @@ def test_a_save_landing_while_the_swap_is_undone_becomes_a_conflict_copy(
         calls.append(b)
         return real_exchange(a, b)
 
-    monkeypatch.setattr(files, "exchange", two_saves)
+    monkeypatch.setattr(swap, "exchange", two_saves)
     with pytest.raises(SourceChangedError, match=r"kept as tracker\.sheetsync-conflict-"):
         synced(tracker)
     (copy,) = tracker.parent.glob("tracker.sheetsync-conflict-*.xlsx")
@@ -529,7 +529,7 @@ def test_without_an_exchange_a_save_before_the_replace_is_kept(
     tracker: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     theirs = with_mark(tracker.read_bytes(), "theirs")
-    real_write_temp = files._write_temp
+    real_write_temp = swap._write_temp
 
     def save_meanwhile(
         real: Path, data: bytes, *, like: Path | None, private: bool = False
@@ -539,15 +539,15 @@ def test_without_an_exchange_a_save_before_the_replace_is_kept(
             save_as_another_program(tracker, theirs)
         return tmp
 
-    monkeypatch.setattr(files, "USE_EXCHANGE", False)
-    monkeypatch.setattr(files, "_write_temp", save_meanwhile)
+    monkeypatch.setattr(swap, "USE_EXCHANGE", False)
+    monkeypatch.setattr(swap, "_write_temp", save_meanwhile)
     with pytest.raises(SourceChangedError, match="changed since sheetsync read it"):
         synced(tracker)
     assert tracker.read_bytes() == theirs
 
 
 def test_a_program_saving_during_200_syncs_loses_nothing(tmp_path: Path) -> None:
-    if not files.exchange_supported(tmp_path):
+    if not swap.exchange_supported(tmp_path):
         pytest.skip("this file system has no atomic exchange (renameat2/renamex_np)")
     figures = run_race(tmp_path, 200)
     print(f"\nwriter: concurrent saver by rename during 200 syncs: {figures}")
@@ -559,7 +559,7 @@ def test_a_program_saving_during_200_syncs_loses_nothing(tmp_path: Path) -> None
 if __name__ == "__main__":  # python -m tests.test_reliability_writer [--no-exchange]
     import tempfile
 
-    files.USE_EXCHANGE = "--no-exchange" not in sys.argv
+    swap.USE_EXCHANGE = "--no-exchange" not in sys.argv
     with tempfile.TemporaryDirectory() as folder:
         os.environ["XDG_STATE_HOME"] = folder
-        print("exchange" if files.USE_EXCHANGE else "no exchange", run_race(Path(folder), 200))
+        print("exchange" if swap.USE_EXCHANGE else "no exchange", run_race(Path(folder), 200))

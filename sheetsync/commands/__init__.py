@@ -7,7 +7,7 @@ import datetime as dt
 
 import click
 
-MODULES: tuple[str, ...] = ("scheduling", "run_status", "ics", "export", "map")
+MODULES: tuple[str, ...] = ("workbook", "scheduling", "run_status", "ics", "export", "map")
 
 # --format text|json, as every command that reports takes it (the value arrives as ``fmt``).
 format_option = click.option(

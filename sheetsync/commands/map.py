@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sheetsync.commands import common
 from sheetsync.config import CONFIG_ENV, DEFAULT_NAME, Settings, load_settings
 from sheetsync.errors import ConfigError
 from sheetsync.fields import BY_ID, FIELD_IDS
@@ -75,7 +76,6 @@ def map_cmd(
     config_path: str | None,
 ) -> None:
     from sheetsync import pipeline
-    from sheetsync.cli import run_action
 
     def action() -> int:
         target = config_target(config_path, source)
@@ -83,7 +83,7 @@ def map_cmd(
         tracker = _tracker(source, settings)
         grid = pipeline.open_backend(tracker, settings).read()
         lay = _discover(grid, settings)
-        console = _console()
+        console = common.console()
         tab = grid.tab(lay.worksheet)
         assert tab is not None
         views = column_views(tab, lay, settings)
@@ -103,7 +103,7 @@ def map_cmd(
         _report(console, grid, saved, chosen, target, tracker)
         return 0
 
-    run_action(action)
+    common.run_action(action)
 
 
 COMMANDS = (map_cmd,)
@@ -194,12 +194,6 @@ def _discover(grid: Grid, settings: Settings) -> Layout:
 
 
 # ---------------------------------------------------------------------- showing
-
-
-def _console() -> Console:
-    from sheetsync.cli import _console as console
-
-    return console()
 
 
 def _read_as(view: ColumnView) -> str:

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sheetsync import secrets
-from sheetsync.config import Settings, check_keys
+from sheetsync.config import Settings, parse_named
 from sheetsync.errors import ConfigError
+from sheetsync.schema import Where, beside_config, setting
 
 SCHEMES = ("imaps", "imap", "mbox", "maildir")
 
@@ -45,22 +45,67 @@ class MailSource:
         return f"{self.kind}:{self.path}"
 
 
+def _source(value: str, where: Where) -> MailSource:
+    return parse_source(value, where=f"{where.path}: '{where.key}'", base=where.path.parent)
+
+
+def _addresses(value: Sequence[str], where: Where) -> tuple[str, ...]:
+    if not all("@" in m for m in value):
+        raise where.error('must list your e-mail addresses, like ["me@uni.edu"].')
+    return tuple(m.strip().lower() for m in value)
+
+
 @dataclass(frozen=True)
 class MailConfig:
     """The ``[mail]`` settings; ``source`` None means no mail evidence."""
 
-    source: MailSource | None = None
-    me: tuple[str, ...] = ()
-    password_env: str | None = None
-    keyring_service: str = "sheetsync-mail"
-    oauth2_command: str | None = None  # prints an OAuth2 access token (XOAUTH2 instead)
-    folders: tuple[str, ...] = ()  # default: All Mail when there is one, else INBOX + Sent
-    cafile: str | None = None  # a CA bundle for a server with its own certificate
-    timeout: float = 30.0
-    cache_dir: str | None = None  # default: $XDG_STATE_HOME/sheetsync/mail
+    source: MailSource | None = setting(
+        None,
+        str,
+        'your mailbox: "imaps://me%40uni.edu@imap.uni.edu", "mbox:PATH" or "maildir:PATH"',
+        convert=lambda v, w: _source(v, w) if v else None,
+    )
+    me: tuple[str, ...] = setting(
+        (),
+        list,
+        "your own addresses (default: the IMAP login, when it is one)",
+        items=str,
+        single=True,
+        shape='list your e-mail addresses, like ["me@uni.edu"]',
+        convert=_addresses,
+        derive=lambda v: _login_address(v["source"]),
+    )
+    password_env: str | None = setting(
+        None, str, "the environment variable that holds the IMAP password"
+    )
+    keyring_service: str = setting(
+        "sheetsync-mail", str, "else the password is keyring's for this service and user"
+    )
+    oauth2_command: str | None = setting(
+        None, str, "a command that prints an OAuth2 access token (XOAUTH2 instead of a password)"
+    )
+    folders: tuple[str, ...] = setting(
+        (),
+        list,
+        "the folders to read (default: All Mail when there is one, else INBOX and Sent)",
+        items=str,
+        shape="be a list of folder names",
+    )
+    cafile: str | None = setting(
+        None, str, "a CA bundle for a server with its own certificate", convert=beside_config
+    )
+    timeout: float = setting(
+        30.0, float, "seconds to wait for the server", minimum=0, convert=lambda v, w: float(v)
+    )
+    cache_dir: str | None = setting(
+        None,
+        str,
+        "where evidence is cached (default: $XDG_STATE_HOME/sheetsync/mail)",
+        convert=beside_config,
+    )
     # Addresses per IMAP SEARCH: 50 keeps the command line under the 8,192 octets RFC 7162
     # asks clients to stay within (three OR-ed keys per address).
-    batch: int = 50
+    batch: int = setting(50, int, "addresses per IMAP search", minimum=1)
 
     @property
     def enabled(self) -> bool:
@@ -68,52 +113,9 @@ class MailConfig:
         return self.source is not None
 
 
-_KEYS: dict[str, type | tuple[type, ...]] = {
-    "source": str,
-    "me": (str, list),
-    "password_env": str,
-    "keyring_service": str,
-    "oauth2_command": str,
-    "folders": list,
-    "cafile": str,
-    "timeout": (int, float),
-    "cache_dir": str,
-    "batch": int,
-}
-
-
 def parse_config(table: Mapping[str, Any], path: Path) -> MailConfig:
     """Validate ``[mail]``; errors name the file and the key."""
-    secrets.refuse_password_key(table, path, "mail", "sheetsync-mail")
-    check_keys(table, _KEYS, path, prefix="mail.")
-    source = table.get("source")
-    me = table.get("me", [])
-    me_list = [me] if isinstance(me, str) else me
-    if not all(isinstance(m, str) and "@" in m for m in me_list):
-        raise ConfigError(
-            f"{path}: 'mail.me' must list your e-mail addresses, like [\"me@uni.edu\"]."
-        )
-    folders = table.get("folders", [])
-    if not all(isinstance(f, str) for f in folders):
-        raise ConfigError(f"{path}: 'mail.folders' must be a list of folder names.")
-    batch = table.get("batch", 50)
-    if batch < 1:
-        raise ConfigError(f"{path}: 'mail.batch' must be 1 or more, not {batch}.")
-    mail_source = (
-        parse_source(source, where=f"{path}: 'mail.source'", base=path.parent) if source else None
-    )
-    return MailConfig(
-        source=mail_source,
-        me=tuple(m.strip().lower() for m in me_list) or _login_address(mail_source),
-        password_env=table.get("password_env"),
-        keyring_service=table.get("keyring_service", "sheetsync-mail"),
-        oauth2_command=table.get("oauth2_command"),
-        folders=tuple(folders),
-        cafile=_relative(table.get("cafile"), path),
-        timeout=float(table.get("timeout", 30.0)),
-        cache_dir=_relative(table.get("cache_dir"), path),
-        batch=batch,
-    )
+    return parse_named("mail", table, path)  # type: ignore[no-any-return]
 
 
 def parse_source(text: str, *, where: str = "--mail", base: Path | None = None) -> MailSource:
@@ -132,7 +134,13 @@ def parse_source(text: str, *, where: str = "--mail", base: Path | None = None) 
     if scheme in ("mbox", "maildir"):
         if not rest:
             raise ConfigError(f"{where}: '{text}' names no file. Write {scheme}:PATH.")
-        target = Path(rest).expanduser()
+        try:
+            target = Path(rest).expanduser()
+        except RuntimeError as exc:  # an unknown ~user
+            raise ConfigError(
+                f"{where}: '{text}' starts with a ~ that is no home folder here. "
+                "Write the full path."
+            ) from exc
         if base is not None and not target.is_absolute():
             target = base / target
         return MailSource(scheme, path=str(target))
@@ -182,13 +190,6 @@ def _login_address(source: MailSource | None) -> tuple[str, ...]:
     if source is not None and source.kind == "imap" and "@" in source.user:
         return (source.user.lower(),)
     return ()
-
-
-def _relative(value: str | None, path: Path) -> str | None:
-    if value is None:
-        return None
-    target = Path(value).expanduser()
-    return str(target if target.is_absolute() else path.parent / target)
 
 
 def cache_dir(config: MailConfig) -> Path:
