@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -110,18 +111,45 @@ def _close(a: str, b: str) -> bool:
     return matcher.quick_ratio() >= 0.85 and matcher.ratio() >= 0.85
 
 
-def _phrase_score(phrase: tuple[str, ...], header: _Header) -> float:
-    total, matched = 0.0, set()
-    for want in phrase:
+@lru_cache(maxsize=1)
+def _vocabulary() -> dict[str, tuple[str, ...]]:
+    """Every word of every phrase, by its first letter."""
+    found: dict[str, set[str]] = {}
+    for entries in _phrases().values():
+        for toks, _ in entries:
+            for w in toks:
+                found.setdefault(w[0], set()).add(w)
+    return {initial: tuple(sorted(ws)) for initial, ws in found.items()}
+
+
+def _matches(header: _Header) -> dict[str, tuple[float, int]]:
+    """Phrase word → (its best match quality among the header's words, the first word giving
+    it), for the phrase words that match at all. Only a word with the same first letter can
+    match (equal, same stem, or a typo that keeps the first letter: see :func:`_word_match`),
+    so a header is compared with a few dozen phrase words, not with every phrase."""
+    vocabulary = _vocabulary()
+    hits: dict[str, tuple[float, int]] = {}
+    for want in {w for have in header.words for w in vocabulary.get(have[0], ())}:
         best, where = 0.0, -1
         for i, have in enumerate(header.words):
             quality = _word_match(want, have)
             if quality > best:
                 best, where = quality, i
-        if best == 0.0:
+        if best:
+            hits[want] = (best, where)
+    return hits
+
+
+def _phrase_score(
+    phrase: tuple[str, ...], header: _Header, hits: Mapping[str, tuple[float, int]]
+) -> float:
+    total, matched = 0.0, set()
+    for want in phrase:
+        hit = hits.get(want)
+        if hit is None:
             return 0.0
-        total += best
-        matched.add(where)
+        total += hit[0]
+        matched.add(hit[1])
     coverage = len(matched) / max(len(header.words), 1)
     head_bonus = 0.2 if header.head in matched else 0.0
     person_bonus = 0.3 if header.about_person and 0 not in matched else 0.0
@@ -150,9 +178,10 @@ def field_scores(text: str) -> dict[str, float]:
     if len(all_words) > 8:  # a sentence, not a column name
         return {}
     header = _parse_header(text)
+    hits = _matches(header)
     scores: dict[str, float] = {}
     for field_id, phrases in _phrases().items():
-        best = max(_phrase_score(p, header) * w for p, w in phrases)
+        best = max(_phrase_score(p, header, hits) * w for p, w in phrases)
         best += _date_hint(field_id, header)
         if best >= MIN_SCORE:
             scores[field_id] = best
