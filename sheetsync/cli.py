@@ -26,6 +26,7 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from sheetsync import __version__, api
 from sheetsync.commands import format_option, parse_date
@@ -333,9 +334,10 @@ def _table(title: str, findings: Sequence[Finding], today: dt.date) -> Table:
     for f in findings:
         due = spoken(f.due, today) if f.due else ""
         late = " (overdue)" if f.severity is Severity.OVERDUE else ""
-        when = f"[{SEVERITY_STYLE[f.severity]}]{due}{late}[/]"
-        what = f"{_escape(f.message)} [dim]{f.rule}[/]"
-        table.add_row(str(f.row), _escape(f.contact), when, what)
+        # Text, not markup: printed literally, and rich has no markup to parse per cell.
+        when = Text.assemble((f"{due}{late}", SEVERITY_STYLE[f.severity]))
+        what = Text.assemble(visible(f.message), " ", (f.rule, "dim"))
+        table.add_row(Text(str(f.row)), Text(visible(f.contact)), when, what)
     return table
 
 
