@@ -74,6 +74,7 @@ def _phrases() -> dict[str, list[tuple[tuple[str, ...], float]]]:
         for phrase in phrases:
             text, _, weight = phrase.partition("*")
             toks = tuple(w for w in words(text) if w not in STOP_WORDS)
+            assert toks, f"phrase '{phrase}' of {field_id} has no meaning word"
             entries.append((toks, float(weight) if weight else 1.0))
         parsed[field_id] = entries
     return parsed
@@ -181,7 +182,10 @@ def field_scores(text: str) -> dict[str, float]:
     hits = _matches(header)
     scores: dict[str, float] = {}
     for field_id, phrases in _phrases().items():
-        best = max(_phrase_score(p, header, hits) * w for p, w in phrases)
+        # A phrase scores 0 unless each of its words matched: try only those whose first did.
+        best = max(
+            (_phrase_score(p, header, hits) * w for p, w in phrases if p[0] in hits), default=0.0
+        )
         best += _date_hint(field_id, header)
         if best >= MIN_SCORE:
             scores[field_id] = best
