@@ -7,7 +7,11 @@
   of the same file: the cheapest way a script could even look at the sheet.
 
 Each command runs ``--repeats`` times, interleaved (a, b, c, a, b, c, …) so a busy machine
-slows them alike; the table shows medians and the ratio of check to read_excel::
+slows them alike; the table shows medians of wall time and of CPU time (user + system of the
+child process, which a busy machine inflates less), and the ratios of check to read_excel.
+Python runs as an installed package does: with its modules' bytecode cached (the warm-up
+round writes it even when ``PYTHONDONTWRITEBYTECODE`` is set around the benchmark, as it is
+in some sandboxes; without it every run would compile sheetsync from source)::
 
     python -m benchmarks.startup               # 200 rows, 9 repeats
     python -m benchmarks.startup --rows 2000 --repeats 5
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,44 +49,59 @@ def commands(tracker: Path) -> dict[str, list[str]]:
     }
 
 
-def wall(argv: list[str], cwd: Path) -> float:
-    """Seconds from start to exit of one process (its output discarded)."""
-    env = {k: v for k, v in os.environ.items() if k != "SHEETSYNC_CONFIG"}
+def run(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) from start to exit of one process (its output discarded)."""
+    drop = ("SHEETSYNC_CONFIG", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{argv} failed: {proc.stderr.decode(errors='replace')}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
-def measure(rows: int, repeats: int) -> dict[str, list[float]]:
-    """Times per command, interleaved, after one warm-up round (file cache, .pyc)."""
+def measure(rows: int, repeats: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU times per command, interleaved, after one warm-up round (file cache,
+    .pyc, sheetsync's remembered holidays)."""
     tracker = cached_tracker(OUT / "cache", rows)
     todo = commands(tracker)
     times: dict[str, list[float]] = {label: [] for label in todo}
+    cpus: dict[str, list[float]] = {label: [] for label in todo}
     with tempfile.TemporaryDirectory() as folder:  # no sheetsync.toml around
         for argv in todo.values():
-            wall(argv, Path(folder))
+            run(argv, Path(folder))
         for _ in range(repeats):
             for label, argv in todo.items():
-                times[label].append(wall(argv, Path(folder)))
-    return times
+                elapsed, cpu = run(argv, Path(folder))
+                times[label].append(elapsed)
+                cpus[label].append(cpu)
+    return times, cpus
 
 
-def table(times: dict[str, list[float]], rows: int) -> str:
+def table(times: dict[str, list[float]], cpus: dict[str, list[float]], rows: int) -> str:
     """Markdown: median and spread per command, and the ratios asked of sheetsync."""
     med = {label: statistics.median(t) for label, t in times.items()}
-    lines = ["| process | median s | min s | max s |", "|---|---:|---:|---:|"]
+    cpu = {label: statistics.median(t) for label, t in cpus.items()}
+    lines = [
+        "| process | median s | min s | max s | CPU median s |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for label, t in times.items():
-        lines.append(f"| {label} | {med[label]:.3f} | {min(t):.3f} | {max(t):.3f} |")
+        lines.append(
+            f"| {label} | {med[label]:.3f} | {min(t):.3f} | {max(t):.3f} | {cpu[label]:.3f} |"
+        )
     check, read = med["sheetsync check"], med["pandas.read_excel(calamine)"]
     pairs = zip(times["sheetsync check"], times["pandas.read_excel(calamine)"], strict=True)
     per_round = statistics.median(c / r for c, r in pairs)
+    cpu_ratio = cpu["sheetsync check"] / cpu["pandas.read_excel(calamine)"]
     lines += [
         "",
         f"check of {rows} rows / read_excel: {check / read:.2f}× (ratio of medians), "
-        f"{per_round:.2f}× (median of per-round ratios)",
+        f"{per_round:.2f}× (median of per-round ratios), {cpu_ratio:.2f}× in CPU time",
         f"--help: {med['sheetsync --help']:.3f} s "
         f"({med['sheetsync --help'] - med['python -c pass']:.3f} s above the bare interpreter)",
         f"import sheetsync: {med['import sheetsync'] - med['python -c pass']:.3f} s above the "
@@ -95,11 +115,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=9)
     args = parser.parse_args(argv)
-    times = measure(args.rows, args.repeats)
-    print(table(times, args.rows))
+    times, cpus = measure(args.rows, args.repeats)
+    print(table(times, cpus, args.rows))
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     OUT.mkdir(exist_ok=True)
     (OUT / "startup.json").write_text(
-        json.dumps({"rows": args.rows, "times": times}, indent=2), encoding="utf-8"
+        json.dumps({"rows": args.rows, "times": times, "cpu": cpus}, indent=2), encoding="utf-8"
     )
 
 

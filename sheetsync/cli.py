@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from sheetsync import __version__, api
 from sheetsync.commands import common, format_option, parse_date
@@ -164,6 +166,7 @@ def _doubt_note(checked: pipeline.Checked) -> str:
 
 
 def _table(title: str, findings: Sequence[Finding], today: dt.date) -> Table:
+    rows = [_row_cells(f, today) for f in findings]
     table = Table(
         title=f"{title} ({len(findings)})",
         title_justify="left",
@@ -172,17 +175,31 @@ def _table(title: str, findings: Sequence[Finding], today: dt.date) -> Table:
         show_edge=False,
         pad_edge=False,
     )
-    table.add_column("Row", justify="right", style="dim", no_wrap=True)
-    table.add_column("Contact", no_wrap=True, max_width=24)
-    table.add_column("Due", no_wrap=True)
+    heads = ("Row", "Contact", "Due")
+    # The one-line columns get the width rich would measure (their widest cell, header
+    # included), so it does not measure hundreds of cells again: the same table, sooner.
+    row_w, contact_w, due_w = (_widest(h, [r[i] for r in rows]) for i, h in enumerate(heads))
+    table.add_column("Row", justify="right", style="dim", no_wrap=True, width=row_w)
+    table.add_column("Contact", no_wrap=True, max_width=24, width=min(contact_w, 24))
+    table.add_column("Due", no_wrap=True, width=due_w)
     table.add_column("What to do", overflow="fold", ratio=1)
-    for f in findings:
-        due = spoken(f.due, today) if f.due else ""
-        late = " (overdue)" if f.severity is Severity.OVERDUE else ""
-        when = f"[{SEVERITY_STYLE[f.severity]}]{due}{late}[/]"
-        what = f"{_escape(f.message)} [dim]{f.rule}[/]"
-        table.add_row(str(f.row), _escape(f.contact), when, what)
+    for cells in rows:
+        table.add_row(*cells)
     return table
+
+
+def _row_cells(f: Finding, today: dt.date) -> tuple[Text, Text, Text, Text]:
+    """Row, contact, due and what to do, as rich Text: printed literally (no markup to parse)."""
+    due = spoken(f.due, today) if f.due else ""
+    late = " (overdue)" if f.severity is Severity.OVERDUE else ""
+    when = Text.assemble((f"{due}{late}", SEVERITY_STYLE[f.severity]))
+    what = Text.assemble(visible(f.message), " ", (f.rule, "dim"))
+    return Text(str(f.row)), Text(visible(f.contact)), when, what
+
+
+def _widest(header: str, cells: Sequence[Text]) -> int:
+    """Terminal cells of the widest of ``header`` and ``cells`` (each one line)."""
+    return max([cell_len(header), *(cell_len(c.plain) for c in cells)])
 
 
 def _escape(text: str) -> str:

@@ -151,7 +151,21 @@ def _normalise(text: str) -> str:
     return _TIME_TAIL.sub("", text) if not re.search(r"\d{4}-\d", text) else text
 
 
+# What a text must look like for a family of formats to have a chance: strptime compiles a
+# regular expression per format on first use, so formats that cannot match are not tried.
+# Each pattern is a necessary condition only; strptime still decides.
+_SHAPES = {
+    _ISO: re.compile(r"^\d{4}\D"),  # starts with the year
+    _NAMED: re.compile(r"(?=.*[^\W\d_])(?=.*\d)"),  # a month name (any letters) and a number
+    _MONTH_FIRST: re.compile(r"^[\d\s/.-]+$"),  # digits and separators only
+    _DAY_FIRST: re.compile(r"^[\d\s/.-]+$"),
+}
+
+
 def _try(text: str, formats: tuple[str, ...]) -> dt.date | None:
+    shape = _SHAPES.get(formats)
+    if shape is not None and not shape.search(text):
+        return None
     for fmt in formats:
         try:
             return dt.datetime.strptime(text, fmt).date()

@@ -60,6 +60,7 @@ class Kind(Enum):
     BACKUP = "backup"  # never replaces anything (names are unique)
     LEDGER = "ledger"  # sheetsync's record of the sync -o copies it wrote
     MAIL_CACHE = "mail cache"  # what the mailbox scans remember (dates and directions only)
+    HOLIDAY_CACHE = "holiday cache"  # public holidays of a country (sheetsync.public_holidays)
 
 
 # The file names a kind may have: a workbook named .csv would open as garbage.
@@ -128,7 +129,7 @@ def is_own(kind: Kind, data: bytes) -> bool:
     if kind is Kind.DIGEST:
         head = data[:64].decode("utf-8", "replace")
         return head.startswith(DIGEST_FIRST_LINES)
-    if kind in (Kind.STATE, Kind.LEDGER, Kind.MAIL_CACHE):
+    if kind in (Kind.STATE, Kind.LEDGER, Kind.MAIL_CACHE, Kind.HOLIDAY_CACHE):
         return _is_state(data, kind)
     if kind is Kind.EXPORT:
         return _is_export(data)
@@ -146,6 +147,8 @@ def _is_state(data: bytes, kind: Kind) -> bool:
         return doc.get("sheetsync") == "outputs"
     if kind is Kind.MAIL_CACHE:
         return doc.get("sheetsync") == "mail-cache"
+    if kind is Kind.HOLIDAY_CACHE:
+        return doc.get("sheetsync") == "holiday-cache"
     if doc.get(STATE_MARKER[0]) == STATE_MARKER[1]:
         return True
     # State files written before the marker existed: version 1 with runs and sources.

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sheetsync.cell_words import flag_of
+from sheetsync.cell_words import parse_cadence as parse_cadence  # where advisor imports it from
 from sheetsync.dates import Outcome, Reading, describe, read_value
 from sheetsync.fields import BY_ID, Kind
 from sheetsync.grid import CellError, Grid, Tab, cell_ref, clean_text, is_blank
@@ -38,56 +40,6 @@ INTERACTIONS = (
     "follow_up_date",
     "interview_date",
     "thank_you_date",
-)
-YES_WORDS = frozenset(
-    [
-        "yes",
-        "y",
-        "yep",
-        "yeah",
-        "true",
-        "1",
-        "sent",
-        "done",
-        "replied",
-        "responded",
-        "received",
-        "ok",
-        "thanked",
-        "emailed",
-        "wrote",
-        "✓",
-        "✔",
-        "☑",
-        "x",
-        "declined",
-        "accepted",
-        "answered",
-    ]
-)
-NO_WORDS = frozenset(
-    [
-        "no",
-        "n",
-        "nope",
-        "false",
-        "0",
-        "not-yet",
-        "none",
-        "pending",
-        "waiting",
-        "ghosted",
-        "tbd",
-        "no-reply",
-        "no-response",
-        "not-sent",
-        "unsent",
-        "☐",
-        "-",
-        "—",
-        "n/a",
-        "na",
-    ]
 )
 SECTION_WORDS = re.compile(
     r"\b(list|contacts|section|peers?|alumni|faculty|industry|academia|friends|family|"
@@ -264,25 +216,6 @@ def _date_problem(
     )
 
 
-def _flag(value: object) -> object:
-    """yes / no / unknown for a date-or-flag cell that is not a date."""
-    if value is None or isinstance(value, CellError):
-        return pd.NA
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return bool(value) if value in (0, 1) else pd.NA
-    text = clean_text(str(value)).lower().replace(" ", "-").rstrip(".!")
-    if not text:
-        return pd.NA
-    first = text.split("-")[0]
-    if text in NO_WORDS or first in ("no", "not", "nope"):
-        return False
-    if text in YES_WORDS or first in YES_WORDS:
-        return True
-    return True  # other words ("said call me in May") record that something happened
-
-
 def _date_or_flag(
     raw: pd.Series, field_id: str, layout: Layout, *, day_first: bool, date1904: bool
 ) -> tuple[pd.Series, pd.Series, list[CellProblem]]:
@@ -309,34 +242,7 @@ def _read_flag_cell(
             return reading.date, True, None
         if reading.outcome in (Outcome.OTHER_ORDER, Outcome.NO_YEAR):
             return None, True, reading.outcome  # clearly meant a date: it happened
-    return None, _flag(value), None
-
-
-_UNITS = {"day": 1, "week": 7, "month": 30.4, "year": 365, "quarter": 91}
-_CADENCE_WORDS = {
-    "weekly": 7,
-    "biweekly": 14,
-    "fortnightly": 14,
-    "monthly": 30.4,
-    "quarterly": 91,
-    "yearly": 365,
-    "annually": 365,
-    "annual": 365,
-}
-
-
-def parse_cadence(value: object) -> float | None:
-    """Days between touches from 30, "30 days", "every 2 weeks", "quarterly"; None if unreadable."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value) if value > 0 else None
-    text = clean_text(str(value)).lower().removeprefix("every").strip()
-    if text in _CADENCE_WORDS:
-        return float(_CADENCE_WORDS[text])
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)?\s*(day|week|month|year|quarter)s?", text)
-    if match:
-        return float(match.group(1) or 1) * _UNITS[match.group(2)]
-    match = re.fullmatch(r"\d+(?:\.\d+)?", text)
-    return float(text) if match and float(text) > 0 else None
+    return None, flag_of(value), None
 
 
 def _cadence(raw: pd.Series, layout: Layout) -> tuple[pd.Series, list[CellProblem]]:

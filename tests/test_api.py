@@ -143,6 +143,11 @@ def test_check_of_an_xlsx_loads_no_google_export_template_calendar_or_mail(
     loaded = loaded_top_modules(code, tmp_path)
     assert "pandas" in loaded and "sheetsync" in loaded  # the check did run
     assert not loaded & NOT_FOR_CHECK, sorted(loaded & NOT_FOR_CHECK)
+    # Once the public holidays are remembered (the first run wrote them), a check loads
+    # neither the holidays package nor the network and mail modules it brings along.
+    again = loaded_top_modules(code, tmp_path)
+    later = NOT_FOR_CHECK | {"holidays", "email", "http", "ssl", "socket"}
+    assert not again & later, sorted(again & later)
 
 
 def test_help_loads_no_data_library(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sheetsync import files, printing
-from sheetsync.backends import Applied, xlsx_formats, xlsx_prep, xlsx_tables
+from sheetsync.backends import Applied, xlsx_formats, xlsx_tables
 from sheetsync.backends.xlsx_package import (
     CellStyle,
     CellWrite,
@@ -277,6 +277,8 @@ class XlsxBackend:
         writer.patch_cells(plan.worksheet, writes, column_widths=widths)
 
     def _put_prep(self, writer: PackageWriter, prep: PrepPlan) -> None:
+        from sheetsync.backends import xlsx_prep  # only a sync writes the prep tab
+
         ids = writer.register_styles(xlsx_prep.styles_needed())
         style_ids = dict(zip(xlsx_prep.KIND_STYLES, ids, strict=True))
         date1904 = self._info.date1904 if self._info else False

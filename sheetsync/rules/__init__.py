@@ -32,8 +32,12 @@ class Context:
     """What a rule may know besides the frame: the day to judge by and the calendar."""
 
     today: dt.date
-    holidays: tuple[dt.date, ...] = ()
+    holidays: tuple[dt.date, ...] = ()  # days off besides weekends and the country's holidays
     day_first: bool = False
+    # Whose public holidays are days off too; read on first use (a business-day rule with a
+    # row to judge), from sheetsync's cache when an earlier run remembered them.
+    country: str | None = None
+    subdivision: str | None = None
     # Results rules share within one run (3B and 7B both need "waiting for a reply").
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -57,7 +61,17 @@ class Context:
     @property
     def holiday_array(self) -> np.ndarray:
         """Holidays as ``datetime64[D]``, the form numpy's business-day functions take."""
-        return np.array(self.holidays, dtype="datetime64[D]")
+        days: np.ndarray = self.shared("rules:holidays", self._days_off)
+        return days
+
+    def _days_off(self) -> np.ndarray:
+        days = self.holidays
+        if self.country:
+            from sheetsync.public_holidays import public_holidays
+
+            years = range(self.today.year - 2, self.today.year + 2)
+            days = tuple(sorted({*days, *public_holidays(self.country, self.subdivision, years)}))
+        return np.array(days, dtype="datetime64[D]")
 
 
 @dataclass(frozen=True)
@@ -371,14 +385,9 @@ def make_context(
     subdivision: str | None = None,
     day_first: bool = False,
 ) -> Context:
-    """A context with the public holidays of ``country`` around ``today``."""
-    days: tuple[dt.date, ...] = ()
-    if country:
-        import holidays
-
-        years = range(today.year - 2, today.year + 2)
-        days = tuple(sorted(holidays.country_holidays(country, subdiv=subdivision, years=years)))
-    return Context(today=today, holidays=days, day_first=day_first)
+    """A context whose business days skip the public holidays of ``country`` (the two years
+    either side of ``today``; looked up only when a rule counts business days)."""
+    return Context(today=today, day_first=day_first, country=country, subdivision=subdivision)
 
 
 # Importing the theme modules registers their rules, in the order `sheetsync rules` lists them.

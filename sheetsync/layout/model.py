@@ -1,0 +1,47 @@
+"""What layout found: the :class:`Layout` record, and which headers are sheetsync's own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sheetsync.grid import clean_text
+
+MANAGED_PREFIX = "sheetsync"
+MAX_HEADER_ROW = 15
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the contacts live: tab, header row, and the column of each field found."""
+
+    worksheet: str
+    header_row: int
+    columns: Mapping[str, int]  # canonical field → 1-based column
+    headers: Mapping[int, str]  # column → header text exactly as in the sheet
+    unmapped: tuple[str, ...] = ()
+    managed: Mapping[str, int] = field(default_factory=dict)  # managed header → column
+    warnings: tuple[str, ...] = ()
+    # How sure the map is, per canonical field (0–1); fields set in [columns] count as 1.0.
+    confidence: Mapping[str, float] = field(default_factory=dict)
+    # Fields whose meaning is in doubt: ``sync`` does not write until they are confirmed.
+    doubtful: tuple[str, ...] = ()
+
+    def header_of(self, field_id: str) -> str:
+        """The header text of a mapped field, as shown (see :meth:`column_names`)."""
+        return clean_text(self.headers[self.columns[field_id]])
+
+    def has(self, field_id: str) -> bool:
+        """True when the field has a column."""
+        return field_id in self.columns
+
+    def column_names(self) -> dict[str, str]:
+        """Canonical field → header text as shown, in sheet order (the JSON ``columns``
+        object); spaces and invisible characters at either end are not shown."""
+        ordered = sorted(self.columns.items(), key=lambda kv: kv[1])
+        return {f: clean_text(self.headers[c]) for f, c in ordered}
+
+
+def is_managed_header(text: str) -> bool:
+    """True for a header sheetsync owns (it starts with ``sheetsync``)."""
+    return clean_text(text).casefold().startswith(MANAGED_PREFIX)
