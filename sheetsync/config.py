@@ -359,9 +359,9 @@ def _country(value: str) -> str | None:
 def _check_country(settings: Settings, path: Path) -> None:
     if settings.country is None:
         return
-    import holidays
+    from sheetsync.public_holidays import supported_countries
 
-    if settings.country not in holidays.list_supported_countries():
+    if settings.country not in supported_countries():
         raise ConfigError(
             f"{path}: country '{settings.country}' is not a country code the holidays "
             'package knows. Use a two-letter code such as "US" or "GB", or "none".'

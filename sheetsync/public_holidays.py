@@ -43,6 +43,47 @@ def public_holidays(country: str, subdivision: str | None, years: range) -> tupl
     return days
 
 
+@lru_cache(maxsize=1)
+def supported_countries() -> frozenset[str]:
+    """The country codes the installed ``holidays`` package knows, remembered like the days
+    (one small file per package version), so a config that names a country is checked without
+    importing the registry on every run."""
+    version = holidays_version()
+    path = countries_path(version) if version else None
+    if path is not None:
+        try:
+            doc = json.loads(path.read_bytes())
+            if (
+                isinstance(doc, dict)
+                and doc.get("sheetsync") == MARKER
+                and doc.get("holidays") == version
+                and isinstance(doc.get("countries"), list)
+            ):
+                return frozenset(str(c) for c in doc["countries"])
+        except (OSError, ValueError) as exc:
+            if not isinstance(exc, FileNotFoundError):
+                log.debug("holiday cache %s unreadable (%s): asking the package", path, exc)
+    import holidays
+
+    codes = frozenset(holidays.list_supported_countries())
+    if path is not None:
+        doc = {"sheetsync": MARKER, "holidays": version, "countries": sorted(codes)}
+        _write(path, json.dumps(doc, indent=1).encode())
+    return codes
+
+
+def countries_path(version: str) -> Path:
+    """Where the country codes of one ``holidays`` version are remembered."""
+    return files_path(f"{_SAFE.sub('_', version)}-countries.json")
+
+
+def files_path(name: str) -> Path:
+    """``<state folder>/holidays/<name>``: where the remembered holidays live."""
+    from sheetsync import files
+
+    return files.state_dir() / "holidays" / name
+
+
 def compute(country: str, subdivision: str | None, years: range) -> tuple[dt.date, ...]:
     """The days, from the ``holidays`` package itself (the slow path)."""
     import holidays
@@ -70,11 +111,9 @@ def holidays_version() -> str:
 
 def cache_path(version: str, country: str, subdivision: str | None, years: range) -> Path:
     """``<state folder>/holidays/<version>-<country>-<subdivision>-<first>-<last>.json``."""
-    from sheetsync import files
-
     parts = (version, country, subdivision or "all", str(years.start), str(years.stop - 1))
     name = "-".join(_SAFE.sub("_", p) for p in parts)
-    return files.state_dir() / "holidays" / f"{name}.json"
+    return files_path(f"{name}.json")
 
 
 def _document(
@@ -116,13 +155,18 @@ def write_cache(
     days: tuple[dt.date, ...],
 ) -> None:
     """Remember the days; a folder that cannot be written only means no cache."""
-    from sheetsync import files
-
     doc = {
         **_document(version, country, subdivision, years),
         "dates": [d.isoformat() for d in days],
     }
+    _write(path, json.dumps(doc, indent=1).encode())
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Remember through the one writer; a folder that cannot be written only means no cache."""
+    from sheetsync import files
+
     try:
-        files.write_output(path, json.dumps(doc, indent=1).encode(), files.Kind.HOLIDAY_CACHE)
+        files.write_output(path, data, files.Kind.HOLIDAY_CACHE)
     except (OSError, SheetsyncError) as exc:
         log.debug("holiday cache %s not written (%s)", path, exc)

@@ -17,8 +17,10 @@ from sheetsync import files, rules
 from sheetsync.public_holidays import (
     cache_path,
     compute,
+    countries_path,
     holidays_version,
     public_holidays,
+    supported_countries,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +31,10 @@ YEARS = range(2024, 2028)
 def _fresh() -> Iterator[None]:
     """Each test starts with nothing remembered in this process."""
     public_holidays.cache_clear()
+    supported_countries.cache_clear()
     yield
     public_holidays.cache_clear()
+    supported_countries.cache_clear()
 
 
 def test_version_is_the_installed_package_s() -> None:
@@ -123,3 +127,39 @@ def test_a_second_check_does_not_load_the_holidays_package(tmp_path: Path) -> No
     first, second = run(), run()
     assert first[1] == "True" and second[1] == "False"
     assert first[0] == second[0] != "0"
+
+
+def test_supported_countries_are_the_package_s_then_read_back() -> None:
+    import holidays
+
+    assert supported_countries() == frozenset(holidays.list_supported_countries())
+    path = countries_path(holidays_version())
+    doc = json.loads(path.read_bytes())
+    assert files.is_own(files.Kind.HOLIDAY_CACHE, path.read_bytes())
+    doc["countries"] = ["ZZ"]  # a code the package does not know: proves the file was read
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    supported_countries.cache_clear()
+    assert supported_countries() == frozenset({"ZZ"})
+
+
+def test_a_config_naming_a_country_is_checked_without_the_package_the_second_time(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "sheetsync.toml").write_text('country = "GB"\n', encoding="utf-8")
+    code = (
+        "import sys, sheetsync\nprint(sheetsync.load_settings().country, 'holidays' in sys.modules)"
+    )
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    env.pop("SHEETSYNC_CONFIG", None)
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        for _ in range(2)
+    ]
+    assert [r.stdout.split() for r in runs] == [["GB", "True"], ["GB", "False"]], runs
+    (tmp_path / "sheetsync.toml").write_text('country = "XX"\n', encoding="utf-8")
+    bad = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert "country 'XX' is not a country code" in bad.stderr
