@@ -44,7 +44,7 @@ SECTIONS: dict[str, str] = {
     "digest": "sheetsync.digest:DigestConfig",
     "smtp": "sheetsync.digest:SmtpConfig",
     "calendar": "sheetsync.calendar:CalendarConfig",
-    "export": "sheetsync.advisor:parse_config",
+    "export": "sheetsync.advisor.config:ExportConfig",
     "prep": "sheetsync.prep:PrepSettings",
     "mail": "sheetsync.mail.config:MailConfig",
 }

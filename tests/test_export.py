@@ -561,7 +561,7 @@ def test_export_config(tmp_path: Path) -> None:
     assert Settings().section("export").redact is False
     with pytest.raises(ConfigError, match=r"sheetsync\.toml: unknown key 'export\.studnet'"):
         parse_config({"studnet": "x"}, path)
-    with pytest.raises(ConfigError, match=r"'export\.redact' must be a true/false"):
+    with pytest.raises(ConfigError, match=r"'export\.redact' must be true or false"):
         parse_config({"redact": "yes"}, path)
     with pytest.raises(ConfigError, match=r"unknown field 'phone'"):
         parse_config({"redact_fields": ["phone"]}, path)
