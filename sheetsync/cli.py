@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # the pipeline (pandas, …) loads when a command runs, not f
 # The helpers commands used from here before sheetsync.commands.common held them.
 _console, _settings = common.console, common.settings_for
 _source, _today = common.source_for, common.today_for
+_escape = common.literal
 
 EXIT_CODES_HELP = """\b
 Exit codes (every command):
@@ -200,12 +201,6 @@ def _row_cells(f: Finding, today: dt.date) -> tuple[Text, Text, Text, Text]:
 def _widest(header: str, cells: Sequence[Text]) -> int:
     """Terminal cells of the widest of ``header`` and ``cells`` (each one line)."""
     return max([cell_len(header), *(cell_len(c.plain) for c in cells)])
-
-
-def _escape(text: str) -> str:
-    """Text from a sheet, a path or a message, printed literally: no rich markup, and
-    control characters shown (ESC as ␛), never sent to the terminal raw."""
-    return escape(visible(text))
 
 
 def _render_notes(checked: pipeline.Checked, console: Console) -> None:

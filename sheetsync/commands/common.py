@@ -29,7 +29,7 @@ from sheetsync.commands import parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.errors import SheetsyncError
 from sheetsync.mail import config as mail_config
-from sheetsync.safetext import scrub_secrets, visible_lines
+from sheetsync.safetext import scrub_secrets, visible, visible_lines
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 1, 2, 3, 130
 
@@ -38,6 +38,12 @@ def console(stderr: bool = False) -> Console:
     """A rich console for output (stderr for errors), as wide as the terminal or $COLUMNS."""
     width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "120"))
     return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
+
+
+def literal(text: str) -> str:
+    """Text from a sheet, a path or a message, printed literally: no rich markup, and
+    control characters shown (ESC as ␛), never sent to the terminal raw."""
+    return escape(visible(text))
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from sheetsync.commands import parse_date
+from sheetsync.commands import common, parse_date
 from sheetsync.config import Settings
 
 EXIT_ERROR = 3
@@ -67,20 +67,18 @@ def export_cmd(
     sheetsync export tracker.xlsx -o advisor.xlsx --redact
     sheetsync export a.xlsx gsheet:ID --cohort -o cohort.xlsx
     """
-    from sheetsync import cli
-
     if len(sources) > 1 and not cohort:
         raise click.UsageError("Several trackers make a cohort export: add --cohort.")
     if student and cohort:
         raise click.UsageError("--student names one student; for a cohort use [export] students.")
 
     def action() -> int:
-        settings = cli._settings(config_path)
-        chosen = list(sources) or [cli._source(None, settings)]
-        return _export(chosen, Path(output), settings, cli._today(today, settings), since, redact,
-                       student, cohort)  # fmt: skip
+        settings = common.settings_for(config_path)
+        chosen = list(sources) or [common.source_for(None, settings)]
+        return _export(chosen, Path(output), settings, common.today_for(today, settings), since,
+                       redact, student, cohort)  # fmt: skip
 
-    cli.run_action(action)
+    common.run_action(action)
 
 
 def _export(
@@ -93,7 +91,7 @@ def _export(
     student: str | None,
     cohort: bool,
 ) -> int:
-    from sheetsync import api, cli
+    from sheetsync import api
 
     result = api.export(
         sources,
@@ -105,17 +103,16 @@ def _export(
         cohort=cohort,
         settings=settings,
     )
-    console, errors = cli._console(), cli._console(stderr=True)
+    console, errors = common.console(), common.console(stderr=True)
     for failure in result.failures:
-        errors.print(
-            f"[yellow]Could not read[/] {cli._escape(failure.source)}: {cli._escape(failure.error)}"
-        )
+        source, error = common.literal(failure.source), common.literal(failure.error)
+        errors.print(f"[yellow]Could not read[/] {source}: {error}")
     if not result.students:
         errors.print("[bold red]Error:[/] no tracker could be read; nothing was written.")
         return EXIT_ERROR
     who = ", ".join(result.students)
     console.print(
-        f"[green]Wrote[/] {cli._escape(str(output))}: {cli._escape(who)} · "
+        f"[green]Wrote[/] {common.literal(str(output))}: {common.literal(who)} · "
         f"{result.actions} open actions"
         + (f" · {len(result.failures)} source(s) failed" if result.failures else "")
     )
