@@ -7,7 +7,7 @@ Use it from Python::
     report = sheetsync.check("tracker.xlsx")
     for finding in report.findings:
         print(finding.row, finding.contact, finding.rule, finding.message)
-    result = sheetsync.pipeline("tracker.xlsx", dry_run=True)
+    result = sheetsync.sync("tracker.xlsx", dry_run=True)
     print(len(result.plan.changes), "cells would change")
 
 Every name below is loaded on first use (a module ``__getattr__``), so ``import sheetsync`` is
@@ -16,7 +16,7 @@ cheap and a check of an .xlsx never loads the Google or export libraries.
 The pipeline, one module per step::
 
     source ──read──▶ grid            backends/
-           ──layout─▶ column map      layout.py
+           ──layout─▶ column map      layout/
            ──frame──▶ typed frame     frame.py
            ──check──▶ findings        rules/
            ──status─▶ managed cells   status.py
@@ -26,13 +26,15 @@ The pipeline, one module per step::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sheetsync import lazy
 
 __version__ = "0.1.0"
 
 # public name → module that defines it
 _EXPORTS: dict[str, str] = {
+    "read": "sheetsync.api",
     "check": "sheetsync.api",
     "plan": "sheetsync.api",
     "sync": "sheetsync.api",
@@ -47,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "SyncResult": "sheetsync.models",
     "ExportResult": "sheetsync.advisor",
     "Layout": "sheetsync.layout",
+    "Grid": "sheetsync.grid",
     **dict.fromkeys(
         [
             "SheetsyncError",
@@ -80,6 +83,7 @@ __all__ = [
     "FileLockedError",
     "Finding",
     "GoogleError",
+    "Grid",
     "Layout",
     "LayoutError",
     "MailUnavailable",
@@ -101,12 +105,13 @@ __all__ = [
     "export",
     "load_settings",
     "plan",
+    "read",
     "sync",
 ]
 
 if TYPE_CHECKING:
     from sheetsync.advisor import ExportResult
-    from sheetsync.api import check, export, load_settings, plan, sync
+    from sheetsync.api import check, export, load_settings, plan, read, sync
     from sheetsync.config import Settings
     from sheetsync.errors import (
         AlreadyRunning,
@@ -126,20 +131,10 @@ if TYPE_CHECKING:
         TemplateError,
         WriteRefused,
     )
+    from sheetsync.grid import Grid
     from sheetsync.layout import Layout
     from sheetsync.models import CellChange, Finding, Plan, Severity, SyncResult
     from sheetsync.pipeline import Checked
 
 
-def __getattr__(name: str) -> Any:
-    """Load a public name on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sheetsync' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # next time, no call
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy.exports(__name__, globals(), _EXPORTS)

@@ -24,6 +24,7 @@ from sheetsync.config import load_settings as _load_settings
 
 if TYPE_CHECKING:
     from sheetsync.advisor import ExportResult
+    from sheetsync.grid import Grid
     from sheetsync.models import Plan, SyncResult
     from sheetsync.pipeline import Checked
 
@@ -45,19 +46,32 @@ def today_for(settings: Settings) -> dt.date:
     return dt.datetime.now(zone).date()
 
 
+def read(source: Source, *, settings: Settings | None = None) -> Grid:
+    """Every tab of a tracker as plain cell values (a :class:`~sheetsync.grid.Grid`), read
+    once; writes nothing. Pass it to :func:`check` to judge what was read without reading
+    again."""
+    from sheetsync import pipeline
+
+    settings = settings if settings is not None else load_settings()
+    return pipeline.open_backend(os.fspath(source), settings).read()
+
+
 def check(
-    source: Source, *, today: dt.date | None = None, settings: Settings | None = None
+    source: Source | Grid, *, today: dt.date | None = None, settings: Settings | None = None
 ) -> Checked:
-    """Read a tracker and run the checks; writes nothing.
+    """Read a tracker (or take a grid :func:`read` gave) and run the checks; writes nothing.
 
     The result has ``findings`` (most urgent first), ``layout`` (the contacts tab, header row
     and column map: ``columns`` is field → header text), ``tracker`` (the typed rows) and
     ``to_json()`` (the object ``sheetsync check --format json`` prints).
     """
     from sheetsync import pipeline
+    from sheetsync.grid import Grid
 
     settings = settings if settings is not None else load_settings()
     day = today or today_for(settings)
+    if isinstance(source, Grid):
+        return pipeline.check_grid(source, settings, day)
     return pipeline.check(pipeline.open_backend(os.fspath(source), settings), settings, day)
 
 

@@ -11,12 +11,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sheetsync import pipeline
+from sheetsync import api
 from sheetsync.backends.google_source import parse_source
 from sheetsync.config import Settings
 from sheetsync.errors import SheetsyncError
 from sheetsync.words import plural
+
+if TYPE_CHECKING:
+    from sheetsync.pipeline import Checked
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,9 @@ def diagnose(source: str, settings: Settings, today: dt.date) -> list[Check]:
     checks = list(_google_access(settings) if google else _file_checks(Path(source)))
     if any(not c.ok for c in checks if c.name == "Credentials"):
         return checks
-    backend = pipeline.open_backend(source, settings)
     started = time.monotonic()
     try:
-        grid = backend.read()
+        grid = api.read(source, settings=settings)
     except SheetsyncError as exc:
         return [*checks, Check("Read", "fail", str(exc), "Fix what the message says.")]
     took = time.monotonic() - started
@@ -51,7 +54,7 @@ def diagnose(source: str, settings: Settings, today: dt.date) -> list[Check]:
     checks.append(Check("Read", "ok", f"{len(grid.tabs)} tab(s): {tabs} in {took:.1f} s"))
     try:
         # the mailbox is probed on its own below: the check itself does not scan it
-        checked = pipeline.check_grid(grid, _without_mail(settings), today)
+        checked = api.check(grid, today=today, settings=_without_mail(settings))
     except SheetsyncError as exc:
         fix = "Set `worksheet`, `header_row` or [columns] in sheetsync.toml."
         return [*checks, Check("Contacts tab", "fail", str(exc), fix)]
@@ -104,7 +107,7 @@ def _file_checks(path: Path) -> Iterator[Check]:
         yield Check("Not open elsewhere", "ok", "no Excel or LibreOffice lock file")
 
 
-def _layout_checks(checked: pipeline.Checked) -> Iterator[Check]:
+def _layout_checks(checked: Checked) -> Iterator[Check]:
     lay = checked.layout
     yield Check(
         "Contacts tab",
@@ -150,7 +153,7 @@ def _without_mail(settings: Settings) -> Settings:
     return replace(settings, sections=sections)
 
 
-def _mail_checks(checked: pipeline.Checked, settings: Settings) -> Iterator[Check]:
+def _mail_checks(checked: Checked, settings: Settings) -> Iterator[Check]:
     """The mailbox in [mail]: signed in, what it sees; a failure is a warning (sync goes on)."""
     from sheetsync.mail.evidence import tracker_addresses
     from sheetsync.mail.probe import probe

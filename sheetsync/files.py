@@ -35,9 +35,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sheetsync import swap
 from sheetsync.errors import OutputRefused, WriteRefused
+
+if TYPE_CHECKING:
+    from sheetsync.config import Settings
 
 log = logging.getLogger("sheetsync")
 
@@ -357,6 +361,18 @@ def _remember_copy(real: Path, data: bytes) -> None:
 
 
 # The backups are their own module; their names stay importable from here.
+def protected_for(settings: Settings, *sources: str) -> Protected:
+    """Files no output may replace: ``sources``, the config's trackers and the config itself."""
+    from sheetsync.config import resolve_source
+
+    named = list(sources)
+    if "run" in settings.sections:  # the run loop's module loads only for a config with [run]
+        named += settings.section("run").sources
+    if settings.source:
+        named.append(resolve_source(settings.source, settings.path))
+    return Protected.of(named, settings.path)
+
+
 from sheetsync.backups import Backup as Backup  # noqa: E402
 from sheetsync.backups import backup as backup  # noqa: E402
 from sheetsync.backups import backup_dir_for as backup_dir_for  # noqa: E402

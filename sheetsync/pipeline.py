@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sheetsync import files, frame, gcpause, layout, rules
 from sheetsync.backends import Backend
 from sheetsync.backends.readonly import ReadOnlyFileBackend, is_read_only, refusal
-from sheetsync.config import Settings, resolve_source
+from sheetsync.config import Settings
 from sheetsync.errors import ConfigError, MapNotConfirmed
 from sheetsync.frame import Tracker
-from sheetsync.grid import CellValue, Grid, Tab, clean_text
+from sheetsync.grid import CellValue, Grid, Tab
 from sheetsync.layout import Layout
 from sheetsync.mapping import doubt_message
 from sheetsync.models import Finding, Plan, SyncResult
@@ -127,14 +126,7 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
     return GSheetsBackend(sheet_id, client, label=source)
 
 
-def protected(settings: Settings, *sources: str) -> files.Protected:
-    """Files no output may replace: ``sources``, the config's trackers and the config itself."""
-    named = list(sources)
-    if "run" in settings.sections:  # the run loop's module loads only for a config with [run]
-        named += settings.section("run").sources
-    if settings.source:
-        named.append(resolve_source(settings.source, settings.path))
-    return files.Protected.of(named, settings.path)
+protected = files.protected_for  # where it lived before: files owns what may be replaced
 
 
 def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
@@ -145,7 +137,7 @@ def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
         header_row=settings.header_row,
         overrides=settings.columns,
     )
-    lay = without_columns(lay, settings.ignore_columns)
+    lay = lay.without(settings.ignore_columns)
     contacts = grid.tab(lay.worksheet)
     if contacts is not None:
         lay = replace(lay, warnings=lay.warnings + placement_notes(contacts, lay))
@@ -168,25 +160,6 @@ def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
         tracker, ctx, select=settings.select, ignore=settings.ignore, params=settings.rule_params
     )
     return Checked(grid.source, grid, lay, tracker, report, today, notes)
-
-
-def without_columns(lay: Layout, ignored: Sequence[str]) -> Layout:
-    """The layout with the columns the user chose to ignore (``ignore_columns``) unmapped."""
-    folded = {clean_text(h).casefold() for h in ignored}
-    dropped = {f for f, c in lay.columns.items() if clean_text(lay.headers[c]).casefold() in folded}
-    if not dropped:
-        return lay
-    return replace(
-        lay,
-        columns={f: c for f, c in lay.columns.items() if f not in dropped},
-        unmapped=tuple(
-            t
-            for c, t in sorted(lay.headers.items())
-            if t in lay.unmapped or any(lay.columns[f] == c for f in dropped)
-        ),
-        confidence={f: v for f, v in lay.confidence.items() if f not in dropped},
-        doubtful=tuple(f for f in lay.doubtful if f not in dropped),
-    )
 
 
 def check(backend: Backend, settings: Settings, today: dt.date) -> Checked:

@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 import schedule
 
-from sheetsync import api, calendar, digest, pipeline
+from sheetsync import api, calendar, digest, files
 from sheetsync.config import Settings
 from sheetsync.digest import Digest, SourceRun
 from sheetsync.errors import SheetsyncError
@@ -71,7 +71,7 @@ class Runner:
         self.stop = stop or threading.Event()
         self.on_run = on_run
         self.state = load_state(spec.state_path)
-        self.protected = pipeline.protected(settings, *spec.sources)
+        self.protected = files.protected_for(settings, *spec.sources)
         self._running = False
         # Calendar events of each source synced in this run, taken from the check its sync
         # made (so the calendar does not read every source a second time).

@@ -141,9 +141,7 @@ def parse_every(text: str) -> dt.timedelta:
 def check_outputs(spec: RunSpec, settings: Settings) -> None:
     """Refuse, before anything runs, a state, digest or calendar path that is a tracker, the
     config, a folder, or a file sheetsync did not write (:class:`OutputRefused`, exit 2)."""
-    from sheetsync import pipeline  # loaded for a run, not for reading [run]
-
-    protected = pipeline.protected(settings, *spec.sources)
+    protected = files.protected_for(settings, *spec.sources)
     files.check_output(spec.state_path, files.Kind.STATE, protected)
     digest_file = settings.section("digest").file
     if settings.section("digest").enabled and digest_file:

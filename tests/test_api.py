@@ -80,12 +80,26 @@ def test_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert lines[1] == report.columns["outreach_date"]
     shown = [f"{f.row} {f.contact} {f.rule} {f.due}" for f in report.findings[:3]]
     assert lines[2:5] == shown
-    assert re.fullmatch(r"[1-9]\d* status cells would change", lines[5])
-    assert lines[6].startswith("True {")  # the sync wrote
-    assert lines[7].startswith("config: ") and "nope.toml" in lines[7]
+    tabs = [tab.name for tab in sheetsync.read(EXAMPLE).tabs]  # before the sync added a tab
+    assert lines[5] == f"{tabs} {len(report.findings)}"
+    assert re.fullmatch(r"[1-9]\d* status cells would change", lines[6])
+    assert lines[7].startswith("True {")  # the sync wrote
+    assert lines[8].startswith("config: ") and "nope.toml" in lines[8]
     assert (tmp_path / "tracker.xlsx").read_bytes() != before
     # written once: a plan made now is empty
     assert sheetsync.plan(tmp_path / "tracker.xlsx", today=MONDAY).is_empty
+
+
+def test_a_grid_read_once_checks_like_the_file(tmp_path: Path) -> None:
+    tracker = tmp_path / "tracker.xlsx"
+    shutil.copy(EXAMPLE, tracker)
+    before = tracker.read_bytes()
+    grid = sheetsync.read(tracker, settings=sheetsync.Settings())
+    assert isinstance(grid, sheetsync.Grid) and len(grid.tabs) >= 2
+    from_grid = sheetsync.check(grid, today=MONDAY, settings=sheetsync.Settings())
+    from_file = sheetsync.check(tracker, today=MONDAY, settings=sheetsync.Settings())
+    assert from_grid.to_json() == from_file.to_json() and from_grid.findings
+    assert tracker.read_bytes() == before
 
 
 def test_check_is_the_json_the_cli_prints(tmp_path: Path, cli: Callable[..., Result]) -> None:  # noqa: F811

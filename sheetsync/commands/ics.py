@@ -34,7 +34,7 @@ def ics_cmd(
     sources: tuple[str, ...], output: str | None, today: dt.date | None, config_path: str | None
 ) -> None:
     """Write an iCalendar file of interviews and due follow-ups (stable UIDs: re-import it)."""
-    from sheetsync import calendar, files, pipeline, scheduler
+    from sheetsync import calendar, files, scheduler
 
     def action() -> int:
         settings = load_settings(config_path)
@@ -45,7 +45,7 @@ def ics_cmd(
                 "Say where to write it: `sheetsync ics tracker.xlsx -o due.ics`."
             )
         spec = scheduler.make_spec(settings, sources)
-        protected = pipeline.protected(settings, *spec.sources)
+        protected = files.protected_for(settings, *spec.sources)
         files.check_output(Path(target), files.Kind.CALENDAR, protected)  # before any reading
         day = today or dt.datetime.now(spec.slots.zone).date()
         events = calendar.collect_events(spec.sources, settings, day, cfg)

@@ -75,13 +75,13 @@ def map_cmd(
     yes: bool,
     config_path: str | None,
 ) -> None:
-    from sheetsync import pipeline
+    from sheetsync import api
 
     def action() -> int:
         target = config_target(config_path, source)
         settings = _settings(target).with_overrides(worksheet=worksheet, header_row=header_row)
         tracker = _tracker(source, settings)
-        grid = pipeline.open_backend(tracker, settings).read()
+        grid = api.read(tracker, settings=settings)
         lay = _discover(grid, settings)
         console = common.console()
         tab = grid.tab(lay.worksheet)
@@ -176,7 +176,7 @@ def _source_for(target: Path, tracker: str) -> str:
 
 def _discover(grid: Grid, settings: Settings) -> Layout:
     """The layout as ``check`` reads it; a stale [columns] entry is reported and left out."""
-    from sheetsync import layout, pipeline
+    from sheetsync import layout
 
     try:
         lay = layout.discover(
@@ -190,7 +190,7 @@ def _discover(grid: Grid, settings: Settings) -> Layout:
             raise
         click.echo(f"Note: {exc} Mapping without [columns]; saving replaces it.", err=True)
         lay = layout.discover(grid, worksheet=settings.worksheet, header_row=settings.header_row)
-    return pipeline.without_columns(lay, settings.ignore_columns)
+    return lay.without(settings.ignore_columns)
 
 
 # ---------------------------------------------------------------------- showing

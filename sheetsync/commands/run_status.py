@@ -34,14 +34,14 @@ def status_cmd(
 
     Without a config, name the tracker(s) as given to `run`: their state is kept per tracker.
     """
-    from sheetsync import files, pipeline, run_state
+    from sheetsync import files, run_state
     from sheetsync.config import resolve_source
 
     def action() -> int:
         settings = load_settings(config_path)
         named = [resolve_source(s, None) for s in sources]
         path = run_state.state_path(settings, state_file, named)
-        files.check_output(path, files.Kind.STATE, pipeline.protected(settings, *named))
+        files.check_output(path, files.Kind.STATE, files.protected_for(settings, *named))
         running = run_state.is_running(path)
         if not path.exists():
             click.echo(f"No run recorded yet ({path} does not exist). Start one: sheetsync run")

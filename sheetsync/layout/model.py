@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from sheetsync.grid import clean_text
 
@@ -40,6 +40,27 @@ class Layout:
         object); spaces and invisible characters at either end are not shown."""
         ordered = sorted(self.columns.items(), key=lambda kv: kv[1])
         return {f: clean_text(self.headers[c]) for f, c in ordered}
+
+    def without(self, ignored: Sequence[str]) -> Layout:
+        """This layout with the columns under the headers ``ignored`` (``ignore_columns`` in
+        the config: headers that mean nothing to sheetsync) unmapped."""
+        folded = {clean_text(h).casefold() for h in ignored}
+        dropped = {
+            f for f, c in self.columns.items() if clean_text(self.headers[c]).casefold() in folded
+        }
+        if not dropped:
+            return self
+        return replace(
+            self,
+            columns={f: c for f, c in self.columns.items() if f not in dropped},
+            unmapped=tuple(
+                t
+                for c, t in sorted(self.headers.items())
+                if t in self.unmapped or any(self.columns[f] == c for f in dropped)
+            ),
+            confidence={f: v for f, v in self.confidence.items() if f not in dropped},
+            doubtful=tuple(f for f in self.doubtful if f not in dropped),
+        )
 
 
 def is_managed_header(text: str) -> bool:
