@@ -35,6 +35,7 @@ from sheetsync.backends.xlsx_package import (
     PackageWriter,
     ReadLimits,
     changed_parts,
+    copied_entries_differ,
     inspect_package,
     row_band_package,
     sheet_facts,
@@ -302,6 +303,7 @@ class XlsxBackend:
                 before, after, plan.worksheet, plan.tables, book=plan.prep is None
             )
         extra = changed_parts(before, after) - allowed
+        extra |= set(copied_entries_differ(before, after, set(self._info.parts) - allowed))
         if extra or grown:
             raise WriteRefused(
                 f"Internal check failed: the patch would change {grown or sorted(extra)}. "

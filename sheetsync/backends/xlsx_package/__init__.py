@@ -46,7 +46,13 @@ from sheetsync.backends.xlsx_package.scan import _error_cells, _row_end, _scan_s
 from sheetsync.backends.xlsx_package.sheets import _put_sheet
 from sheetsync.backends.xlsx_package.styles import _register_styles
 from sheetsync.backends.xlsx_package.workbook import _features, _has_vba, _read_workbook, _worksheet
-from sheetsync.backends.xlsx_package.zipped import _Edit, _Package, _rebuild, changed_parts
+from sheetsync.backends.xlsx_package.zipped import (
+    _Edit,
+    _Package,
+    _rebuild,
+    changed_parts,
+    copied_entries_differ,
+)
 
 if TYPE_CHECKING:
     from sheetsync.models import TableGrowth
@@ -64,6 +70,7 @@ __all__ = [
     "changed_parts",
     "clean_text",
     "col_letters",
+    "copied_entries_differ",
     "excel_serial",
     "inspect_package",
     "patch_cells",

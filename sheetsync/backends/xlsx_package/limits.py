@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from sheetsync.backends.xlsx_package.cells import _col_number, col_letters
 from sheetsync.backends.xlsx_package.model import ReadLimits
 from sheetsync.backends.xlsx_package.scan import _R_ATTR, _scan_sheet
-from sheetsync.backends.xlsx_package.zipped import _Package
+from sheetsync.backends.xlsx_package.zipped import _Package, _raw_span
 from sheetsync.errors import SourceError
 
 _MB = 2**20
@@ -82,20 +82,6 @@ def _inflated_size(data: bytes, info: zipfile.ZipInfo, *, cap: int) -> int:
                 "Excel or LibreOffice and save it again, or restore a backup."
             ) from exc
     return size
-
-
-def _raw_span(data: bytes, info: zipfile.ZipInfo) -> tuple[int, int]:
-    """Where the entry's compressed bytes lie in ``data`` (after its local header)."""
-    head = info.header_offset
-    if data[head : head + 4] != b"PK\x03\x04" or len(data) < head + 30:
-        raise SourceError(
-            f"The workbook's zip entry {info.filename!r} is damaged. Open it in Excel or "
-            "LibreOffice and save it again, or restore a backup."
-        )
-    name_len = int.from_bytes(data[head + 26 : head + 28], "little")
-    extra_len = int.from_bytes(data[head + 28 : head + 30], "little")
-    start = head + 30 + name_len + extra_len
-    return start, min(start + info.compress_size, len(data))
 
 
 def _row_bands(xml: bytes, tab: str, limits: ReadLimits) -> tuple[tuple[int, int], ...]:
