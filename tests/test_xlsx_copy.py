@@ -159,3 +159,35 @@ def test_a_sync_that_would_change_an_unmanaged_cell_writes_nothing(
     with pytest.raises(WriteRefused, match="cell A2 would change"):
         synced(tracker)
     assert tracker.read_bytes() == before
+
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+@pytest.mark.parametrize(
+    ("xml", "problem"),
+    [
+        (f'<worksheet xmlns="{MAIN}"><sheetData/></worksheet>', None),
+        (f'<x:worksheet xmlns:x="{MAIN}"><x:sheetData/></x:worksheet>', None),
+        (f'<!-- {"long " * 2000} --><worksheet xmlns="{MAIN}"/>', None),
+        (f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetData/></worksheet>', None),
+        (f'<worksheet xmlns="{MAIN}"><sheetData></worksheet>', "not well-formed"),
+        ('<worksheet xmlns="urn:other"/>', "SpreadsheetML <worksheet>"),
+        (f'<workbook xmlns="{MAIN}"/>', "SpreadsheetML <worksheet>"),
+        (
+            f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><drawing r:id="rId1"/></worksheet>',
+            "relationships",
+        ),
+        (f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"/>', "SpreadsheetML <worksheet>"),
+    ],
+)
+def test_the_sheet_xml_check(xml: str, problem: str | None) -> None:
+    """The check of a part to put: well-formed, a worksheet root, no relationship ids."""
+    from sheetsync.backends.xlsx_package.sheets import _check_sheet_xml
+
+    if problem is None:
+        _check_sheet_xml(xml.encode())
+    else:
+        with pytest.raises(ValueError, match=problem):
+            _check_sheet_xml(xml.encode())

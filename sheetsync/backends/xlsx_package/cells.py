@@ -53,11 +53,20 @@ def _resolve_writes(
     cells: Mapping[tuple[int, int], CellWrite], date1904: bool, styles: _StyleBook
 ) -> dict[int, dict[int, _Cell]]:
     by_row: dict[int, dict[int, _Cell]] = {}
+    # A sync writes the same few statuses and styles thousands of times: resolve each once.
+    # The value's type is part of the key (True == 1, and a date is not its datetime).
+    seen: dict[tuple[type, object, CellStyle | None], _Cell] = {}
     for (row, col), write in cells.items():
-        cell = _resolve(write, date1904, styles)
+        key = (type(write.value), write.value, write.style)
+        cell = seen.get(key)
+        if cell is None:
+            cell = seen[key] = _resolve(write, date1904, styles)
         if write.row_height and cell.kind != "delete":
-            cell = replace(cell, ht=write.row_height)
-        by_row.setdefault(row, {})[col] = cell
+            cell = _Cell(cell.kind, cell.text, cell.s, write.row_height)
+        row_cells = by_row.get(row)
+        if row_cells is None:
+            row_cells = by_row[row] = {}
+        row_cells[col] = cell
     return by_row
 
 
@@ -97,6 +106,8 @@ def clean_text(value: str) -> str:
 
 def _ooxml_escape(text: str) -> str:
     """Protect literal ``_xHHHH_`` sequences, which Excel would decode as characters."""
+    if "_x" not in text:
+        return text  # the usual case, found without the regex
     return _OOXML_ESCAPE.sub(r"_x005F_\1", text)
 
 

@@ -189,7 +189,7 @@ def _patched_body(
         if appended is None:
             slow.append(num)
         else:
-            edits.append(appended)
+            edits += appended
     for run in _runs(layout, slow):
         start, end = _run_span(xml, layout, run)
         wrapper = _parse_fragment(layout, xml[start:end])
@@ -211,9 +211,11 @@ _SPANS = re.compile(rb"(\sspans\s*=\s*[\"'])([0-9]+):([0-9]+)([\"'])")
 
 def _appended_row(
     xml: bytes, layout: _Layout, num: int, writes: Mapping[int, _Cell]
-) -> tuple[int, int, bytes] | None:
+) -> list[tuple[int, int, bytes]] | None:
     """Row ``num`` with ``writes`` appended after its last cell, as ``(start, end, bytes)``
-    to splice in; None unless that is all it takes (then the row is parsed instead).
+    splices (the row's start tag when it changes, the new cells before ``</row>``); None
+    unless that is all it takes (then the row is parsed instead). The row's cells are not
+    copied: they stay where they are in the sheet's bytes.
 
     Only plain rows qualify: existing, unprefixed, not self-closing, no extension list, its
     last cell carrying an ``r``, and every write to the right of that cell.
@@ -239,15 +241,17 @@ def _appended_row(
         return None
     new = sorted((col, w) for col, w in writes.items() if w.kind != "delete")
     if not new:
-        return (close, close, b"")
+        return []
     added = "".join(_cell_xml(_ref(num, col), w) for col, w in new).encode()
     start = layout.row_starts[i]
-    tag = _grown_row_tag(xml[start:tag_end], _least_height(writes))
+    old_tag = xml[start:tag_end]
+    tag = _grown_row_tag(old_tag, _least_height(writes))
     spans = _SPANS.search(tag)
     if spans is not None:  # as _update_spans: first to last cell
         wide = f"{first or new[0][0]}:{new[-1][0]}".encode()
         tag = tag[: spans.start()] + spans.group(1) + wide + spans.group(4) + tag[spans.end() :]
-    return (start, close, tag + xml[tag_end:close] + added)
+    splices = [(close, close, added)]
+    return [(start, tag_end, tag), *splices] if tag != old_tag else splices
 
 
 _HT = re.compile(rb"\s(?:ht|customHeight)\s*=\s*(?:\"[^\"]*\"|'[^']*')")
