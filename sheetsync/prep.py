@@ -173,8 +173,22 @@ def storable(text: str) -> str:
     return _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+_PRINTS: dict[tuple[type, CellValue], str] = {}  # the checklists repeat the same few texts
+_PRINTS_KEPT = 100_000
+
+
 def fingerprint(value: CellValue) -> str:
     """A short hash of a cell value and its type ("-" for an empty cell)."""
+    key = (type(value), value)  # the type too: True == 1 == 1.0, a date is not its datetime
+    found = _PRINTS.get(key)
+    if found is None:
+        if len(_PRINTS) >= _PRINTS_KEPT:
+            _PRINTS.clear()
+        found = _PRINTS[key] = _fingerprint(value)
+    return found
+
+
+def _fingerprint(value: CellValue) -> str:
     if value is None or value == "":
         return "-"
     if isinstance(value, bool):

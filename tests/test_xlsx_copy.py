@@ -191,3 +191,36 @@ def test_the_sheet_xml_check(xml: str, problem: str | None) -> None:
     else:
         with pytest.raises(ValueError, match=problem):
             _check_sheet_xml(xml.encode())
+
+
+_attr = st.sampled_from([b'r="A7"', b'r="ab12"', b'r="ABCD3"', b's="4"', b's="17"', b't="s"'])
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([b"c", b"x:c", b"col", b"cfRule"]),
+            st.lists(_attr, max_size=3, unique=True),
+            st.sampled_from([b" ", b"\n"]),
+        ),
+        max_size=6,
+    )
+)
+def test_property_date_format_reads_each_cells_column_and_style(
+    cells: list[tuple[bytes, list[bytes], bytes]],
+) -> None:
+    """The one-pass pattern finds, for every cell start tag, the same column and style as
+    searching each tag for its attributes."""
+    import re
+
+    from sheetsync.backends.xlsx_formats import _CELL_STYLE
+
+    xml = b"<row>" + b"".join(
+        b"<" + t + (s + b" ".join(a) if a else b"") + b"/>" for t, a, s in cells
+    )
+    expected = []
+    for tag in re.findall(rb"<(?:\w+:)?c\s[^>]*>", xml):
+        style = re.search(rb'\ss="(\d+)"', tag)
+        column = re.search(rb'\sr="([A-Za-z]{1,3})\d+"', tag)
+        expected.append((column.group(1) if column else b"", style.group(1) if style else b""))
+    assert _CELL_STYLE.findall(xml) == expected

@@ -18,6 +18,7 @@ and another program's save in the meantime is never overwritten.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import logging
@@ -333,11 +334,16 @@ def _writable(value: CellValue) -> str | dt.date | float | int | None:
 
 def _style(name: str | None, value: object, date_format: str = DATE_FORMAT) -> CellStyle | None:
     """The managed cell's style; a date gets the tracker's own date format."""
-    style = STYLES.get(name or "")
     if isinstance(value, dt.date):
-        base = style or CellStyle()
-        return CellStyle(base.bold, base.fill, base.font_color, date_format, base.wrap)
-    return style
+        return _date_style(name, date_format)
+    return STYLES.get(name or "")
+
+
+@functools.lru_cache(maxsize=64)
+def _date_style(name: str | None, date_format: str) -> CellStyle:
+    """The style ``name`` showing a date (one object for thousands of dated cells)."""
+    base = STYLES.get(name or "") or CellStyle()
+    return CellStyle(base.bold, base.fill, base.font_color, date_format, base.wrap)
 
 
 def _heights(plan: Plan) -> dict[int, float]:
@@ -439,12 +445,16 @@ def _first_difference(old: Tab, new: Tab, managed: set[int]) -> str | None:
     """The first cell outside the ``managed`` columns whose value differs, as "B7"."""
     from sheetsync.grid import cell_ref
 
+    spans_of: dict[int, list[tuple[int, int]]] = {}  # by row width: rows share a few widths
     for r in range(1, max(old.height, new.height) + 1):
         a, b = old.row_values(r), new.row_values(r)
         if a == b:
             continue
         width = max(len(a), len(b))
-        for lo, hi in _unmanaged_spans(managed, width):
+        spans = spans_of.get(width)
+        if spans is None:
+            spans = spans_of[width] = _unmanaged_spans(managed, width)
+        for lo, hi in spans:
             if _span(a, lo, hi) != _span(b, lo, hi):  # whole spans compared at C speed
                 for c in range(lo + 1, hi + 1):
                     if old.cell(r, c) != new.cell(r, c):
