@@ -212,15 +212,16 @@ def test_property_date_format_reads_each_cells_column_and_style(
     """The one-pass pattern finds, for every cell start tag, the same column and style as
     searching each tag for its attributes."""
     import re
+    from collections import Counter
 
-    from sheetsync.backends.xlsx_formats import _CELL_STYLE
+    from sheetsync.backends.xlsx_formats import _CELL_STYLE, _column_styles
 
-    xml = b"<row>" + b"".join(
-        b"<" + t + (s + b" ".join(a) if a else b"") + b"/>" for t, a, s in cells
-    )
+    tags = (b"<" + t + (s + b" ".join(a) if a else b"") + b"/>" for t, a, s in cells)
+    xml = b"<row>" + b"<row>".join(tags)
     expected = []
     for tag in re.findall(rb"<(?:\w+:)?c\s[^>]*>", xml):
         style = re.search(rb'\ss="(\d+)"', tag)
         column = re.search(rb'\sr="([A-Za-z]{1,3})\d+"', tag)
         expected.append((column.group(1) if column else b"", style.group(1) if style else b""))
     assert _CELL_STYLE.findall(xml) == expected
+    assert _column_styles(xml, step=7) == Counter(expected)  # read a few rows at a time

@@ -201,6 +201,7 @@ class XlsxBackend:
         if plan.prep is not None:
             self._put_prep(writer, plan.prep)
         patched = writer.to_bytes()
+        del writer  # its edited parts (the sheet, the prep tab) are in `patched` now
         if patched is data:  # e.g. a table found changed at write time: nothing to write
             return self._copy_unchanged()
         self._verify(data, patched, plan)
@@ -353,8 +354,16 @@ def _heights(plan: Plan) -> dict[int, float]:
     for c in plan.changes:
         if isinstance(c.new, str) and c.col in width_of and c.style != "header":
             texts.setdefault(c.row, []).append((c.new, width_of[c.col]))
-    heights = {row: printing.row_height(t) for row, t in texts.items()}
-    return {row: h for row, h in heights.items() if h}
+    known: dict[tuple[tuple[str, float], ...], float | None] = {}  # statuses repeat
+    heights: dict[int, float] = {}
+    for row, row_texts in texts.items():
+        key = tuple(row_texts)
+        if key not in known:
+            known[key] = printing.row_height(row_texts)
+        height = known[key]
+        if height:
+            heights[row] = height
+    return heights
 
 
 def _widths() -> dict[str, float]:

@@ -48,8 +48,7 @@ def date_format(data: bytes, sheet_part: str, skip_columns: Collection[int] = ()
         return None  # no style formats a date: no need to look at the cells
     skip = {_letters(c) for c in skip_columns}
     counts: Counter[int] = Counter()
-    # one pass in C over every cell tag: (column letters, style index) pairs, counted
-    for (column, style), n in Counter(_CELL_STYLE.findall(sheet)).items():
+    for (column, style), n in _column_styles(sheet).items():
         if style and not (column and column.upper() in skip):
             counts[int(style)] += n
     dated: Counter[str] = Counter()
@@ -58,6 +57,19 @@ def date_format(data: bytes, sheet_part: str, skip_columns: Collection[int] = ()
             dated[formats[xf]] += n
     best = [code for code, _ in dated.most_common(1)]
     return best[0] if best else None
+
+
+def _column_styles(sheet: bytes, step: int = 1 << 20) -> Counter[tuple[bytes, bytes]]:
+    """How many cell tags have each (column letters, style index) pair, found in C a slice
+    of about ``step`` bytes at a time (ending where a row starts) to keep the list small."""
+    counts: Counter[tuple[bytes, bytes]] = Counter()
+    pos = 0
+    while pos < len(sheet):
+        end = sheet.find(b"<row", pos + step)
+        end = len(sheet) if end < 0 else end
+        counts.update(_CELL_STYLE.findall(sheet, pos, end))
+        pos = end
+    return counts
 
 
 def _letters(col: int) -> bytes:

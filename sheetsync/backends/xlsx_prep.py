@@ -10,6 +10,7 @@ never a formula; numbers, booleans, dates and times keep their type.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape
@@ -49,30 +50,41 @@ def styles_needed() -> list[CellStyle]:
 
 
 def sheet_xml(plan: PrepPlan, style_ids: Mapping[str, int], date1904: bool) -> bytes:
-    """The whole worksheet part for the prep tab."""
-    rows = "".join(
-        _row(i, cells, plan.kinds[i - 1], style_ids, date1904)
-        for i, cells in enumerate(plan.rows, start=1)
-    )
+    """The whole worksheet part for the prep tab.
+
+    Written row by row into one buffer: a large tab's text is held once, not as a list of
+    rows plus the joined text plus its encoding.
+    """
     cols = "".join(
         f'<col min="{c}" max="{c}" width="{w}" customWidth="1"{HIDDEN if c == 1 else ""}/>'
         for c, w in WIDTHS.items()
     )
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<worksheet xmlns="{NS}">'
-        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
-        '<sheetViews><sheetView workbookViewId="0" showGridLines="0">'
-        '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>'
-        "</sheetView></sheetViews>"
-        '<sheetFormatPr defaultRowHeight="15"/>'
-        f"<cols>{cols}</cols><sheetData>{rows}</sheetData>"
-        f"{_validation(plan)}"
-        '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
-        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-        f"{_row_breaks(plan)}"
-        "</worksheet>"
-    ).encode()
+    out = io.BytesIO()
+    out.write(
+        (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{NS}">'
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+            '<sheetViews><sheetView workbookViewId="0" showGridLines="0">'
+            '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>'
+            "</sheetView></sheetViews>"
+            '<sheetFormatPr defaultRowHeight="15"/>'
+            f"<cols>{cols}</cols><sheetData>"
+        ).encode()
+    )
+    for i, cells in enumerate(plan.rows, start=1):
+        out.write(_row(i, cells, plan.kinds[i - 1], style_ids, date1904).encode())
+    out.write(
+        (
+            f"</sheetData>{_validation(plan)}"
+            '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" '
+            'footer="0.3"/>'
+            '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+            f"{_row_breaks(plan)}"
+            "</worksheet>"
+        ).encode()
+    )
+    return out.getvalue()
 
 
 def _row_breaks(plan: PrepPlan) -> str:

@@ -143,15 +143,16 @@ def _patch_streamed(
     by_row: Mapping[int, Mapping[int, _Cell]],
     widths: Mapping[int, float],
 ) -> tuple[bytes, list[str]]:
+    view = memoryview(xml)  # slices of it are not copies: the sheet is copied once, at the end
     head = _patched_head(xml, layout, by_row, widths)
-    pieces = [xml[: layout.root_end], head]
+    pieces: list[bytes | memoryview] = [view[: layout.root_end], head]
     body, formulas = _patched_body(xml, layout, by_row)
-    if layout.sd_empty and body:
-        pieces += [b"<" + layout.sd_prefix + b"sheetData>", body]
+    if layout.sd_empty and any(body):
+        pieces += [b"<" + layout.sd_prefix + b"sheetData>", *body]
         pieces.append(b"</" + layout.sd_prefix + b"sheetData>")
     else:
-        pieces += [xml[layout.sd_start : layout.sd_open_end], body]
-    pieces.append(xml[layout.sd_close :])
+        pieces += [view[layout.sd_start : layout.sd_open_end], *body]
+    pieces.append(view[layout.sd_close :])
     return b"".join(pieces), formulas
 
 
@@ -173,8 +174,9 @@ _RUN_LIMIT = 500  # rows parsed together at most, to keep memory small
 
 def _patched_body(
     xml: bytes, layout: _Layout, by_row: Mapping[int, Mapping[int, _Cell]]
-) -> tuple[bytes, list[str]]:
-    """The content of <sheetData>: untouched rows copied as bytes, the others rewritten.
+) -> tuple[list[bytes | memoryview], list[str]]:
+    """The content of <sheetData>, as pieces to join: untouched rows as views of the original
+    bytes, the others rewritten.
 
     A row whose writes all land to the right of its last cell (a first sync adds the managed
     columns to every row) gets the new cells appended as bytes. The other target rows are
@@ -195,13 +197,14 @@ def _patched_body(
         wrapper = _parse_fragment(layout, xml[start:end])
         formulas += _rewrite_rows(wrapper, [num for num, _, _ in run], by_row)
         edits.append((start, end, _inner(wrapper)))
-    pieces: list[bytes] = []
+    view = memoryview(xml)
+    pieces: list[bytes | memoryview] = []
     pos = layout.sd_open_end
     for start, end, replacement in sorted(edits, key=lambda e: e[:2]):  # inserts come first
-        pieces += [xml[pos:start], replacement]
+        pieces += [view[pos:start], replacement]
         pos = end
-    pieces.append(xml[pos : layout.sd_close])
-    return b"".join(pieces), formulas
+    pieces.append(view[pos : layout.sd_close])
+    return pieces, formulas
 
 
 _CELL_START = re.compile(rb"<c[\s/>]")
