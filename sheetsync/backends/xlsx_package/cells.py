@@ -143,11 +143,19 @@ def excel_serial(value: dt.date, date1904: bool = False) -> float:
 
 def col_letters(col: int) -> str:
     """1 -> "A", 28 -> "AB"."""
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
+    known = _LETTERS.get(col)
+    if known is not None:
+        return known
+    letters, n = "", col
+    while n:
+        n, rem = divmod(n - 1, 26)
         letters = chr(65 + rem) + letters
+    if len(_LETTERS) < 20_000:
+        _LETTERS[col] = letters
     return letters
+
+
+_LETTERS: dict[int, str] = {}  # column number -> letters, filled as they are met
 
 
 _COLUMNS: dict[str, int] = {}  # column letters -> number, filled as they are met
