@@ -225,3 +225,13 @@ def test_property_date_format_reads_each_cells_column_and_style(
         expected.append((column.group(1) if column else b"", style.group(1) if style else b""))
     assert _CELL_STYLE.findall(xml) == expected
     assert _column_styles(xml, step=7) == Counter(expected)  # read a few rows at a time
+
+
+def test_an_entry_missing_after_the_write_is_a_difference(tmp_path: Path) -> None:
+    data = kitchen_sink(tmp_path / "t.xlsx").read_bytes()
+    pkg = zipped._Package(data)
+    pkg.commit(zipped._Edit(remove={"xl/theme/theme1.xml"}))
+    after = zipped._rebuild(pkg)
+    assert copied_entries_differ(data, after, ["xl/theme/theme1.xml", "xl/styles.xml"]) == [
+        "xl/theme/theme1.xml"
+    ]

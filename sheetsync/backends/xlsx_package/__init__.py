@@ -206,7 +206,7 @@ class PackageWriter:
 
     def grow_tables(self, sheet_name: str, growth: Sequence[TableGrowth]) -> None:
         """Widen tables/filters over new managed columns (see :mod:`.xlsx_tables`)."""
-        from sheetsync.backends import xlsx_tables  # it builds on this module's helpers
+        from sheetsync.backends import xlsx_tables  # it builds on this package's helpers
 
         xlsx_tables.grow(self._pkg, sheet_name, growth)
 

@@ -1,5 +1,7 @@
 """The zip package itself: opening one from bytes (refusing what is not an .xlsx), folding
-edits into it, and writing the new zip with every untouched entry as it was.
+edits into it, and writing the new zip with every untouched entry as it was (its compressed
+bytes copied, not inflated and deflated again); and the comparisons that prove which entries
+a write changed.
 """
 
 from __future__ import annotations
@@ -125,8 +127,9 @@ class _Edit:
 
 
 # Deflate level for the entries a sync rewrites. Level 1 is about three times as fast as
-# zlib's default (6) on worksheet XML, for a part a few percent larger; untouched entries keep
-# the compressed bytes they had.
+# zlib's default (6) on worksheet XML, for a part about a quarter larger (a sheet of 20,000
+# rows: 1.59 instead of 1.28 MB; level 3 would be 1.45 MB at half of level 6's time).
+# Untouched entries keep the compressed bytes they had.
 COMPRESS_LEVEL = 1
 _ENCRYPTED = 0x1
 
@@ -205,7 +208,7 @@ def _raw_span(data: bytes, info: zipfile.ZipInfo) -> tuple[int, int]:
 
 
 def copied_entries_differ(before: bytes, after: bytes, names: Iterable[str]) -> list[str]:
-    """Which of ``names`` (entries of both packages) hold different content in ``after``.
+    """Which of ``names`` hold different content in ``after`` (or are missing from either).
 
     Entries stored as the same compressed bytes are the same; any other pair is inflated and
     compared byte by byte (zipfile checks each against its CRC-32 as it inflates).
@@ -215,6 +218,8 @@ def copied_entries_differ(before: bytes, after: bytes, names: Iterable[str]) -> 
 
 
 def _same_entry(old: _Package, new: _Package, name: str) -> bool:
+    if name not in old.index or name not in new.index:
+        return False  # added or removed
     a, b = old.index[name], new.index[name]
     raw_a, raw_b = _raw_bytes(old.data, a), _raw_bytes(new.data, b)
     # bytes compare at memcmp speed; memoryviews compare item by item
