@@ -395,9 +395,11 @@ def _open_book(data: bytes) -> Any:
         ) from exc
 
 
-def _tab(book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits) -> Tab:
+def _tab(
+    book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits, areas: bool = True
+) -> Tab:
     try:
-        return _read_tab(book, name, data, hidden=hidden, limits=limits)
+        return _read_tab(book, name, data, hidden=hidden, limits=limits, areas=areas)
     except SourceError:
         raise
     except Exception as exc:  # calamine and lxml raise their own types for damaged parts
@@ -407,7 +409,11 @@ def _tab(book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits)
         ) from exc
 
 
-def _read_tab(book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits) -> Tab:
+def _read_tab(
+    book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits, areas: bool = True
+) -> Tab:
+    """One tab's values (errors overlaid), merged ranges and, with ``areas``, its tables and
+    conditional-format ranges."""
     facts = sheet_facts(data, name, limits)  # first: it refuses a tab too large to read
     if facts.bands:
         rows, ranges = _read_bands(data, name, facts.bands)
@@ -415,7 +421,7 @@ def _read_tab(book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLi
         sheet = book.get_sheet_by_name(name)
         rows = [[None if v == "" else v for v in r] for r in sheet.to_python(skip_empty_area=False)]
         ranges = sheet.merged_cell_ranges or []
-    tables, rule_ranges = xlsx_tables.sheet_areas(data, name)
+    tables, rule_ranges = xlsx_tables.sheet_areas(data, name) if areas else ([], [])
     for (r, c), code in facts.errors.items():
         while len(rows) < r:
             rows.append([])
@@ -446,8 +452,11 @@ def _read_bands(
 
 
 def _parse_one(data: bytes, info: PackageInfo, name: str, limits: ReadLimits) -> Tab:
+    """The tab's values as written, for verification (which compares values only: the tables
+    of the written file are not read; a grown table has its own check)."""
     ref = info.sheet(name)
-    return _tab(_open_book(data), ref.name, data, hidden=ref.state != "visible", limits=limits)
+    hidden = ref.state != "visible"
+    return _tab(_open_book(data), ref.name, data, hidden=hidden, limits=limits, areas=False)
 
 
 def _first_difference(old: Tab, new: Tab, managed: set[int]) -> str | None:

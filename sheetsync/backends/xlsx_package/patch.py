@@ -6,6 +6,7 @@ headers are protected and overwritten formulas leave the calc chain.
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -289,15 +290,21 @@ def _cell_col(xml: bytes, start: int, stop: int) -> int:
 
 def _cell_xml(ref: str, write: _Cell) -> str:
     """One ``<c>`` element as text, as :func:`_fill_cell` builds it with lxml."""
+    return f'<c r="{ref}"{_cell_tail(write)}'
+
+
+@functools.lru_cache(maxsize=4096)  # a sync writes the same statuses in many rows
+def _cell_tail(write: _Cell) -> str:
+    """The ``<c>`` element after its ``r`` attribute."""
     style = "" if write.s is None else f' s="{write.s}"'
     if write.kind == "str":
         text = _xml_text(_ooxml_escape(write.text))
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+        return f'{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
     if write.kind == "num":
-        return f'<c r="{ref}"{style}><v>{write.text}</v></c>'
+        return f"{style}><v>{write.text}</v></c>"
     if write.kind == "bool":
-        return f'<c r="{ref}"{style} t="b"><v>{write.text}</v></c>'
-    return f'<c r="{ref}"{style}/>'  # blank: a styled, empty cell
+        return f'{style} t="b"><v>{write.text}</v></c>'
+    return f"{style}/>"  # blank: a styled, empty cell
 
 
 def _xml_text(text: str) -> str:
