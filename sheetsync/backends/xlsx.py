@@ -270,12 +270,15 @@ class XlsxBackend:
         own = plan.column_of.values()
         dates = xlsx_formats.date_format(self._data, part, own) or DATE_FORMAT
         heights = _heights(plan)
-        writes = {
-            (c.row, c.col): CellWrite(
-                _writable(c.new), _style(c.style, c.new, dates), heights.get(c.row)
-            )
-            for c in plan.changes
-        }
+        made: dict[tuple[object, ...], CellWrite] = {}  # one object per distinct write
+        writes = {}
+        for c in plan.changes:
+            value, style = _writable(c.new), _style(c.style, c.new, dates)
+            key = (type(value), value, style, heights.get(c.row))
+            write = made.get(key)
+            if write is None:
+                write = made[key] = CellWrite(value, style, heights.get(c.row))
+            writes[(c.row, c.col)] = write
         widths = {plan.column_of[h]: w for h, w in _widths().items() if h in plan.new_columns}
         writer.patch_cells(plan.worksheet, writes, column_widths=widths)
 
