@@ -74,8 +74,9 @@ def _sync(wb: Path, run_dir: Path) -> tuple[Sample, bool]:
     return sample, digest(wb) != before
 
 
-def one_repeat(source: Path, run_dir: Path, n: int) -> Run:
-    """All tasks for one repeat on a fresh copy of ``source``."""
+def one_repeat(source: Path, run_dir: Path, n: int, first_only: bool = False) -> Run:
+    """All tasks for one repeat on a fresh copy of ``source`` (``first_only``: the floor and
+    the first sync alone, back to back)."""
     if run_dir.exists():
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True)
@@ -85,6 +86,9 @@ def one_repeat(source: Path, run_dir: Path, n: int) -> Run:
     s: dict[str, Sample] = {}
     changed: dict[str, bool] = {}
     s["floor"] = run_child("floor", wb, scratch, cwd=run_dir)
+    if first_only:
+        s["sync-first"], changed["sync-first"] = _sync(wb, run_dir)
+        return Run(s, changed)
     s["calamine-read"] = run_child("calamine-read", wb, cwd=run_dir)
     s["openpyxl-read"] = run_child("openpyxl-read", wb, cwd=run_dir)
     s["check"] = run_child("check", wb, cwd=run_dir)
@@ -97,13 +101,18 @@ def one_repeat(source: Path, run_dir: Path, n: int) -> Run:
 
 
 def bench_size(
-    n: int, cache: Path, work: Path, repeats: int, log: Callable[[str], None]
+    n: int,
+    cache: Path,
+    work: Path,
+    repeats: int,
+    log: Callable[[str], None],
+    first_only: bool = False,
 ) -> dict[str, Any]:
     """Median figures for every task at ``n`` rows, and the ratios to the floor."""
     source = cached_tracker(cache, n)
     runs = []
     for r in range(repeats):
-        runs.append(one_repeat(source, work / f"xlsx-{n}-r{r}", n))
+        runs.append(one_repeat(source, work / f"xlsx-{n}-r{r}", n, first_only))
         secs = {k: round(v.seconds, 2) for k, v in runs[-1].samples.items()}
         log(f"  xlsx {n:>7,} rows, repeat {r + 1}/{repeats}: {secs}")
     by_task: dict[str, list[Sample]] = defaultdict(list)
@@ -122,10 +131,15 @@ def bench_size(
     }
 
 
+def _measured(runs: list[Run]) -> list[tuple[str, str, str]]:
+    """The ratios whose both tasks ran."""
+    return [(n, a, b) for n, a, b in RATIOS if a in runs[0].samples and b in runs[0].samples]
+
+
 def _ratios(runs: list[Run]) -> dict[str, float]:
     return {
         name: median_ratio((r.samples[a].seconds, r.samples[b].seconds) for r in runs)
-        for name, a, b in RATIOS
+        for name, a, b in _measured(runs)
     }
 
 
@@ -138,12 +152,12 @@ def _per_repeat(runs: list[Run]) -> dict[str, dict[str, list[float]]]:
 
     return {
         name: {m: [ratio(r, a, b, attr) for r in runs] for m, attr in fields.items()}
-        for name, a, b in RATIOS
+        for name, a, b in _measured(runs)
     }
 
 
 def _memory_ratios(runs: list[Run]) -> dict[str, float]:
     return {
         name: median_ratio((r.samples[a].peak_mb, r.samples[b].peak_mb) for r in runs)
-        for name, a, b in RATIOS
+        for name, a, b in _measured(runs)
     }

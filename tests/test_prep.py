@@ -18,7 +18,8 @@ from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.grid import Tab
 from sheetsync.models import SyncResult
-from sheetsync.prep import DEFAULT_TAB, PrepSettings, key_of
+from sheetsync.prep import DEFAULT_TAB, PrepSettings
+from sheetsync.prep_rows import key_of
 
 from .conftest import save_rows
 from .sheets_emulator import SheetsEmulator

@@ -36,7 +36,8 @@ from sheetsync.backends.memory import MemoryBackend
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.grid import CellValue, Grid, Tab
-from sheetsync.prep import DEFAULT_TAB, LEGACY_TITLE, TITLE, PrepSettings, decode, key_of
+from sheetsync.prep import DEFAULT_TAB, TITLE, PrepSettings
+from sheetsync.prep_rows import LEGACY_TITLE, decode, key_of
 
 from .conftest import save_rows
 from .sheets_emulator import SheetsEmulator

@@ -27,7 +27,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sheetsync.backends.google_http import ENDPOINT_ENV
-from sheetsync.prep import DEFAULT_TAB, key_of
+from sheetsync.prep import DEFAULT_TAB
+from sheetsync.prep_rows import key_of
 
 from .cli_runner import Result
 from .sheets_emulator import SheetsEmulator

@@ -913,7 +913,7 @@ def test_property_streamed_patch_equals_the_full_parse(
 ) -> None:
     """Rows patched as bytes (cells appended after the last one) or as parsed runs give the
     same XML as parsing the whole sheet with lxml and editing the tree."""
-    from sheetsync.backends import xlsx_package as xp
+    from sheetsync.backends.xlsx_package import patch as xp
 
     data = raw_sheet(sheet_body(rows))
     pkg = xp._Package(data)

@@ -18,6 +18,7 @@ and another program's save in the meantime is never overwritten.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import logging
@@ -35,6 +36,7 @@ from sheetsync.backends.xlsx_package import (
     PackageWriter,
     ReadLimits,
     changed_parts,
+    copied_entries_differ,
     inspect_package,
     row_band_package,
     sheet_facts,
@@ -199,6 +201,7 @@ class XlsxBackend:
         if plan.prep is not None:
             self._put_prep(writer, plan.prep)
         patched = writer.to_bytes()
+        del writer  # its edited parts (the sheet, the prep tab) are in `patched` now
         if patched is data:  # e.g. a table found changed at write time: nothing to write
             return self._copy_unchanged()
         self._verify(data, patched, plan)
@@ -267,12 +270,15 @@ class XlsxBackend:
         own = plan.column_of.values()
         dates = xlsx_formats.date_format(self._data, part, own) or DATE_FORMAT
         heights = _heights(plan)
-        writes = {
-            (c.row, c.col): CellWrite(
-                _writable(c.new), _style(c.style, c.new, dates), heights.get(c.row)
-            )
-            for c in plan.changes
-        }
+        made: dict[tuple[object, ...], CellWrite] = {}  # one object per distinct write
+        writes = {}
+        for c in plan.changes:
+            value, style = _writable(c.new), _style(c.style, c.new, dates)
+            key = (type(value), value, style, heights.get(c.row))
+            write = made.get(key)
+            if write is None:
+                write = made[key] = CellWrite(value, style, heights.get(c.row))
+            writes[(c.row, c.col)] = write
         widths = {plan.column_of[h]: w for h, w in _widths().items() if h in plan.new_columns}
         writer.patch_cells(plan.worksheet, writes, column_widths=widths)
 
@@ -304,6 +310,7 @@ class XlsxBackend:
                 before, after, plan.worksheet, plan.tables, book=plan.prep is None
             )
         extra = changed_parts(before, after) - allowed
+        extra |= set(copied_entries_differ(before, after, set(self._info.parts) - allowed))
         if extra or grown:
             raise WriteRefused(
                 f"Internal check failed: the patch would change {grown or sorted(extra)}. "
@@ -333,11 +340,16 @@ def _writable(value: CellValue) -> str | dt.date | float | int | None:
 
 def _style(name: str | None, value: object, date_format: str = DATE_FORMAT) -> CellStyle | None:
     """The managed cell's style; a date gets the tracker's own date format."""
-    style = STYLES.get(name or "")
     if isinstance(value, dt.date):
-        base = style or CellStyle()
-        return CellStyle(base.bold, base.fill, base.font_color, date_format, base.wrap)
-    return style
+        return _date_style(name, date_format)
+    return STYLES.get(name or "")
+
+
+@functools.lru_cache(maxsize=64)
+def _date_style(name: str | None, date_format: str) -> CellStyle:
+    """The style ``name`` showing a date (one object for thousands of dated cells)."""
+    base = STYLES.get(name or "") or CellStyle()
+    return CellStyle(base.bold, base.fill, base.font_color, date_format, base.wrap)
 
 
 def _heights(plan: Plan) -> dict[int, float]:
@@ -347,8 +359,16 @@ def _heights(plan: Plan) -> dict[int, float]:
     for c in plan.changes:
         if isinstance(c.new, str) and c.col in width_of and c.style != "header":
             texts.setdefault(c.row, []).append((c.new, width_of[c.col]))
-    heights = {row: printing.row_height(t) for row, t in texts.items()}
-    return {row: h for row, h in heights.items() if h}
+    known: dict[tuple[tuple[str, float], ...], float | None] = {}  # statuses repeat
+    heights: dict[int, float] = {}
+    for row, row_texts in texts.items():
+        key = tuple(row_texts)
+        if key not in known:
+            known[key] = printing.row_height(row_texts)
+        height = known[key]
+        if height:
+            heights[row] = height
+    return heights
 
 
 def _widths() -> dict[str, float]:
@@ -380,9 +400,11 @@ def _open_book(data: bytes) -> Any:
         ) from exc
 
 
-def _tab(book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits) -> Tab:
+def _tab(
+    book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits, areas: bool = True
+) -> Tab:
     try:
-        return _read_tab(book, name, data, hidden=hidden, limits=limits)
+        return _read_tab(book, name, data, hidden=hidden, limits=limits, areas=areas)
     except SourceError:
         raise
     except Exception as exc:  # calamine and lxml raise their own types for damaged parts
@@ -392,7 +414,11 @@ def _tab(book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits)
         ) from exc
 
 
-def _read_tab(book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits) -> Tab:
+def _read_tab(
+    book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits, areas: bool = True
+) -> Tab:
+    """One tab's values (errors overlaid), merged ranges and, with ``areas``, its tables and
+    conditional-format ranges."""
     facts = sheet_facts(data, name, limits)  # first: it refuses a tab too large to read
     if facts.bands:
         rows, ranges = _read_bands(data, name, facts.bands)
@@ -400,7 +426,7 @@ def _read_tab(book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLi
         sheet = book.get_sheet_by_name(name)
         rows = [[None if v == "" else v for v in r] for r in sheet.to_python(skip_empty_area=False)]
         ranges = sheet.merged_cell_ranges or []
-    tables, rule_ranges = xlsx_tables.sheet_areas(data, name)
+    tables, rule_ranges = xlsx_tables.sheet_areas(data, name) if areas else ([], [])
     for (r, c), code in facts.errors.items():
         while len(rows) < r:
             rows.append([])
@@ -431,20 +457,27 @@ def _read_bands(
 
 
 def _parse_one(data: bytes, info: PackageInfo, name: str, limits: ReadLimits) -> Tab:
+    """The tab's values as written, for verification (which compares values only: the tables
+    of the written file are not read; a grown table has its own check)."""
     ref = info.sheet(name)
-    return _tab(_open_book(data), ref.name, data, hidden=ref.state != "visible", limits=limits)
+    hidden = ref.state != "visible"
+    return _tab(_open_book(data), ref.name, data, hidden=hidden, limits=limits, areas=False)
 
 
 def _first_difference(old: Tab, new: Tab, managed: set[int]) -> str | None:
     """The first cell outside the ``managed`` columns whose value differs, as "B7"."""
     from sheetsync.grid import cell_ref
 
+    spans_of: dict[int, list[tuple[int, int]]] = {}  # by row width: rows share a few widths
     for r in range(1, max(old.height, new.height) + 1):
         a, b = old.row_values(r), new.row_values(r)
         if a == b:
             continue
         width = max(len(a), len(b))
-        for lo, hi in _unmanaged_spans(managed, width):
+        spans = spans_of.get(width)
+        if spans is None:
+            spans = spans_of[width] = _unmanaged_spans(managed, width)
+        for lo, hi in spans:
             if _span(a, lo, hi) != _span(b, lo, hi):  # whole spans compared at C speed
                 for c in range(lo + 1, hi + 1):
                     if old.cell(r, c) != new.cell(r, c):

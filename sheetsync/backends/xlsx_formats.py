@@ -17,9 +17,14 @@ from lxml import etree
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # Excel's built-in date formats (ids 14–17), by the code a styles part would spell them with.
 BUILTIN_DATES = {14: "mm-dd-yy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy"}
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c\s[^>]*>")
-_STYLE_ATTR = re.compile(rb'\ss="(\d+)"')
-_COLUMN_ATTR = re.compile(rb'\sr="([A-Za-z]{1,3})\d+"')
+# A cell's start tag, with its column letters and style index (each "" when absent): the
+# attributes are read by look-aheads that stop at the tag's end, in whatever order they come.
+_CELL_STYLE = re.compile(
+    rb"<(?:\w+:)?c(?=\s)"
+    rb'(?:(?=[^>]*?\sr="([A-Za-z]{1,3})\d+"))?'
+    rb'(?:(?=[^>]*?\ss="(\d+)"))?'
+    rb"[^>]*>"
+)
 _LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
@@ -39,18 +44,32 @@ def date_format(data: bytes, sheet_part: str, skip_columns: Collection[int] = ()
             sheet = z.read(sheet_part)
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
         return None
+    if not formats:
+        return None  # no style formats a date: no need to look at the cells
     skip = {_letters(c) for c in skip_columns}
     counts: Counter[int] = Counter()
-    for tag in _CELL_TAG.findall(sheet):
-        style, column = _STYLE_ATTR.search(tag), _COLUMN_ATTR.search(tag)
-        if style and not (column and column.group(1).upper() in skip):
-            counts[int(style.group(1))] += 1
+    for (column, style), n in _column_styles(sheet).items():
+        if style and not (column and column.upper() in skip):
+            counts[int(style)] += n
     dated: Counter[str] = Counter()
     for xf, n in counts.items():
         if xf in formats:
             dated[formats[xf]] += n
     best = [code for code, _ in dated.most_common(1)]
     return best[0] if best else None
+
+
+def _column_styles(sheet: bytes, step: int = 1 << 20) -> Counter[tuple[bytes, bytes]]:
+    """How many cell tags have each (column letters, style index) pair, found in C a slice
+    of about ``step`` bytes at a time (ending where a row starts) to keep the list small."""
+    counts: Counter[tuple[bytes, bytes]] = Counter()
+    pos = 0
+    while pos < len(sheet):
+        end = sheet.find(b"<row", pos + step)
+        end = len(sheet) if end < 0 else end
+        counts.update(_CELL_STYLE.findall(sheet, pos, end))
+        pos = end
+    return counts
 
 
 def _letters(col: int) -> bytes:

@@ -10,6 +10,7 @@ never a formula; numbers, booleans, dates and times keep their type.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape
@@ -49,44 +50,56 @@ def styles_needed() -> list[CellStyle]:
 
 
 def sheet_xml(plan: PrepPlan, style_ids: Mapping[str, int], date1904: bool) -> bytes:
-    """The whole worksheet part for the prep tab."""
-    rows = "".join(
-        _row(i, cells, plan.kinds[i - 1], style_ids, date1904)
-        for i, cells in enumerate(plan.rows, start=1)
-    )
+    """The whole worksheet part for the prep tab.
+
+    Written row by row into one buffer: a large tab's text is held once, not as a list of
+    rows plus the joined text plus its encoding.
+    """
     cols = "".join(
         f'<col min="{c}" max="{c}" width="{w}" customWidth="1"{HIDDEN if c == 1 else ""}/>'
         for c, w in WIDTHS.items()
     )
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<worksheet xmlns="{NS}">'
-        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
-        '<sheetViews><sheetView workbookViewId="0" showGridLines="0">'
-        '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>'
-        "</sheetView></sheetViews>"
-        '<sheetFormatPr defaultRowHeight="15"/>'
-        f"<cols>{cols}</cols><sheetData>{rows}</sheetData>"
-        f"{_validation(plan)}"
-        '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
-        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-        f"{_row_breaks(plan)}"
-        "</worksheet>"
-    ).encode()
+    out = io.BytesIO()
+    out.write(
+        (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{NS}">'
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+            '<sheetViews><sheetView workbookViewId="0" showGridLines="0">'
+            '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>'
+            "</sheetView></sheetViews>"
+            '<sheetFormatPr defaultRowHeight="15"/>'
+            f"<cols>{cols}</cols><sheetData>"
+        ).encode()
+    )
+    lines = [_lines(cells, kind) for cells, kind in zip(plan.rows, plan.kinds, strict=True)]
+    for i, cells in enumerate(plan.rows, start=1):
+        out.write(_row(i, cells, plan.kinds[i - 1], style_ids, date1904, lines[i - 1]).encode())
+    out.write(
+        (
+            f"</sheetData>{_validation(plan)}"
+            '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" '
+            'footer="0.3"/>'
+            '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+            f"{_row_breaks(plan, lines)}"
+            "</worksheet>"
+        ).encode()
+    )
+    return out.getvalue()
 
 
-def _row_breaks(plan: PrepPlan) -> str:
+def _row_breaks(plan: PrepPlan, lines: Sequence[int]) -> str:
     """Page breaks before the blocks that would not fit on the current page.
 
     A block (one interview's checklist) then starts on a new page instead of being split,
-    unless it is longer than a page itself.
+    unless it is longer than a page itself. ``lines``: each row's lines of text.
     """
     breaks, used = [], 0.0
-    for r, (cells, kind) in enumerate(zip(plan.rows, plan.kinds, strict=True), start=1):
+    for r, kind in enumerate(plan.kinds, start=1):
         if r <= TITLE_ROWS[1]:
             continue
-        height = _lines(cells, kind) * LINE_HEIGHT
-        if kind == "block" and used and used + _block_height(plan, r) > PAGE_BUDGET:
+        height = lines[r - 1] * LINE_HEIGHT
+        if kind == "block" and used and used + _block_height(plan, lines, r) > PAGE_BUDGET:
             breaks.append(r - 1)
             used = 0.0
         used += height
@@ -98,41 +111,49 @@ def _row_breaks(plan: PrepPlan) -> str:
     return f'<rowBreaks count="{len(breaks)}" manualBreakCount="{len(breaks)}">{brks}</rowBreaks>'
 
 
-def _block_height(plan: PrepPlan, start: int) -> float:
+def _block_height(plan: PrepPlan, lines: Sequence[int], start: int) -> float:
     """Points from the block row ``start`` to the next block (or the end)."""
     total = 0.0
     for i in range(start - 1, len(plan.rows)):
         if i > start - 1 and plan.kinds[i] == "block":
             break
-        total += _lines(plan.rows[i], plan.kinds[i]) * LINE_HEIGHT
+        total += lines[i] * LINE_HEIGHT
     return total
 
 
 BANDS = ("header", "block", "section")  # rows shaded across columns B–D
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _row(
-    r: int, cells: Sequence[CellValue], kind: str, ids: Mapping[str, int], date1904: bool
+    r: int,
+    cells: Sequence[CellValue],
+    kind: str,
+    ids: Mapping[str, int],
+    date1904: bool,
+    lines: int = 0,
 ) -> str:
     style = ids.get(kind, ids["item"])
-    width = max(len(cells), 4 if kind in BANDS else 0)
+    banding = kind in BANDS
+    width = max(len(cells), 4 if banding else 0)
+    dates = (ids["date"], ids["datetime"])
     parts = []
     for c in range(1, width + 1):
         value = cells[c - 1] if c <= len(cells) else None
-        banded = kind in BANDS and c > 1
+        banded = banding and c > 1
         if value is None and not banded:
             continue
         s = style if c == 3 or banded or kind == "title" else None
-        dates = (ids["date"], ids["datetime"])
-        parts.append(_cell(cell_ref(r, c), value, s, dates, date1904))
+        ref = f"{_LETTERS[c - 1]}{r}" if c <= 26 else cell_ref(r, c)
+        parts.append(_cell(ref, value, s, dates, date1904))
     if not parts:
         return ""
-    return f'<row r="{r}"{_height(cells, kind)}>{"".join(parts)}</row>'
+    return f'<row r="{r}"{_height(cells, kind, lines)}>{"".join(parts)}</row>'
 
 
-def _height(cells: Sequence[CellValue], kind: str) -> str:
+def _height(cells: Sequence[CellValue], kind: str, lines: int = 0) -> str:
     """An explicit height for wrapped text, so every spreadsheet shows all of it."""
-    lines = _lines(cells, kind)
+    lines = lines or _lines(cells, kind)
     return f' ht="{LINE_HEIGHT * lines:g}" customHeight="1"' if lines > 1 else ""
 
 

@@ -18,27 +18,20 @@ from collections.abc import Iterable, Sequence
 
 from lxml import etree
 
-from sheetsync.backends.xlsx_package import (
+from sheetsync.backends.xlsx_package.cells import _parse_ref, col_letters
+from sheetsync.backends.xlsx_package.ooxml import (
     _PARSER,
-    _PROLOG,
-    _ROOT_TAG,
     _RT_TABLE,
     MAX_COL,
     MAX_ROW,
-    _Book,
-    _Edit,
     _local,
-    _Package,
     _parse,
-    _parse_ref,
-    _parse_sheet,
-    _read_rels,
-    _read_workbook,
     _serialize,
     _w,
-    _worksheet,
-    col_letters,
 )
+from sheetsync.backends.xlsx_package.scan import _PROLOG, _ROOT_TAG, _parse_sheet
+from sheetsync.backends.xlsx_package.workbook import _Book, _read_rels, _read_workbook, _worksheet
+from sheetsync.backends.xlsx_package.zipped import _Edit, _Package
 from sheetsync.errors import SourceError
 from sheetsync.grid import MergedRange, TableArea
 from sheetsync.models import TableGrowth
