@@ -76,3 +76,12 @@ def _user_state_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     """sheetsync's user state folder (platformdirs) points into the test's temp space, never at
     the real home folder."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state-home")))
+
+
+@pytest.fixture(scope="session")
+def soffice_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The ``-env:UserInstallation=…`` argument for every ``soffice`` call: a LibreOffice profile
+    of this test process's own (one per xdist worker), made by the first conversion and reused
+    by the next ones. Never the user's ``~/.config/libreoffice``: two conversions sharing a
+    profile at once hand their work to each other's instance or fail on its lock."""
+    return "-env:UserInstallation=" + tmp_path_factory.mktemp("lo-profile").as_uri()

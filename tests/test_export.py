@@ -577,7 +577,7 @@ def test_export_config(tmp_path: Path) -> None:
     reason="LibreOffice (soffice) and poppler-utils (pdftotext) are not installed: "
     "apt-get install libreoffice-calc poppler-utils",
 )
-def test_libreoffice_renders_the_charts(tmp_path: Path) -> None:
+def test_libreoffice_renders_the_charts(tmp_path: Path, soffice_profile: str) -> None:
     shutil.copy(EXAMPLE, tmp_path / "t.xlsx")
     assert (
         run(
@@ -585,9 +585,8 @@ def test_libreoffice_renders_the_charts(tmp_path: Path) -> None:
         ).returncode
         == 0
     )
-    profile = (tmp_path / "lo-profile").as_uri()
     subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+        ["soffice", soffice_profile, "--headless", "--convert-to", "pdf",
          "--outdir", str(tmp_path), str(tmp_path / "advisor.xlsx")],
         check=True, capture_output=True, timeout=240,
     )  # fmt: skip

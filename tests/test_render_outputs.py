@@ -64,10 +64,9 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def render_all(paths: list[Path], folder: Path) -> dict[str, Rendered]:
-    profile = (folder / "lo-profile").as_uri()
+def render_all(paths: list[Path], folder: Path, profile: str) -> dict[str, Rendered]:
     subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+        ["soffice", profile, "--headless", "--convert-to", "pdf",
          "--outdir", str(folder), *map(str, paths)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
@@ -88,7 +87,7 @@ def _read_pdf(xlsx: Path, pdf: Path) -> Rendered:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
+def rendered(tmp_path_factory: pytest.TempPathFactory, soffice_profile: str) -> dict[str, Rendered]:
     folder = tmp_path_factory.mktemp("render")
     tracker = folder / "synced.xlsx"
     shutil.copy(EXAMPLE, tracker)
@@ -110,7 +109,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
         make_images.ten_people(folder / "init.xlsx"),
         *(folder / f"{name}.xlsx" for name in exports),
     ]
-    return render_all(files, folder)
+    return render_all(files, folder, soffice_profile)
 
 
 def texts(path: Path, sheet: str, *, columns: set[int] | None = None) -> list[str]:
