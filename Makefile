@@ -16,10 +16,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	@$(BIN)/python examples/demo.py
 
+# the suite on every core (pytest-xdist); `make test WORKERS=0` runs it in one process
+WORKERS ?= auto
 test: $(VENV)/.installed
 	$(BIN)/ruff check sheetsync tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check sheetsync tests benchmarks

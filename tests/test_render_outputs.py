@@ -41,10 +41,13 @@ assert _SPEC is not None and _SPEC.loader is not None
 make_images = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(make_images)
 TOOLS = ("soffice", "pdftotext", "pdfinfo")
-pytestmark = pytest.mark.skipif(
-    not all(shutil.which(t) for t in TOOLS),
-    reason="LibreOffice (soffice) and poppler (pdftotext, pdfinfo) are not installed",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not all(shutil.which(t) for t in TOOLS),
+        reason="LibreOffice (soffice) and poppler (pdftotext, pdfinfo) are not installed",
+    ),
+    pytest.mark.xdist_group("render_outputs"),  # one worker makes the one conversion
+]
 
 
 @dataclass(frozen=True)
