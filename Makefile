@@ -16,10 +16,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	@$(BIN)/python examples/demo.py
 
+# the suite on every CPU the system gives this process (pytest-xdist `-n logical`, not `auto`,
+# which counts physical cores when psutil is installed: 1 on a 2-vCPU runner); WORKERS=0: one process
+WORKERS ?= logical
 test: $(VENV)/.installed
 	$(BIN)/ruff check sheetsync tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check sheetsync tests benchmarks

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 from hypothesis import settings as hypothesis_settings
+from xdist.scheduler import LoadGroupScheduling
 
 from sheetsync.fields import BY_ID
 from sheetsync.grid import CellValue, Grid, Tab
@@ -76,3 +79,38 @@ def _user_state_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     """sheetsync's user state folder (platformdirs) points into the test's temp space, never at
     the real home folder."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state-home")))
+
+
+@pytest.fixture(scope="session")
+def soffice_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The ``-env:UserInstallation=…`` argument for every ``soffice`` call: a LibreOffice profile
+    of this test process's own (one per xdist worker), made by the first conversion and reused
+    by the next ones. Never the user's ``~/.config/libreoffice``: two conversions sharing a
+    profile at once hand their work to each other's instance or fail on its lock."""
+    return "-env:UserInstallation=" + tmp_path_factory.mktemp("lo-profile").as_uri()
+
+
+# -------------------------------------------------------------- parallel runs (pytest-xdist)
+
+
+class _ModuleGroups(LoadGroupScheduling):
+    """``--dist loadgroup`` that works on pytest 9 too: every test is its own unit of work, except
+    in a test module with a ``pytest.mark.xdist_group`` mark anywhere, whose tests all go to one
+    worker (xdist's own grouping renames the test ids, which pytest 9 no longer allows)."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        scope: str = super()._split_scope(nodeid)
+        if scope != nodeid:  # grouped by xdist itself
+            return scope
+        module = nodeid.split("::", 1)[0]
+        return module if _marks_a_group(self.config.rootpath / module) else nodeid
+
+
+@functools.cache
+def _marks_a_group(module: Path) -> bool:
+    return module.suffix == ".py" and "mark.xdist_group(" in module.read_text(encoding="utf-8")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadGroupScheduling | None:
+    """The scheduler for ``--dist loadgroup`` (set in pyproject.toml)."""
+    return _ModuleGroups(config, log) if config.getvalue("dist") == "loadgroup" else None

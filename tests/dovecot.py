@@ -90,6 +90,30 @@ class Dovecot:
         self.doveadm("mailbox", "update", "-u", USER, "--uid-validity", str(value), folder)
 
     def start(self) -> None:
+        """Start Dovecot and wait until it greets. Its ports were free when picked, but under
+        parallel tests another process can take one before Dovecot binds it: then it starts
+        again on two new ports (up to three times)."""
+        for attempt in range(3):
+            try:
+                return self._start_once()
+            except RuntimeError as exc:
+                if "in use" not in str(exc) or attempt == 2:
+                    raise
+                self._move_to_new_ports()
+
+    def _move_to_new_ports(self) -> None:
+        text = self.config.read_text()
+        imap_port, imaps_port = free_port(), free_port()
+        for old, new in ((self.imap_port, imap_port), (self.imaps_port, imaps_port)):
+            text = text.replace(f"port = {old}\n", f"port = {new}\n")
+        text = text.replace(
+            f"instance_name = sheetsync-test-{self.imap_port}\n",
+            f"instance_name = sheetsync-test-{imap_port}\n",
+        )
+        self.config.write_text(text)
+        self.imap_port, self.imaps_port = imap_port, imaps_port
+
+    def _start_once(self) -> None:
         assert DOVECOT is not None
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.config)],

@@ -1,8 +1,10 @@
-"""The command line through the real console script: exit codes, JSON, options, config.
+"""The command line through the console script: exit codes, JSON, options, config.
 
-Every call is a subprocess of the installed ``sheetsync`` script (or ``python -m
-sheetsync``), run in ``tmp_path`` with ``$SHEETSYNC_CONFIG`` unset unless a test sets it.
-Independent calls run concurrently to keep the file quick.
+Exit codes, usage errors and ``--version`` are the process's own: those calls are subprocesses
+of the installed ``sheetsync`` script (or ``python -m sheetsync``), and independent ones run
+concurrently. The option, JSON and config tests call the same entry point in this process
+(``tests/cli_runner.run_main``: same output, a fraction of the start-up). Every call runs with
+``$SHEETSYNC_CONFIG`` unset unless a test sets it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import pytest
 
 from sheetsync import __version__
 from sheetsync.rules import RULES
+
+from .cli_runner import run_main
 
 TODAY = "2026-03-16"
 D = dt.date
@@ -46,6 +50,7 @@ class Call:
     cwd: Path
     env: Mapping[str, str] | None = None
     module: bool = False  # python -m sheetsync instead of the script
+    process: bool = False  # the real console script in a subprocess (else the entry point here)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,10 @@ class Ran:
 
 
 def _run(call: Call) -> Ran:
+    if not (call.process or call.module):
+        done = run_main(call.args, cwd=call.cwd, env={"COLUMNS": "400", **(call.env or {})})
+        assert "Traceback" not in done.stderr, done.stderr
+        return Ran(done.returncode, done.stdout, done.stderr)
     env = {k: v for k, v in os.environ.items() if k != "SHEETSYNC_CONFIG"}
     env["COLUMNS"] = "400"
     env.update(call.env or {})
@@ -80,10 +89,18 @@ def run(*args: str, cwd: Path, env: Mapping[str, str] | None = None) -> Ran:
     return _run(Call(args, cwd, env))
 
 
+def script(args: Sequence[str], cwd: Path) -> Call:
+    """A call of the real console script, in a subprocess."""
+    return Call(args, cwd, process=True)
+
+
 def run_all(*calls: Call) -> list[Ran]:
-    """Several independent calls at once (each is mostly interpreter start-up)."""
+    """Several independent calls: subprocesses at once (each is mostly interpreter start-up),
+    in-process ones one after the other (they share the working folder and environment)."""
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(_run, calls))
+        started = {i: pool.submit(_run, c) for i, c in enumerate(calls) if c.process or c.module}
+        here = {i: _run(c) for i, c in enumerate(calls) if i not in started}
+        return [started[i].result() if i in started else here[i] for i in range(len(calls))]
 
 
 def pairs(out: Mapping[str, Any]) -> list[tuple[int, str]]:
@@ -171,10 +188,12 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_exit_codes(work: Path) -> None:
     clean, found, zero, missing = run_all(
-        Call(["check", "clean.xlsx", "--today", TODAY, "--format", "json"], work),
-        Call(["check", "tracker.xlsx", "--today", TODAY], work),
-        Call(["check", "tracker.xlsx", "--today", TODAY, "--exit-zero", "--format", "json"], work),
-        Call(["check", "gone.xlsx", "--today", TODAY], work),
+        script(["check", "clean.xlsx", "--today", TODAY, "--format", "json"], work),
+        script(["check", "tracker.xlsx", "--today", TODAY], work),
+        script(
+            ["check", "tracker.xlsx", "--today", TODAY, "--exit-zero", "--format", "json"], work
+        ),
+        script(["check", "gone.xlsx", "--today", TODAY], work),
     )
     assert clean.code == 0, clean.err
     assert clean.json()["findings"] == []
@@ -188,8 +207,8 @@ def test_exit_codes(work: Path) -> None:
 
 def test_usage_errors_exit_2(work: Path) -> None:
     bad_day, bad_row = run_all(
-        Call(["check", "tracker.xlsx", "--today", "2026-13-01"], work),
-        Call(["check", "tracker.xlsx", "--header-row", "0"], work),
+        script(["check", "tracker.xlsx", "--today", "2026-13-01"], work),
+        script(["check", "tracker.xlsx", "--header-row", "0"], work),
     )
     for ran in (bad_day, bad_row):
         assert ran.code == 2, ran.err
@@ -200,8 +219,8 @@ def test_usage_errors_exit_2(work: Path) -> None:
 
 def test_usage_errors_found_inside_a_command_exit_2(work: Path) -> None:
     bad_select, no_source = run_all(
-        Call(["check", "tracker.xlsx", "--today", TODAY, "--select", "x-5b"], work),
-        Call(["check", "--today", TODAY], work),
+        script(["check", "tracker.xlsx", "--today", TODAY, "--select", "x-5b"], work),
+        script(["check", "--today", TODAY], work),
     )
     for ran in (bad_select, no_source):
         assert ran.code == 2, ran.err

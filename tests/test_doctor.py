@@ -1,23 +1,17 @@
-"""`sheetsync doctor` through the real console script, on a file and on the emulator."""
+"""`sheetsync doctor` through the console script's entry point, on a file and on the emulator."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
+from .cli_runner import run_main
 from .sheets_emulator import SheetsEmulator
 from .workbooks import kitchen_sink
 
 
 def doctor(source: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sheetsync", "doctor", source, "--today", "2026-03-16"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200", **(env or {})},
-    )
+    return run_main(["doctor", source, "--today", "2026-03-16"], cwd=Path.cwd(), env=env)
 
 
 def test_doctor_on_a_good_workbook(tmp_path: Path) -> None:

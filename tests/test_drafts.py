@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from sheetsync.config import Settings, load_settings
 from sheetsync.drafts import KINDS, Me, choose_kind, lint, promise_sentence, render_draft
 from sheetsync.errors import ConfigError, TemplateError
 
-from .cli_runner import Result
+from .cli_runner import Result, run_main
 from .workbooks import kitchen_sink
 
 TODAY = dt.date(2026, 3, 16)
@@ -105,20 +103,8 @@ def test_a_typo_in_a_user_template_names_template_line_and_variable(tmp_path: Pa
     assert "drafts/thank_you.txt.j2" in message and "line 4" in message
     assert "frist_name" in message
     assert tracker.read_bytes() == before  # nothing half-written
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sheetsync",
-            "sync",
-            str(tracker),
-            "--today",
-            "2026-03-16",
-            "--config",
-            str(config),
-        ],
-        capture_output=True,
-        text=True,
+    done = run_main(
+        ["sync", str(tracker), "--today", "2026-03-16", "--config", str(config)], cwd=Path.cwd()
     )
     assert done.returncode == 3 and "frist_name" in done.stderr and "Traceback" not in done.stderr
 
@@ -154,18 +140,11 @@ def test_templates_cannot_reach_python_internals(tmp_path: Path) -> None:
 def test_draft_command_prints_the_draft_the_row_needs(tmp_path: Path) -> None:
     example = tmp_path / "t.xlsx"
     shutil.copy(EXAMPLE, example)
-    run = [sys.executable, "-m", "sheetsync", "draft"]
-    thanks = subprocess.run(
-        [*run, "12", str(example), "--today", "2026-03-16"], capture_output=True, text=True
-    )
+    thanks = run_main(["draft", "12", str(example), "--today", "2026-03-16"], cwd=Path.cwd())
     assert thanks.returncode == 0 and thanks.stdout.startswith("Subject: Thank you, Hiroshi")
-    nudge = subprocess.run(
-        [*run, "13", str(example), "--today", "2026-03-16"], capture_output=True, text=True
-    )
+    nudge = run_main(["draft", "13", str(example), "--today", "2026-03-16"], cwd=Path.cwd())
     assert nudge.stdout.startswith("Subject: Following up")
-    missing = subprocess.run(
-        [*run, "5", str(example), "--today", "2026-03-16"], capture_output=True, text=True
-    )
+    missing = run_main(["draft", "5", str(example), "--today", "2026-03-16"], cwd=Path.cwd())
     assert missing.returncode == 2 and "not a contact row" in missing.stderr
 
 

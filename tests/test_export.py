@@ -31,6 +31,7 @@ from sheetsync.errors import ConfigError
 from sheetsync.rules import RULES
 
 from . import workbooks
+from .cli_runner import run_main
 from .conftest import save_rows
 from .sheets_emulator import SheetsEmulator
 
@@ -208,6 +209,12 @@ TRACKERS = {
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``sheetsync ARGS`` in a folder without a sheetsync.toml, through the console script's
+    entry point in this process (the exit-code test below runs the real console script)."""
+    return run_main(args, cwd=cwd)
+
+
+def run_script(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The real console script, in a folder without a sheetsync.toml."""
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("SHEETSYNC_CONFIG", None)
@@ -502,19 +509,22 @@ def test_google_source_through_the_emulator(tmp_path: Path, emulator_env: Sheets
 def test_exit_codes_and_refusals(tmp_path: Path) -> None:
     source = Path(shutil.copy(EXAMPLE, tmp_path / "t.xlsx"))
     before = sha(source)
-    same = run("export", "t.xlsx", "-o", "t.xlsx", cwd=tmp_path)
+    same = run_script("export", "t.xlsx", "-o", "t.xlsx", cwd=tmp_path)
     assert same.returncode == 2 and "never writes its advisor export over it" in same.stderr
-    assert run("export", "t.xlsx", "-o", "./sub/../t.xlsx", cwd=tmp_path).returncode == 2
+    assert run_script("export", "t.xlsx", "-o", "./sub/../t.xlsx", cwd=tmp_path).returncode == 2
     assert sha(source) == before
-    assert run("export", "t.xlsx", cwd=tmp_path).returncode == 2  # no -o
-    assert run("export", "t.xlsx", "t.xlsx", "-o", "x.xlsx", cwd=tmp_path).returncode == 2
-    assert run("export", "t.xlsx", "-o", "x.xlsx", "--today", "soon", cwd=tmp_path).returncode == 2
+    assert run_script("export", "t.xlsx", cwd=tmp_path).returncode == 2  # no -o
+    assert run_script("export", "t.xlsx", "t.xlsx", "-o", "x.xlsx", cwd=tmp_path).returncode == 2
     assert (
-        run("export", "t.xlsx", "-o", "x.csv", cwd=tmp_path).returncode == 2
+        run_script("export", "t.xlsx", "-o", "x.xlsx", "--today", "soon", cwd=tmp_path).returncode
+        == 2
+    )
+    assert (
+        run_script("export", "t.xlsx", "-o", "x.csv", cwd=tmp_path).returncode == 2
     )  # a usage error (was 3)
-    missing = run("export", "nope.xlsx", "-o", "x.xlsx", cwd=tmp_path)
+    missing = run_script("export", "nope.xlsx", "-o", "x.xlsx", cwd=tmp_path)
     assert missing.returncode == 3 and not (tmp_path / "x.xlsx").exists()
-    late = run(
+    late = run_script(
         "export",
         "t.xlsx",
         "-o",
@@ -577,7 +587,7 @@ def test_export_config(tmp_path: Path) -> None:
     reason="LibreOffice (soffice) and poppler-utils (pdftotext) are not installed: "
     "apt-get install libreoffice-calc poppler-utils",
 )
-def test_libreoffice_renders_the_charts(tmp_path: Path) -> None:
+def test_libreoffice_renders_the_charts(tmp_path: Path, soffice_profile: str) -> None:
     shutil.copy(EXAMPLE, tmp_path / "t.xlsx")
     assert (
         run(
@@ -585,9 +595,8 @@ def test_libreoffice_renders_the_charts(tmp_path: Path) -> None:
         ).returncode
         == 0
     )
-    profile = (tmp_path / "lo-profile").as_uri()
     subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+        ["soffice", soffice_profile, "--headless", "--convert-to", "pdf",
          "--outdir", str(tmp_path), str(tmp_path / "advisor.xlsx")],
         check=True, capture_output=True, timeout=240,
     )  # fmt: skip

@@ -1,4 +1,5 @@
-"""Real tracker layouts, built with openpyxl, checked end to end through the console script.
+"""Real tracker layouts, built with openpyxl, checked end to end through the console script's
+entry point (in-process: the process itself is tested in test_cli.py).
 
 Each workbook is modelled on a layout students really use. For each, ``sheetsync check FILE
 --today 2026-03-16 --format json`` must find the contacts tab and header row, map the headers
@@ -10,43 +11,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import subprocess
-import sys
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .cli_runner import Result
+
 TODAY = "2026-03-16"
 D = dt.date
-SHEETSYNC = Path(sys.executable).with_name("sheetsync")
 
 
 # ---------------------------------------------------------------------- helpers
 
 
-def run_sheetsync(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script, isolated from any user config."""
-    env = {k: v for k, v in os.environ.items() if k != "SHEETSYNC_CONFIG"}
-    env["COLUMNS"] = "200"
-    return subprocess.run(
-        [str(SHEETSYNC), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
-
-
-def check_json(path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
-    """``sheetsync check PATH --today 2026-03-16 --format json``: exit code and the object."""
-    proc = run_sheetsync(
-        "check", path.name, "--today", TODAY, "--format", "json", *extra, cwd=path.parent
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert proc.stdout, proc.stderr
-    return proc.returncode, json.loads(proc.stdout)
+def check_json(cli: Callable[..., Result], path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    """``sheetsync check PATH --today 2026-03-16 --format json`` (run where ``cli`` runs, the
+    test's tmp_path): exit code and the object."""
+    assert path.parent == Path.cwd(), path
+    proc = cli("check", path.name, "--today", TODAY, "--format", "json", *extra)
+    assert proc.out, proc.err
+    return proc.code, json.loads(proc.out)
 
 
 def pairs(result: Mapping[str, Any]) -> list[tuple[int, str]]:
@@ -168,10 +157,10 @@ def build_qb3(path: Path) -> None:
     wb.save(path)
 
 
-def test_qb3_gradpro_layout(tmp_path: Path) -> None:
+def test_qb3_gradpro_layout(tmp_path: Path, cli: Callable[..., Result]) -> None:
     path = tmp_path / "qb3.xlsx"
     build_qb3(path)
-    code, out = check_json(path)
+    code, out = check_json(cli, path)
     assert code == 1
     assert out["source"] == "qb3.xlsx"
     assert out["today"] == TODAY
@@ -275,10 +264,10 @@ def build_split_names(path: Path) -> None:
     wb.save(path)
 
 
-def test_split_names_with_typos(tmp_path: Path) -> None:
+def test_split_names_with_typos(tmp_path: Path, cli: Callable[..., Result]) -> None:
     path = tmp_path / "split.xlsx"
     build_split_names(path)
-    code, out = check_json(path)
+    code, out = check_json(cli, path)
     assert code == 1
     assert (out["worksheet"], out["header_row"]) == ("Contacts", 2)
     assert out["columns"] == {
@@ -406,10 +395,10 @@ def build_snake_case(path: Path) -> None:
     wb.save(path)
 
 
-def test_snake_case_after_other_tabs(tmp_path: Path) -> None:
+def test_snake_case_after_other_tabs(tmp_path: Path, cli: Callable[..., Result]) -> None:
     path = tmp_path / "snake.xlsx"
     build_snake_case(path)
-    code, out = check_json(path)
+    code, out = check_json(cli, path)
     assert code == 1
     assert (out["worksheet"], out["header_row"]) == ("Sheet1", 1)
     assert out["columns"] == {
@@ -510,10 +499,10 @@ def build_linkedin(path: Path) -> None:
     wb.save(path)
 
 
-def test_linkedin_export_with_notes_preamble(tmp_path: Path) -> None:
+def test_linkedin_export_with_notes_preamble(tmp_path: Path, cli: Callable[..., Result]) -> None:
     path = tmp_path / "Connections.xlsx"
     build_linkedin(path)
-    code, out = check_json(path)
+    code, out = check_json(cli, path)
     assert code == 1
     assert (out["worksheet"], out["header_row"]) == ("Connections", 4)
     assert out["columns"] == {
@@ -609,10 +598,10 @@ def build_mixed_dates(path: Path) -> None:
     wb.save(path)
 
 
-def test_log_with_yn_thanks_and_mixed_dates(tmp_path: Path) -> None:
+def test_log_with_yn_thanks_and_mixed_dates(tmp_path: Path, cli: Callable[..., Result]) -> None:
     path = tmp_path / "log.xlsx"
     build_mixed_dates(path)
-    code, out = check_json(path)
+    code, out = check_json(cli, path)
     assert code == 1
     assert (out["worksheet"], out["header_row"]) == ("Interview Log", 1)
     assert out["columns"] == {
@@ -709,10 +698,12 @@ def build_formulas(path: Path) -> None:
     store_results(path, "xl/worksheets/sheet1.xml", results)
 
 
-def test_formula_sheet_with_cached_values_and_errors(tmp_path: Path) -> None:
+def test_formula_sheet_with_cached_values_and_errors(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
     path = tmp_path / "formulas.xlsx"
     build_formulas(path)
-    code, out = check_json(path)
+    code, out = check_json(cli, path)
     assert code == 1
     assert (out["worksheet"], out["header_row"]) == ("Tracker", 1)
     assert out["columns"] == {
@@ -752,8 +743,8 @@ def test_formula_sheet_with_cached_values_and_errors(tmp_path: Path) -> None:
         "promise-open",
     }
 
-    text = run_sheetsync("check", path.name, "--today", TODAY, cwd=tmp_path)
-    assert text.returncode == 1, text.stderr
-    assert "Traceback" not in text.stderr
-    assert text.stdout.count("Skipped follow-up-3b") == 1
-    assert text.stdout.count("Skipped follow-up-7b") == 1
+    text = cli("check", path.name, "--today", TODAY)
+    assert text.code == 1, text.err
+    assert "Traceback" not in text.err
+    assert text.out.count("Skipped follow-up-3b") == 1
+    assert text.out.count("Skipped follow-up-7b") == 1

@@ -340,7 +340,7 @@ def test_a_date_and_time_typed_in_xlsx_keeps_its_time(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
-def test_the_memory_survives_a_libreoffice_save(tmp_path: Path) -> None:
+def test_the_memory_survives_a_libreoffice_save(tmp_path: Path, soffice_profile: str) -> None:
     """The student opens the workbook in LibreOffice, types a note and saves: sheetsync still
     knows its own cells (nothing to rewrite) and keeps the note."""
     store = XlsxStore(tmp_path)
@@ -348,7 +348,16 @@ def test_the_memory_survives_a_libreoffice_save(tmp_path: Path) -> None:
     store.set_prep_cell(f"D{store.row_of(f'{ANA}|research-person')}", "her 2023 talk")
     saved = tmp_path / "saved"
     subprocess.run(
-        ["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(saved), str(store.path)],
+        [
+            "soffice",
+            soffice_profile,
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(saved),
+            str(store.path),
+        ],
         check=True,
         capture_output=True,
         timeout=180,

@@ -16,6 +16,8 @@ import pytest
 from benchmarks import layout_score as ls
 from sheetsync.grid import Grid, clean_text
 
+pytestmark = pytest.mark.xdist_group("real_trackers")  # one worker scores the corpus once
+
 LABELS = ls.load_labels()
 TRACKERS = [lab for lab in LABELS if not lab.refuse]
 

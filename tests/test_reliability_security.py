@@ -1,8 +1,10 @@
 """Security: credentials never leak into output, loose key files are warned about, templates
 stay inside the config's folder and inside Jinja2's sandbox.
 
-The credential tests run the real console script in a subprocess (``python -m sheetsync``,
-``-vv``: every logger at DEBUG, urllib3 and google-auth included) with a freshly generated
+The credential tests run the console script's entry point (``sheetsync -vv``: every logger at
+DEBUG, urllib3 and google-auth included) in this process with all it prints captured, as a
+fresh process prints it (``tests/cli_runner.run_main``; the ``status`` run below is a real
+subprocess) with a freshly generated
 RSA service-account key whose ``token_uri`` is the emulator's token endpoint, so a real JWT
 grant is signed and exchanged — and then the runs are made to fail in every way we can. All of
 stdout and stderr is searched for the private key (every line of its PEM body), its id, the
@@ -30,7 +32,7 @@ from sheetsync.backends.google_http import ENDPOINT_ENV
 from sheetsync.prep import DEFAULT_TAB
 from sheetsync.prep_rows import key_of
 
-from .cli_runner import Result
+from .cli_runner import Result, run_main
 from .sheets_emulator import SheetsEmulator
 
 TODAY = "2026-03-16"
@@ -92,17 +94,8 @@ def tracker_sheet(emu: SheetsEmulator, **kwargs: object) -> str:
 
 
 def run(folder: Path, emu: SheetsEmulator, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, ENDPOINT_ENV: emu.url, "COLUMNS": "200"}
-    env.pop("SHEETSYNC_CONFIG", None)
-    env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
-    return subprocess.run(
-        [sys.executable, "-m", "sheetsync", "-vv", *args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = {ENDPOINT_ENV: emu.url, "GOOGLE_APPLICATION_CREDENTIALS": None}
+    return run_main(["-vv", *args], cwd=folder, env=env)
 
 
 def config(folder: Path, key: Path) -> Path:
@@ -112,7 +105,7 @@ def config(folder: Path, key: Path) -> Path:
 
 
 Failure = Callable[[SheetsEmulator, str], None]
-COMMANDS = {  # which commands each failure is tried with (each is a ~2 s subprocess)
+COMMANDS = {  # which commands each failure is tried with
     "not shared (403)": ("check", "doctor"),
     "no such spreadsheet (404)": ("doctor",),
     "a connection reset on the read": ("check",),

@@ -6,9 +6,15 @@ trial restores the workbook (same bytes, same mtime, so the read's fingerprint s
 forks a child that runs the real ``XlsxBackend.apply`` — patch, verify, backup, temp file,
 fsync, ``os.replace`` — and SIGKILLs it after a random delay. Half the delays are uniform over
 the measured duration of the whole apply; the other half are uniform over the measured window
-of the file writes (backup + temp file + fsync + replace), where a crash matters most. After
+of the file writes (backup + temp file + fsync + replace), where a crash matters most, counted
+from the moment the child starts its first file write (it says so through a pipe). After
 each kill the driver checks the workbook (bytes and a full read with python-calamine) and the
 backup folder, and every 20th trial it runs a fresh sync over whatever the kill left behind.
+
+The suite runs in parallel on a loaded machine, so the apply's speed drifts: the driver times
+it again every 20 trials, and when the trials have not yet hit both outcomes often enough (old
+and new workbook, each at least 1 in 20, and once the old one beside its backup) it keeps going,
+up to three times the number asked for, rather than fail on the machine's luck.
 
 ``SHEETSYNC_KILL_TRIALS`` sets the number of trials (default 200).
 """
@@ -71,8 +77,11 @@ DRIVER = textwrap.dedent(
     plan = pipeline.plan_for(pipeline.check(backend, Settings(), TODAY), Settings())
     assert not plan.is_empty
     real_write = swap.swap_in  # every file write (backup, then the tracker)
-    spans, totals = [], []
-    for _ in range(7):  # measured in forked children, exactly as the trials run
+
+
+    def measure():
+        # one apply in a forked child, exactly as the trials run: its duration, the start of its
+        # first file write and the end of its last, in seconds from the start of the apply
         restore()
         r, w = os.pipe()
         pid = os.fork()
@@ -97,31 +106,59 @@ DRIVER = textwrap.dedent(
             chunks.append(chunk)
         os.close(r)
         os.waitpid(pid, 0)
-        took, first, last = json.loads(b"".join(chunks))
-        totals.append(took)
-        spans.append((first, last))
+        return json.loads(b"".join(chunks))
+
+
+    measured = [measure() for _ in range(7)]
     after = target.read_bytes()
     assert after != before and readable(target)
-    total = statistics.median(totals)
-    w0 = statistics.median(s[0] for s in spans)
-    w1 = statistics.median(s[1] for s in spans)
-    margin = 0.15 * (w1 - w0)
+
+
+    def timing():
+        # medians of the last 7 measurements: whole apply, write window start and end
+        last = measured[-7:]
+        return tuple(statistics.median(m[i] for m in last) for i in range(3))
+
 
     # -- the trials -----------------------------------------------------------------------------
     rng = random.Random(seed)
+    total, w0, w1 = timing()
     out = {"trials": 0, "old": 0, "new": 0, "old_with_backup": 0, "temp_left": 0,
-           "finished_before_kill": 0, "recovered": 0, "bad": [],
+           "finished_before_kill": 0, "recovered": 0, "bad": [], "remeasured": 0,
            "apply_s": total, "write_window_s": [w0, w1]}
-    for trial in range(trials):
+
+
+    def covered():
+        # both outcomes seen often enough, and a kill that left the old workbook and a backup
+        if trials < 100:
+            return True
+        return (out["old"] >= trials // 20 and out["new"] >= trials // 20
+                and out["old_with_backup"] >= 1)
+
+
+    trial = 0
+    while trial < trials or (not covered() and trial < 3 * trials):
+        if trial and trial % 20 == 0:  # the machine's load changes: time the apply again
+            measured.append(measure())
+            total, w0, w1 = timing()
+            out["remeasured"] += 1
         restore()
-        if trial % 2:
-            delay = rng.uniform(max(0.0, w0 - margin), w1 + margin)
-        else:
-            delay = rng.uniform(0.0, total * 1.1)
+        in_window = trial % 2 == 1
+        # odd trials: killed inside the file writes (backup + temp file + fsync + replace),
+        # counted from the moment the child starts the first of them, so a slow patch under
+        # load does not push the kill out of the window; even trials: anywhere in the apply
+        delay = rng.uniform(0.0, 1.3 * (w1 - w0)) if in_window else rng.uniform(0.0, total * 1.1)
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: the real apply, killed somewhere inside
             os.close(r)
+
+            def first_write(*args, **kwargs):
+                os.write(w, b"w")  # the first file write starts now
+                swap.swap_in = real_write
+                real_write(*args, **kwargs)
+
+            swap.swap_in = first_write
             os.write(w, b"r")
             try:
                 backend.apply(plan)
@@ -129,6 +166,8 @@ DRIVER = textwrap.dedent(
                 os._exit(0)
         os.close(w)
         os.read(r, 1)
+        if in_window:
+            os.read(r, 1)  # b"w": the writes begin
         start = time.perf_counter()
         while True:
             left = delay - (time.perf_counter() - start)
@@ -166,6 +205,7 @@ DRIVER = textwrap.dedent(
             out["recovered"] += 1
         if problems:
             out["bad"].append({"trial": trial, "delay": delay, "problems": problems})
+        trial += 1
     print(json.dumps(out))
     """
 )
@@ -185,9 +225,9 @@ def test_sigkill_during_the_save_leaves_the_old_or_the_new_workbook(tmp_path: Pa
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     print(json.dumps(out, indent=2))  # shown with -s: the figures for the README
-    assert out["trials"] == TRIALS
+    assert TRIALS <= out["trials"] <= 3 * TRIALS
     assert out["bad"] == []
-    assert out["old"] + out["new"] == TRIALS
+    assert out["old"] + out["new"] == out["trials"]
     if TRIALS >= 100:  # the sampling really hit both sides and the write window
         assert out["old"] >= TRIALS // 20 and out["new"] >= TRIALS // 20, out
         assert out["old_with_backup"] >= 1, out

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -36,6 +37,7 @@ from sheetsync import calendar, files, pipeline, run_state, swap
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.config import Settings
 from sheetsync.errors import OutputRefused, SourceChangedError
+from sheetsync.models import Plan
 
 from .cli_runner import Result
 from .workbooks import kitchen_sink
@@ -413,10 +415,11 @@ def test_state_paths(tmp_path: Path, tracker: Path, cli: Callable[..., Result]) 
 # ---------------------------------------------------------------------- 5. no lost update
 
 
-def hammer(path: str, stop: str, log: str, seed: int) -> None:
+def hammer(path: str, stop: str, log: str, seed: int, pace: float = 0.05) -> None:
     """Another program (a sync client): save version k of the workbook by renaming a new file
-    over it, again and again, until ``stop`` exists. Each save records what it replaced (the
-    swap makes that observation exact; for sheetsync it is the same as a rename)."""
+    over it, again and again, until ``stop`` exists, pausing up to ``pace`` seconds between
+    saves. Each save records what it replaced (the swap makes that observation exact; for
+    sheetsync it is the same as a rename)."""
     target, rng = Path(path), random.Random(seed)
     base = Path(path + ".base").read_bytes()
     with open(log, "w") as out:
@@ -430,7 +433,7 @@ def hammer(path: str, stop: str, log: str, seed: int) -> None:
             out.write(f"{k} {mark_of(tmp.read_bytes())}\n")
             out.flush()
             tmp.unlink()
-            time.sleep(rng.uniform(0, 0.05))
+            time.sleep(rng.uniform(0, pace))
 
 
 def run_race(tmp_path: Path, syncs: int) -> dict[str, int]:
@@ -439,15 +442,20 @@ def run_race(tmp_path: Path, syncs: int) -> dict[str, int]:
     The plan is made once (every version the other program saves has the same cells); each
     cycle reads the file again and applies it — exactly what a sync does after its check. A
     cycle that reads a version it synced itself (a sync would write nothing) waits for the
-    other program's next save, so every one of the ``syncs`` has something to write."""
+    other program's next save, so every one of the ``syncs`` has something to write.
+
+    The other program pauses between its saves up to twice the time one cycle takes here and
+    now (at least 50 ms): on a loaded machine (the suite runs in parallel) a slow cycle would
+    otherwise always be overtaken by a save, and no sync would ever finish its write."""
     target = kitchen_sink(tmp_path / "tracker.xlsx")
     Path(str(target) + ".base").write_bytes(target.read_bytes())
     today = dt.date.fromisoformat(TODAY)
     plan = pipeline.plan_for(pipeline.check(XlsxBackend(target), Settings(), today), Settings())
     assert plan.prep is not None
+    pace = max(0.05, 2 * cycle_time(target, plan))
     stop, log = tmp_path / "stop", tmp_path / "saves.log"
     code = f"from tests.test_reliability_writer import hammer; hammer({str(target)!r}, " \
-           f"{str(stop)!r}, {str(log)!r}, 7)"  # fmt: skip
+           f"{str(stop)!r}, {str(log)!r}, 7, {pace!r})"  # fmt: skip
     writer = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
     figures = {"syncs": syncs, "written": 0, "caught_before_swap": 0, "caught_at_swap": 0}
     try:
@@ -476,6 +484,21 @@ def run_race(tmp_path: Path, syncs: int) -> dict[str, int]:
     lost = [str(k) for k in range(1, saves + 1) if str(k) not in seen]
     figures.update(saves=saves, lost=len(lost), conflict_copies=len(conflicts))
     return figures
+
+
+def cycle_time(target: Path, plan: Plan) -> float:
+    """Seconds one read+apply of ``plan`` takes (median of three, on copies of ``target``)."""
+    took = []
+    for k in range(3):
+        copy = target.parent / f"timing-{k}" / target.name
+        copy.parent.mkdir()
+        shutil.copy2(target, copy)
+        start = time.perf_counter()
+        backend = XlsxBackend(copy, backups=1)
+        backend.read()
+        assert backend.apply(plan).written
+        took.append(time.perf_counter() - start)
+    return sorted(took)[1]
 
 
 def save_as_another_program(path: Path, data: bytes) -> None:

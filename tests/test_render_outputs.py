@@ -41,10 +41,13 @@ assert _SPEC is not None and _SPEC.loader is not None
 make_images = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(make_images)
 TOOLS = ("soffice", "pdftotext", "pdfinfo")
-pytestmark = pytest.mark.skipif(
-    not all(shutil.which(t) for t in TOOLS),
-    reason="LibreOffice (soffice) and poppler (pdftotext, pdfinfo) are not installed",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not all(shutil.which(t) for t in TOOLS),
+        reason="LibreOffice (soffice) and poppler (pdftotext, pdfinfo) are not installed",
+    ),
+    pytest.mark.xdist_group("render_outputs"),  # one worker makes the one conversion
+]
 
 
 @dataclass(frozen=True)
@@ -64,10 +67,9 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def render_all(paths: list[Path], folder: Path) -> dict[str, Rendered]:
-    profile = (folder / "lo-profile").as_uri()
+def render_all(paths: list[Path], folder: Path, profile: str) -> dict[str, Rendered]:
     subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+        ["soffice", profile, "--headless", "--convert-to", "pdf",
          "--outdir", str(folder), *map(str, paths)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
@@ -88,7 +90,7 @@ def _read_pdf(xlsx: Path, pdf: Path) -> Rendered:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
+def rendered(tmp_path_factory: pytest.TempPathFactory, soffice_profile: str) -> dict[str, Rendered]:
     folder = tmp_path_factory.mktemp("render")
     tracker = folder / "synced.xlsx"
     shutil.copy(EXAMPLE, tracker)
@@ -110,7 +112,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
         make_images.ten_people(folder / "init.xlsx"),
         *(folder / f"{name}.xlsx" for name in exports),
     ]
-    return render_all(files, folder)
+    return render_all(files, folder, soffice_profile)
 
 
 def texts(path: Path, sheet: str, *, columns: set[int] | None = None) -> list[str]:

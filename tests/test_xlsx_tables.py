@@ -129,30 +129,29 @@ def _write_rows(ws: xlsxwriter.worksheet.Worksheet, dates: xlsxwriter.format.For
                 ws.write(r, c, value)
 
 
-def libreoffice_saved(source: Path, folder: Path) -> Path:
-    """``source`` opened and saved again as .xlsx by LibreOffice (headless)."""
+def libreoffice_saved(sources: list[Path], folder: Path, profile: str) -> list[Path]:
+    """Each of ``sources`` opened and saved again as .xlsx by LibreOffice (headless, one call)."""
     out = folder / "lo-out"
-    _soffice(folder, "xlsx", source, out)
-    saved = out / source.name
-    assert saved.exists()
+    _soffice(profile, "xlsx", sources, out)
+    saved = [out / source.name for source in sources]
+    assert all(path.exists() for path in saved), saved
     return saved
 
 
 def _soffice(
-    folder: Path, target: str, source: Path, out: Path
+    profile: str, target: str, sources: list[Path], out: Path
 ) -> subprocess.CompletedProcess[str]:
     assert SOFFICE is not None
-    profile = (folder / "lo-profile").as_uri()
     done = subprocess.run(
         [
             SOFFICE,
-            f"-env:UserInstallation={profile}",
+            profile,
             "--headless",
             "--convert-to",
             target,
             "--outdir",
             str(out),
-            str(source),
+            *map(str, sources),
         ],
         capture_output=True,
         text=True,
@@ -258,15 +257,19 @@ def test_the_table_grows_over_the_managed_columns(tmp_path: Path, maker: str, to
 
 @needs_soffice
 @pytest.mark.parametrize("totals", [False, True], ids=["plain", "totals-row"])
-def test_a_table_libreoffice_saved_grows_and_opens_again(tmp_path: Path, totals: bool) -> None:
-    source = libreoffice_saved(openpyxl_table(tmp_path / "t.xlsx", totals=totals), tmp_path)
+def test_a_table_libreoffice_saved_grows_and_opens_again(
+    tmp_path: Path, totals: bool, soffice_profile: str
+) -> None:
+    (source,) = libreoffice_saved(
+        [openpyxl_table(tmp_path / "t.xlsx", totals=totals)], tmp_path, soffice_profile
+    )
     assert tables_of(source), "LibreOffice kept the table"
     result = run_sync(source)
     assert result.written and result.plan.tables
     assert inconsistencies(source) == []
     assert load_quietly(source) == []
     out = tmp_path / "csv"
-    _soffice(tmp_path, "csv:Text - txt - csv (StarCalc):44,34,76", source, out)  # UTF-8
+    _soffice(soffice_profile, "csv:Text - txt - csv (StarCalc):44,34,76", [source], out)  # UTF-8
     with (out / "t.csv").open(encoding="utf-8", errors="replace") as fh:
         rows = list(csv.reader(fh))
     assert rows[0][-3:] == MANAGED
@@ -274,17 +277,21 @@ def test_a_table_libreoffice_saved_grows_and_opens_again(tmp_path: Path, totals:
 
 
 @needs_soffice
-def test_libreoffice_opens_every_synced_table_without_repair(tmp_path: Path) -> None:
+def test_libreoffice_opens_every_synced_table_without_repair(
+    tmp_path: Path, soffice_profile: str
+) -> None:
     """LibreOffice re-saves each synced workbook (exit 0) and keeps the grown table."""
-    for maker in sorted(BUILDERS):
-        for totals in (False, True):
-            path = BUILDERS[maker](tmp_path / f"{maker}-{totals}.xlsx", totals=totals)
-            run_sync(path)
-            saved = libreoffice_saved(path, tmp_path)
-            (table,) = tables_of(saved).values()
-            assert table.get("ref") == f"A1:P{LAST + int(totals)}", (maker, totals)
-            names = [c.get("name") for c in table.find(f"{MAIN}tableColumns")]
-            assert names[-3:] == MANAGED, (maker, totals)
+    made = [(maker, totals) for maker in sorted(BUILDERS) for totals in (False, True)]
+    paths = [BUILDERS[m](tmp_path / f"{m}-{totals}.xlsx", totals=totals) for m, totals in made]
+    for path in paths:
+        run_sync(path)
+    for (maker, totals), saved in zip(
+        made, libreoffice_saved(paths, tmp_path, soffice_profile), strict=True
+    ):
+        (table,) = tables_of(saved).values()
+        assert table.get("ref") == f"A1:P{LAST + int(totals)}", (maker, totals)
+        names = [c.get("name") for c in table.find(f"{MAIN}tableColumns")]
+        assert names[-3:] == MANAGED, (maker, totals)
 
 
 SORTABLE: dict[str, Callable[[Path], Path]] = {
