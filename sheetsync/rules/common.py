@@ -60,13 +60,25 @@ def busdays_between(start: pd.Series, end: pd.Timestamp, ctx: Context) -> pd.Ser
     return out
 
 
+_NEAR = {-1: "yesterday", 0: "today", 1: "tomorrow"}
+
+
 def day_words(days: pd.Series, ctx: Context) -> pd.Series:
     """'today', 'tomorrow', 'yesterday' or 'Wed 18 Mar' for each date (with the year when it
-    is not the current one)."""
-    words = {-1: "yesterday", 0: "today", 1: "tomorrow"}
-    names = {d: words.get((d - ctx.now).days, spoken(d, ctx.now)) for d in days.dropna().unique()}
-    named: pd.Series = days.map(names).astype(object)  # few distinct dates: format each once
-    return named
+    is not the current one); missing where the date is."""
+    values = days.to_numpy(dtype="datetime64[D]")
+    valid = ~np.isnat(values)
+    named = np.full(len(values), np.nan, dtype=object)
+    if valid.any():
+        distinct, where = np.unique(values[valid], return_inverse=True)  # few distinct dates
+        today = np.datetime64(ctx.today, "D")
+        offsets = (distinct - today).astype(np.int64).tolist()
+        words = [
+            _NEAR.get(n, spoken(d, ctx.today))
+            for n, d in zip(offsets, distinct.tolist(), strict=True)
+        ]
+        named[valid] = np.array(words, dtype=object)[where]
+    return pd.Series(named, index=days.index, dtype=object)
 
 
 def flagged(t: Tracker, mask: pd.Series, name: str = "contact") -> pd.Series:
