@@ -77,6 +77,11 @@ class Tracker:
     problems: tuple[CellProblem, ...] = ()
     skipped: dict[int, str] = field(default_factory=dict)  # row → section/example/blank/totals
     source: str = ""
+    # Columns the rules read, typed once per rule run (see sheetsync.rules.common); a copy
+    # made with dataclasses.replace starts empty.
+    columns_read: dict[tuple[str, str], pd.Series] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def has(self, field_id: str) -> bool:
         """True when the sheet has a column for the field (derived fields count)."""

@@ -277,6 +277,7 @@ def _run(
     skipped: dict[str, list[str]] = {}
     ctx.memo.clear()  # what rules share is shared within this run only
     ctx.memo[_PARAMS] = params
+    tracker.columns_read.clear()  # so are the typed columns they read (rules.common)
     for r in chosen:
         missing = r.missing(tracker)
         if missing:
