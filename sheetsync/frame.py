@@ -293,14 +293,14 @@ def _problem(
 
 
 def _errors(raw: pd.DataFrame, layout: Layout) -> list[CellProblem]:
+    """Cells showing a formula error (#REF!, #N/A, …), column by column, in sheet order."""
     hint = "shows a formula error: fix the formula or type the value"
     problems = []
+    rows = _rows(raw)
     for f in raw.columns:
-        column_ = raw[f]
-        for row in apply_unique(column_, lambda v: v).rows_where(
-            lambda v: isinstance(v, CellError)
-        ):
-            problems.append(_problem(row, str(f), layout, column_[row], "error", hint))
+        values = raw[f].tolist()
+        for at in [i for i, v in enumerate(values) if isinstance(v, CellError)]:
+            problems.append(_problem(rows[at], str(f), layout, values[at], "error", hint))
     return problems
 
 
