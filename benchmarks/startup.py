@@ -15,6 +15,7 @@ in some sandboxes; without it every run would compile sheetsync from source)::
 
     python -m benchmarks.startup               # 200 rows, 9 repeats
     python -m benchmarks.startup --rows 2000 --repeats 5
+    python -m benchmarks.startup --against ../before   # also check with an earlier checkout
 """
 
 from __future__ import annotations
@@ -49,10 +50,16 @@ def commands(tracker: Path) -> dict[str, list[str]]:
     }
 
 
-def run(argv: list[str], cwd: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) from start to exit of one process (its output discarded)."""
+BEFORE = "sheetsync check (before)"
+
+
+def run(argv: list[str], cwd: Path, code_dir: Path | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) from start to exit of one process (its output discarded);
+    with ``code_dir``, sheetsync is imported from that checkout."""
     drop = ("SHEETSYNC_CONFIG", "PYTHONDONTWRITEBYTECODE")
     env = {k: v for k, v in os.environ.items() if k not in drop}
+    if code_dir is not None:
+        env["PYTHONPATH"] = str(code_dir.resolve())
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
@@ -64,19 +71,24 @@ def run(argv: list[str], cwd: Path) -> tuple[float, float]:
     return elapsed, cpu
 
 
-def measure(rows: int, repeats: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+def measure(
+    rows: int, repeats: int, against: Path | None = None
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Wall and CPU times per command, interleaved, after one warm-up round (file cache,
-    .pyc, sheetsync's remembered holidays)."""
+    .pyc, sheetsync's remembered holidays); with ``against``, also ``check`` with that
+    checkout's code."""
     tracker = cached_tracker(OUT / "cache", rows)
     todo = commands(tracker)
+    if against is not None:
+        todo[BEFORE] = todo["sheetsync check"]
     times: dict[str, list[float]] = {label: [] for label in todo}
     cpus: dict[str, list[float]] = {label: [] for label in todo}
     with tempfile.TemporaryDirectory() as folder:  # no sheetsync.toml around
-        for argv in todo.values():
-            run(argv, Path(folder))
+        for label, argv in todo.items():
+            run(argv, Path(folder), against if label == BEFORE else None)
         for _ in range(repeats):
             for label, argv in todo.items():
-                elapsed, cpu = run(argv, Path(folder))
+                elapsed, cpu = run(argv, Path(folder), against if label == BEFORE else None)
                 times[label].append(elapsed)
                 cpus[label].append(cpu)
     return times, cpus
@@ -107,6 +119,11 @@ def table(times: dict[str, list[float]], cpus: dict[str, list[float]], rows: int
         f"import sheetsync: {med['import sheetsync'] - med['python -c pass']:.3f} s above the "
         "bare interpreter",
     ]
+    if BEFORE in med:
+        lines.append(
+            f"check before / read_excel: {med[BEFORE] / read:.2f}× wall, "
+            f"{cpu[BEFORE] / cpu['pandas.read_excel(calamine)']:.2f}× CPU"
+        )
     return "\n".join(lines)
 
 
@@ -114,8 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--rows", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--against", type=Path, help="another checkout whose check to time too")
     args = parser.parse_args(argv)
-    times, cpus = measure(args.rows, args.repeats)
+    times, cpus = measure(args.rows, args.repeats, args.against)
     print(table(times, cpus, args.rows))
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     OUT.mkdir(exist_ok=True)

@@ -84,7 +84,27 @@ SEVERITY_STYLE = {
 # ---------------------------------------------------------------------- commands
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
+class _Commands(click.Group):
+    """The command group: the commands of ``sheetsync.commands.*`` modules are added when a
+    name is not one of this module's own or the list is asked for (``--help``), so ``check``
+    does not import export, scheduling, map and the rest."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and _register_commands():
+            found = super().get_command(ctx, cmd_name)
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _register_commands()
+        return super().list_commands(ctx)
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_CODES_HELP,
+)
 @click.version_option(__version__, prog_name="sheetsync")
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
 def cli(verbose: int) -> None:
@@ -448,19 +468,24 @@ def draft(row: int, target: Target, kind: str | None) -> None:
     run_action(action)
 
 
-def _register_commands() -> None:
-    """Add the commands defined in ``sheetsync.commands.*`` modules."""
+_registered: list[bool] = []
+
+
+def _register_commands() -> bool:
+    """Add the commands defined in ``sheetsync.commands.*`` modules (once; True the first
+    time)."""
     import importlib
 
     from sheetsync.commands import MODULES
 
+    if _registered:
+        return False
+    _registered.append(True)
     for name in MODULES:
         module = importlib.import_module(f"sheetsync.commands.{name}")
         for command in module.COMMANDS:
             cli.add_command(command)
-
-
-_register_commands()
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> None:

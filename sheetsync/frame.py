@@ -77,6 +77,11 @@ class Tracker:
     problems: tuple[CellProblem, ...] = ()
     skipped: dict[int, str] = field(default_factory=dict)  # row → section/example/blank/totals
     source: str = ""
+    # Columns the rules read, typed once per rule run (see sheetsync.rules.common); a copy
+    # made with dataclasses.replace starts empty.
+    columns_read: dict[tuple[str, str], pd.Series] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def has(self, field_id: str) -> bool:
         """True when the sheet has a column for the field (derived fields count)."""
@@ -119,10 +124,9 @@ def _fill_merged_down(raw: pd.DataFrame, tab: Tab, layout: Layout) -> None:
 
 
 def _nonblank(raw: pd.DataFrame) -> pd.DataFrame:
-    def col_mask(s: pd.Series) -> pd.Series:
-        return ~map_unique(s, is_blank).astype(bool)
-
-    return raw.apply(col_mask) if len(raw.columns) else pd.DataFrame(index=raw.index)
+    """True where a body cell holds something (a column at a time, each distinct value once)."""
+    filled = {f: ~apply_unique(raw[f], is_blank).array(bool) for f in raw.columns}
+    return pd.DataFrame(filled, index=raw.index, columns=raw.columns)
 
 
 def _classify(tab: Tab, raw: pd.DataFrame, filled: pd.DataFrame) -> dict[int, str]:
@@ -148,11 +152,12 @@ def _classify(tab: Tab, raw: pd.DataFrame, filled: pd.DataFrame) -> dict[int, st
 
 def _examples(raw: pd.DataFrame) -> pd.Series:
     """Rows whose name (or first identity cell) starts with "Example", "e.g." or "Sample"."""
-    found = pd.Series(False, index=raw.index)
+    found = np.zeros(len(raw.index), dtype=bool)
     for f in [c for c in IDENTITY if c in raw]:
-        text = raw[f].map(lambda v: v if isinstance(v, str) else "")
-        found |= text.str.match(EXAMPLE.pattern, case=False)
-    return found
+        found |= apply_unique(
+            raw[f], lambda v: isinstance(v, str) and EXAMPLE.match(v) is not None
+        ).array(bool)
+    return pd.Series(found, index=raw.index)
 
 
 def _is_section(tab: Tab, row: int) -> bool:
@@ -190,10 +195,29 @@ def _dates(
     raw: pd.Series, field_id: str, layout: Layout, *, day_first: bool, date1904: bool
 ) -> tuple[pd.Series, list[CellProblem]]:
     mapped = apply_unique(raw, lambda v: _date_cell(v, day_first=day_first, date1904=date1904))
-    days = Mapped(mapped.index, mapped.codes, [r.date for r in mapped.results]).series()
+    days = _datetimes(Mapped(mapped.index, mapped.codes, [r.date for r in mapped.results]))
     bad = mapped.rows_where(lambda r: r.outcome not in (Outcome.DATE, Outcome.EMPTY))
     problems = [_date_problem(row, field_id, layout, raw[row], day_first) for row in bad]
-    return pd.to_datetime(days, errors="coerce").astype("datetime64[ns]"), problems
+    return days, problems
+
+
+# Plain dates in this range fit pandas' nanosecond timestamps (1677-09-21 to 2262-04-11).
+_SAFE_DAYS = (dt.date(1677, 9, 22), dt.date(2262, 4, 10))
+
+
+def _datetimes(days: Mapped) -> pd.Series:
+    """A column of dates (or None) as ``datetime64[ns]``, as ``pd.to_datetime(…,
+    errors="coerce")`` reads it; converted once per distinct value when they are all plain
+    dates in range (the usual case), else by pandas."""
+    table = np.full(len(days.results), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for i, day in enumerate(days.results):
+        if day is None:
+            continue
+        if type(day) is not dt.date or not _SAFE_DAYS[0] <= day <= _SAFE_DAYS[1]:
+            whole = pd.to_datetime(days.series(), errors="coerce")
+            return whole.astype("datetime64[ns]")
+        table[i] = np.datetime64(day, "D")
+    return pd.Series(table[days.codes], index=days.index)
 
 
 def _date_cell(value: object, *, day_first: bool, date1904: bool) -> Reading:
@@ -219,15 +243,18 @@ def _date_problem(
 def _date_or_flag(
     raw: pd.Series, field_id: str, layout: Layout, *, day_first: bool, date1904: bool
 ) -> tuple[pd.Series, pd.Series, list[CellProblem]]:
-    readings = map_unique(raw, lambda v: _read_flag_cell(v, day_first=day_first, date1904=date1904))
-    days = pd.to_datetime(readings.map(lambda r: r[0]), errors="coerce").astype("datetime64[ns]")
-    flags = readings.map(lambda r: r[1]).astype("boolean")
-    problems = [
-        _problem(row, field_id, layout, value, r[2].value, describe(r[2], day_first, value))
-        for row, value, r in zip(_rows(raw), raw.tolist(), readings.tolist(), strict=True)
-        if r[2] is not None
-    ]
-    return flags, days, problems
+    read = apply_unique(raw, lambda v: _read_flag_cell(v, day_first=day_first, date1904=date1904))
+    days = _datetimes(Mapped(read.index, read.codes, [r[0] for r in read.results]))
+    flags = Mapped(read.index, read.codes, [r[1] for r in read.results]).series()
+    problems = []
+    for row in read.rows_where(lambda r: r[2] is not None):
+        value, outcome = raw[row], read.results[read.codes[raw.index.get_loc(row)]][2]
+        problems.append(
+            _problem(
+                row, field_id, layout, value, outcome.value, describe(outcome, day_first, value)
+            )
+        )
+    return flags.astype("boolean"), days, problems
 
 
 def _read_flag_cell(
@@ -266,14 +293,14 @@ def _problem(
 
 
 def _errors(raw: pd.DataFrame, layout: Layout) -> list[CellProblem]:
+    """Cells showing a formula error (#REF!, #N/A, …), column by column, in sheet order."""
     hint = "shows a formula error: fix the formula or type the value"
     problems = []
+    rows = _rows(raw)
     for f in raw.columns:
-        column_ = raw[f]
-        for row in apply_unique(column_, lambda v: v).rows_where(
-            lambda v: isinstance(v, CellError)
-        ):
-            problems.append(_problem(row, str(f), layout, column_[row], "error", hint))
+        values = raw[f].tolist()
+        for at in [i for i, v in enumerate(values) if isinstance(v, CellError)]:
+            problems.append(_problem(rows[at], str(f), layout, values[at], "error", hint))
     return problems
 
 
@@ -301,6 +328,11 @@ class Mapped:
         for i, r in enumerate(self.results):
             table[i] = r
         return pd.Series(table[self.codes], index=self.index, dtype=object)
+
+    def array(self, dtype: type) -> np.ndarray:
+        """The result for every row, as a numpy array of ``dtype``."""
+        every: np.ndarray = np.array(self.results, dtype=dtype)[self.codes]
+        return every
 
     def rows_where(self, test: Callable[[Any], bool]) -> list[int]:
         """Sheet rows whose result passes ``test`` (tested once per distinct value)."""
@@ -365,11 +397,13 @@ def _keys(df: pd.DataFrame) -> pd.Series:
 
 def _derive_last_contact(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     dated = [c for c in INTERACTIONS if c in df]
-    latest = (
-        df[dated].max(axis=1).astype("datetime64[ns]")
-        if dated
-        else pd.Series(pd.NaT, index=df.index)
-    )
+    if dated:  # NaT is the smallest int64: the row's latest date, NaT when it has none
+        stacked = np.stack([df[c].to_numpy(dtype="datetime64[ns]") for c in dated])
+        latest = pd.Series(
+            stacked.view(np.int64).max(axis=0).view("datetime64[ns]"), index=df.index
+        )
+    else:
+        latest = pd.Series(pd.NaT, index=df.index)
     if "last_contact" not in df:
         return latest, pd.Series(True, index=df.index)
     derived = df["last_contact"].isna() & latest.notna()

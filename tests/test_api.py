@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import click
 import pytest
 
 import sheetsync
@@ -197,10 +198,17 @@ def invocations(command: str, config: str) -> list[str]:
     return [command, *before, "--config", config]
 
 
+def all_commands() -> dict[str, click.Command]:
+    """Every command of the CLI (those of ``sheetsync.commands.*`` are added when listed)."""
+    ctx = click.Context(click_group)
+    found = {name: click_group.get_command(ctx, name) for name in click_group.list_commands(ctx)}
+    return {name: command for name, command in found.items() if command is not None}
+
+
 def commands_with_config() -> list[str]:
     return sorted(
         name
-        for name, command in click_group.commands.items()
+        for name, command in all_commands().items()
         if any(p.name == "config_path" for p in command.params)
     )
 
@@ -235,7 +243,7 @@ def test_config_error_exits_2(
     assert "bad.toml" in ran.text and "unknown key 'colums'" in ran.text
 
 
-@pytest.mark.parametrize("command", sorted(click_group.commands))
+@pytest.mark.parametrize("command", sorted(all_commands()))
 def test_usage_error_exits_2(command: str, cli: Callable[..., Result]) -> None:  # noqa: F811
     ran = cli(command, "--no-such-option")
     assert ran.code == 2, ran.text

@@ -89,11 +89,22 @@ class Example:
     mail: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Hits:
-    """Rows a rule flags: index = sheet row; columns message, due, severity."""
+    """Rows a rule flags, as arrays side by side: the sheet rows, and each row's message,
+    due day (``NaT`` when none) and severity (a :class:`Severity` value).
 
-    frame: pd.DataFrame
+    Plain numpy arrays, not a DataFrame: a run builds one per rule, and the findings are
+    assembled from arrays anyway.
+    """
+
+    rows: np.ndarray  # int64 sheet rows
+    messages: np.ndarray  # object: str (or missing, read as "")
+    dues: np.ndarray  # datetime64[D]
+    severities: np.ndarray  # object: Severity values
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
     @classmethod
     def of(
@@ -111,31 +122,37 @@ class Hits:
         """
         keep = mask.to_numpy(dtype=bool, na_value=False)
         rows = mask.index[keep]
-        data = {
-            "message": _on_rows(message, mask.index, keep, rows),
-            "due": pd.NaT if due is None else _on_rows(due, mask.index, keep, rows),
-            "severity": _on_rows(
-                severity if isinstance(severity, pd.Series) else severity.value,
-                mask.index,
-                keep,
-                rows,
-            ),
-        }
-        return cls(pd.DataFrame(data, index=rows))
+        count = len(rows)
+        messages = _on_rows(message, mask.index, keep, rows, count)
+        sev = severity if isinstance(severity, pd.Series) else severity.value
+        if due is None:
+            dues = np.full(count, np.datetime64("NaT"), dtype="datetime64[D]")
+        else:
+            dues = _day_array(_on_rows(due, mask.index, keep, rows, count))
+        return cls(
+            rows.to_numpy(dtype=np.int64),
+            messages.astype(object, copy=False),
+            dues,
+            _on_rows(sev, mask.index, keep, rows, count).astype(object, copy=False),
+        )
 
     @classmethod
     def none(cls) -> Hits:
         """No rows flagged."""
-        return cls(pd.DataFrame(columns=["message", "due", "severity"]))
+        empty = np.array([], dtype=object)
+        return cls(np.array([], dtype=np.int64), empty, np.array([], "datetime64[D]"), empty)
 
 
-def _on_rows(value: pd.Series | str, index: pd.Index, keep: np.ndarray, rows: pd.Index) -> Any:
-    """``value`` on the flagged ``rows``: a constant as is, a series by its row labels
+def _on_rows(
+    value: pd.Series | str, index: pd.Index, keep: np.ndarray, rows: pd.Index, count: int
+) -> np.ndarray:
+    """``value`` on the flagged ``rows``: a constant repeated, a series by its row labels
     (positionally when it covers exactly the frame's rows or the flagged ones: no lookups)."""
     if not isinstance(value, pd.Series):
-        return value
+        return np.full(count, value, dtype=object)
     if value.index.equals(index):
-        return value.to_numpy()[keep]
+        flagged: np.ndarray = value.to_numpy()[keep]
+        return flagged
     if value.index.equals(rows):
         return value.to_numpy()
     return value.reindex(rows).to_numpy()
@@ -256,10 +273,11 @@ def run(
 def _run(
     tracker: Tracker, ctx: Context, chosen: list[Rule], params: Mapping[str, Mapping[str, Any]]
 ) -> Report:
-    hits: list[tuple[str, pd.DataFrame]] = []
+    hits: list[tuple[str, Hits]] = []
     skipped: dict[str, list[str]] = {}
     ctx.memo.clear()  # what rules share is shared within this run only
     ctx.memo[_PARAMS] = params
+    tracker.columns_read.clear()  # so are the typed columns they read (rules.common)
     for r in chosen:
         missing = r.missing(tracker)
         if missing:
@@ -267,8 +285,8 @@ def _run(
                 skipped[r.id] = missing
             continue
         found = r.func(tracker, ctx, **dict(params.get(r.id, {})))
-        if len(found.frame):
-            hits.append((r.id, found.frame))
+        if len(found):
+            hits.append((r.id, found))
     columns = _Columns.of(hits)
     columns = columns.without(_snoozed(columns, tracker, ctx))
     return Report(tuple(_findings(columns, tracker)), skipped)
@@ -291,20 +309,19 @@ class _Columns:
     dues: np.ndarray  # datetime64[D], NaT when none
 
     @classmethod
-    def of(cls, hits: list[tuple[str, pd.DataFrame]]) -> _Columns:
-        """Concatenate and sort the hits of each rule (``(rule id, Hits.frame)`` pairs)."""
+    def of(cls, hits: list[tuple[str, Hits]]) -> _Columns:
+        """Concatenate and sort the hits of each rule (``(rule id, hits)`` pairs)."""
         if not hits:
             empty = np.array([], dtype=object)
             none = np.array([], dtype=np.int64)
             return cls(none, empty, none, empty, np.array([], dtype="datetime64[D]"))
-        frames = [f for _, f in hits]
-        rows = np.concatenate([f.index.to_numpy(dtype=np.int64) for f in frames])
-        rules = np.concatenate([np.full(len(f), rid, dtype=object) for rid, f in hits])
-        ranks = np.concatenate([_RANK_INDEX.get_indexer(pd.Index(f["severity"])) for f in frames])
-        messages = np.concatenate(
-            [f["message"].to_numpy(dtype=object, na_value="") for f in frames]
-        )
-        dues = np.concatenate([_day_array(f["due"]) for f in frames])
+        found = [h for _, h in hits]
+        rows = np.concatenate([h.rows for h in found])
+        rules = np.concatenate([np.full(len(h), rid, dtype=object) for rid, h in hits])
+        ranks = _RANK_INDEX.get_indexer(pd.Index(np.concatenate([h.severities for h in found])))
+        messages = np.concatenate([h.messages for h in found])
+        messages[pd.isna(messages)] = ""
+        dues = np.concatenate([h.dues for h in found])
         due_key = dues.view(np.int64).copy()
         due_key[np.isnat(dues)] = np.iinfo(np.int64).max  # no due date: after every date
         rule_key = pd.Index(sorted(RULES)).get_indexer(pd.Index(rules))
@@ -325,9 +342,11 @@ class _Columns:
         )
 
 
-def _day_array(due: pd.Series) -> np.ndarray:
-    """A hits frame's due column as ``datetime64[D]`` (it may hold NaT or be all-missing)."""
-    return pd.to_datetime(due).to_numpy(dtype="datetime64[D]")
+def _day_array(due: np.ndarray) -> np.ndarray:
+    """Due days as ``datetime64[D]`` (they may hold NaT or be all-missing)."""
+    if due.dtype.kind == "M":
+        return due.astype("datetime64[D]")
+    return pd.to_datetime(pd.Series(due, dtype=object)).to_numpy(dtype="datetime64[D]")
 
 
 def _findings(cols: _Columns, tracker: Tracker) -> list[Finding]:

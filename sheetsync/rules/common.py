@@ -14,19 +14,32 @@ if False:  # pragma: no cover  (typing only; avoids an import cycle at runtime)
     from sheetsync.rules import Context
 
 
+def _read(t: Tracker, name: str, kind: str) -> pd.Series:
+    """A column as a rule reads it, made once per run of the rules and shared by them: a
+    rule never modifies the series it is given (it builds new ones)."""
+    found = t.columns_read.get((name, kind))
+    if found is None:
+        if kind == "yes":
+            found = column(t.df, name, "boolean").fillna(False).astype(bool)
+        else:
+            found = column(t.df, name, kind)
+        t.columns_read[(name, kind)] = found
+    return found
+
+
 def dates(t: Tracker, name: str) -> pd.Series:
     """A date column (``NaT`` where empty, or when the sheet lacks it)."""
-    return column(t.df, name, "datetime64[ns]")
+    return _read(t, name, "datetime64[ns]")
 
 
 def text(t: Tracker, name: str) -> pd.Series:
     """A text column (``<NA>`` where empty, or when the sheet lacks it)."""
-    return column(t.df, name, "string")
+    return _read(t, name, "string")
 
 
 def yes(t: Tracker, name: str) -> pd.Series:
     """True where a yes/no/date field says yes; unknown counts as no."""
-    return column(t.df, name, "boolean").fillna(False).astype(bool)
+    return _read(t, name, "yes")
 
 
 def busday_offset(days: pd.Series, n: int, ctx: Context, roll: str = "forward") -> pd.Series:
@@ -60,19 +73,33 @@ def busdays_between(start: pd.Series, end: pd.Timestamp, ctx: Context) -> pd.Ser
     return out
 
 
+_NEAR = {-1: "yesterday", 0: "today", 1: "tomorrow"}
+
+
 def day_words(days: pd.Series, ctx: Context) -> pd.Series:
     """'today', 'tomorrow', 'yesterday' or 'Wed 18 Mar' for each date (with the year when it
-    is not the current one)."""
-    words = {-1: "yesterday", 0: "today", 1: "tomorrow"}
-    names = {d: words.get((d - ctx.now).days, spoken(d, ctx.now)) for d in days.dropna().unique()}
-    named: pd.Series = days.map(names).astype(object)  # few distinct dates: format each once
-    return named
+    is not the current one); missing where the date is."""
+    values = days.to_numpy(dtype="datetime64[D]")
+    valid = ~np.isnat(values)
+    named = np.full(len(values), np.nan, dtype=object)
+    if valid.any():
+        distinct, where = np.unique(values[valid], return_inverse=True)  # few distinct dates
+        today = np.datetime64(ctx.today, "D")
+        offsets = (distinct - today).astype(np.int64).tolist()
+        words = [
+            _NEAR.get(n, spoken(d, ctx.today))
+            for n, d in zip(offsets, distinct.tolist(), strict=True)
+        ]
+        named[valid] = np.array(words, dtype=object)[where]
+    return pd.Series(named, index=days.index, dtype=object)
 
 
 def flagged(t: Tracker, mask: pd.Series, name: str = "contact") -> pd.Series:
     """A text column on the flagged rows only: rules word their messages for those alone
     (a tracker may have 100,000 rows, and a row-subset of one column is cheap)."""
-    return text(t, name)[mask.to_numpy(dtype=bool, na_value=False)]
+    values = text(t, name)
+    keep = mask.to_numpy(dtype=bool, na_value=False)
+    return pd.Series(values.array[keep], index=values.index[keep], name=values.name)
 
 
 def at_org(t: Tracker, mask: pd.Series) -> pd.Series:
