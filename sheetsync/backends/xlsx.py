@@ -273,11 +273,12 @@ class XlsxBackend:
         made: dict[tuple[object, ...], CellWrite] = {}  # one object per distinct write
         writes = {}
         for c in plan.changes:
-            value, style = _writable(c.new), _style(c.style, c.new, dates)
-            key = (type(value), value, style, heights.get(c.row))
+            height = heights.get(c.row)
+            key = (type(c.new), c.new, c.style, height)  # all the write depends on
             write = made.get(key)
             if write is None:
-                write = made[key] = CellWrite(value, style, heights.get(c.row))
+                style = _style(c.style, c.new, dates)
+                write = made[key] = CellWrite(_writable(c.new), style, height)
             writes[(c.row, c.col)] = write
         widths = {plan.column_of[h]: w for h, w in _widths().items() if h in plan.new_columns}
         writer.patch_cells(plan.worksheet, writes, column_widths=widths)
