@@ -739,6 +739,10 @@ def test_error_cells() -> None:
     )
     data = raw_sheet(body)
     assert sheet_facts(data, "S").errors == {(1, 1): "#DIV/0!", (4, 3): "#REF!"}
+    # a values-only reader (verification) skips the formula count, never the errors
+    values_only = sheet_facts(data, "S", formulas=False)
+    assert values_only.errors == {(1, 1): "#DIV/0!", (4, 3): "#REF!"}
+    assert values_only.formulas_without_values == 0
     assert sheet_facts(raw_sheet('<row><c t="e"><v>#N/A</v></c></row>'), "S").errors == {
         (1, 1): "#N/A"
     }
