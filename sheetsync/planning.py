@@ -203,9 +203,12 @@ def _same_header(current: CellValue, wanted: str) -> bool:
     return same_value(current, wanted)
 
 
-def _key(keys: pd.Series, row: int) -> str:
-    key = keys.get(row) if row in keys.index else None
-    return "" if key is None or pd.isna(key) else str(key)
+def _keys_by_row(keys: pd.Series) -> dict[int, str]:
+    """Each row's key as text ("" when blank), looked up once for every managed column."""
+    return {
+        row: "" if key is None or pd.isna(key) else str(key)
+        for row, key in zip(keys.index.tolist(), keys.tolist(), strict=True)
+    }
 
 
 def make_plan(
@@ -218,12 +221,13 @@ def make_plan(
     layout = tracker.layout
     columns, added = managed_positions(tab, layout, managed)
     changes: list[CellChange] = []
+    key_of = _keys_by_row(tracker.df["key"])
     for column in managed:
         col = columns[column.header]
         header = tab.cell(layout.header_row, col)
         if not _same_header(header, column.header):
             changes.append(CellChange(layout.header_row, col, header, column.header, "header"))
-        changes += _column_changes(tab, tracker, status_of, column, col)
+        changes += _column_changes(tab, tracker, status_of, column, col, key_of)
     changes.sort(key=lambda c: (c.row, c.col))
     keys = tracker.df["key"].dropna()
     tables, _ = table_growth(tab, layout, columns)
@@ -246,8 +250,8 @@ def _column_changes(
     status_of: Mapping[int, RowStatus],
     column: ManagedColumn,
     col: int,
+    key_of: Mapping[int, str],
 ) -> list[CellChange]:
-    keys = tracker.df["key"]
     out: list[CellChange] = []
     for row in range(tracker.layout.header_row + 1, tab.height + 1):
         current = tab.cell(row, col)
@@ -255,7 +259,7 @@ def _column_changes(
         wanted = status.value(column) if status else None
         if not same_value(current, wanted):
             style = status.style if status else None
-            out.append(CellChange(row, col, current, wanted, style, _key(keys, row)))
+            out.append(CellChange(row, col, current, wanted, style, key_of.get(row, "")))
     return out
 
 

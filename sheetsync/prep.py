@@ -157,7 +157,12 @@ def _merged(row: PrepRow, unit: _Unit | None) -> list[TabRow]:
     """Three-way, per cell: a cell still holding what sheetsync wrote gets what it wants now;
     any other cell is the student's and stays as it is."""
     want = row.wanted()
-    line = unit.line if unit is not None else None
+    if unit is None:  # not written before (a first sync's every row): all of it is sheetsync's
+        cells = [encode(row.key, row.kind, [fingerprint(v) for v in want]), *want]
+        while cells and _empty(cells[-1]):
+            cells.pop()
+        return [TabRow(row.kind, tuple(cells))]
+    line = unit.line
     values: list[CellValue] = []
     prints: list[str] = []
     for i in range(OWN):
@@ -171,7 +176,7 @@ def _merged(row: PrepRow, unit: _Unit | None) -> list[TabRow]:
     cells = [encode(row.key, row.kind, prints), *values, *extra]
     while cells and _empty(cells[-1]):
         cells.pop()
-    added = [a.as_written() for a in unit.added] if unit is not None else []
+    added = [a.as_written() for a in unit.added]
     return [TabRow(row.kind, tuple(cells)), *added]
 
 

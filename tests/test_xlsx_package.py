@@ -717,6 +717,7 @@ def test_formulas_without_values_are_counted() -> None:
     wb.active.append(["=1+1", '=CONCAT("a","b")', 3])
     wb.active.append(["=TODAY()"])
     assert sheet_facts(save(wb), "S").formulas_without_values == 3
+    assert sheet_facts(save(wb), "S", formulas=False).formulas_without_values == 0  # not counted
     excel = raw_sheet(
         '<row r="1"><c r="A1"><f>1+1</f><v>2</v></c>'
         '<c r="B1" t="str"><f>IF(1,"","x")</f><v></v></c><c r="C1"><v>3</v></c></row>'
@@ -739,6 +740,9 @@ def test_error_cells() -> None:
     )
     data = raw_sheet(body)
     assert sheet_facts(data, "S").errors == {(1, 1): "#DIV/0!", (4, 3): "#REF!"}
+    # a values-only reader (verification) skips the formula count, never the errors
+    values_only = sheet_facts(data, "S", formulas=False)
+    assert values_only.errors == {(1, 1): "#DIV/0!", (4, 3): "#REF!"}
     assert sheet_facts(raw_sheet('<row><c t="e"><v>#N/A</v></c></row>'), "S").errors == {
         (1, 1): "#N/A"
     }

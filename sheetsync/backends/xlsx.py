@@ -273,11 +273,12 @@ class XlsxBackend:
         made: dict[tuple[object, ...], CellWrite] = {}  # one object per distinct write
         writes = {}
         for c in plan.changes:
-            value, style = _writable(c.new), _style(c.style, c.new, dates)
-            key = (type(value), value, style, heights.get(c.row))
+            height = heights.get(c.row)
+            key = (type(c.new), c.new, c.style, height)  # all the write depends on
             write = made.get(key)
             if write is None:
-                write = made[key] = CellWrite(value, style, heights.get(c.row))
+                style = _style(c.style, c.new, dates)
+                write = made[key] = CellWrite(_writable(c.new), style, height)
             writes[(c.row, c.col)] = write
         widths = {plan.column_of[h]: w for h, w in _widths().items() if h in plan.new_columns}
         writer.patch_cells(plan.worksheet, writes, column_widths=widths)
@@ -419,7 +420,8 @@ def _read_tab(
 ) -> Tab:
     """One tab's values (errors overlaid), merged ranges and, with ``areas``, its tables and
     conditional-format ranges."""
-    facts = sheet_facts(data, name, limits)  # first: it refuses a tab too large to read
+    # first: it refuses a tab too large to read; verification (no areas) compares values only
+    facts = sheet_facts(data, name, limits, formulas=areas)
     if facts.bands:
         rows, ranges = _read_bands(data, name, facts.bands)
     else:
@@ -478,7 +480,9 @@ def _first_difference(old: Tab, new: Tab, managed: set[int]) -> str | None:
         if spans is None:
             spans = spans_of[width] = _unmanaged_spans(managed, width)
         for lo, hi in spans:
-            if _span(a, lo, hi) != _span(b, lo, hi):  # whole spans compared at C speed
+            if a[lo:hi] == b[lo:hi]:
+                continue  # whole spans compared at C speed
+            if _span(a, lo, hi) != _span(b, lo, hi):  # (a read may stop at the last value)
                 for c in range(lo + 1, hi + 1):
                     if old.cell(r, c) != new.cell(r, c):
                         return cell_ref(r, c)

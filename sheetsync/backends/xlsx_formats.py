@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from io import BytesIO
 
 from lxml import etree
@@ -17,14 +17,10 @@ from lxml import etree
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # Excel's built-in date formats (ids 14–17), by the code a styles part would spell them with.
 BUILTIN_DATES = {14: "mm-dd-yy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy"}
-# A cell's start tag, with its column letters and style index (each "" when absent): the
-# attributes are read by look-aheads that stop at the tag's end, in whatever order they come.
-_CELL_STYLE = re.compile(
-    rb"<(?:\w+:)?c(?=\s)"
-    rb'(?:(?=[^>]*?\sr="([A-Za-z]{1,3})\d+"))?'
-    rb'(?:(?=[^>]*?\ss="(\d+)"))?'
-    rb"[^>]*>"
-)
+# A cell's start tag; in it, the first style index and the column letters of its reference.
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c(?=\s)[^>]*>")
+_STYLE_ATTR = re.compile(rb'\ss="(\d+)"')
+_REF_LETTERS = re.compile(rb'\sr="([A-Za-z]{1,3})\d+"')
 _LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
@@ -47,29 +43,35 @@ def date_format(data: bytes, sheet_part: str, skip_columns: Collection[int] = ()
     if not formats:
         return None  # no style formats a date: no need to look at the cells
     skip = {_letters(c) for c in skip_columns}
-    counts: Counter[int] = Counter()
-    for (column, style), n in _column_styles(sheet).items():
-        if style and not (column and column.upper() in skip):
-            counts[int(style)] += n
+    one_code = len(set(formats.values())) == 1  # then the first dated cell counted decides
     dated: Counter[str] = Counter()
-    for xf, n in counts.items():
-        if xf in formats:
-            dated[formats[xf]] += n
+    for column, style in _dated_cells(sheet, formats):
+        if not (column and column.upper() in skip):
+            if one_code:
+                return formats[style]
+            dated[formats[style]] += 1
     best = [code for code, _ in dated.most_common(1)]
     return best[0] if best else None
 
 
-def _column_styles(sheet: bytes, step: int = 1 << 20) -> Counter[tuple[bytes, bytes]]:
-    """How many cell tags have each (column letters, style index) pair, found in C a slice
-    of about ``step`` bytes at a time (ending where a row starts) to keep the list small."""
-    counts: Counter[tuple[bytes, bytes]] = Counter()
-    pos = 0
-    while pos < len(sheet):
-        end = sheet.find(b"<row", pos + step)
-        end = len(sheet) if end < 0 else end
-        counts.update(_CELL_STYLE.findall(sheet, pos, end))
-        pos = end
-    return counts
+def _dated_cells(sheet: bytes, xfs: Collection[int]) -> Iterator[tuple[bytes, int]]:
+    """The (column letters, style index) of each cell tag, in order, whose style index is one
+    of ``xfs``: the ``s="…"`` of those styles are found in C, and only their tags are looked
+    at (most cells of a tracker are not dates)."""
+    if not xfs:
+        return
+    ids = b"|".join(str(x).encode() for x in sorted(xfs))
+    for found in re.finditer(rb's="0*(' + ids + rb')"', sheet):
+        at = found.start() - 1  # where the whitespace before the attribute must be
+        start = sheet.rfind(b"<", 0, at)
+        tag = _CELL_TAG.match(sheet, start) if start >= 0 else None
+        if tag is None or tag.end() <= at:
+            continue  # not in a cell's start tag (text, another element)
+        style = _STYLE_ATTR.search(sheet, start, tag.end())
+        if style is None or style.start() != at:
+            continue  # the tag's style is an earlier s="…"
+        column = _REF_LETTERS.search(sheet, start, tag.end())
+        yield (column.group(1) if column else b"", int(found.group(1)))
 
 
 def _letters(col: int) -> bytes:

@@ -104,17 +104,21 @@ def inspect_package(data: bytes, limits: ReadLimits | None = None) -> PackageInf
     )
 
 
-def sheet_facts(data: bytes, sheet_name: str, limits: ReadLimits | None = None) -> SheetFacts:
+def sheet_facts(
+    data: bytes, sheet_name: str, limits: ReadLimits | None = None, *, formulas: bool = True
+) -> SheetFacts:
     """The facts from one read of the sheet's part (it may be tens of megabytes).
 
     Raises :class:`SourceError` naming a cell when one block of the tab would exceed
-    ``limits.max_cells``.
+    ``limits.max_cells``. ``formulas=False`` skips counting the formulas without a result
+    (then 0): a reader that compares values only does not need them.
     """
     pkg = _Package(data)
     sheet = _worksheet(_read_workbook(pkg), sheet_name)
     xml = pkg.read(sheet.part)
     bands = _row_bands(xml, sheet.name, limits or ReadLimits())
-    return SheetFacts(_error_cells(xml, sheet.part), _formulas_without_values(xml), bands)
+    unvalued = _formulas_without_values(xml) if formulas else 0
+    return SheetFacts(_error_cells(xml, sheet.part), unvalued, bands)
 
 
 def row_band_package(data: bytes, sheet_name: str, first: int, last: int) -> bytes:

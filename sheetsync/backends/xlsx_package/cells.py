@@ -57,16 +57,20 @@ def _resolve_writes(
     # The value's type is part of the key (True == 1, and a date is not its datetime).
     seen: dict[tuple[type, object, CellStyle | None], _Cell] = {}
     seen_tall: dict[tuple[tuple[type, object, CellStyle | None], float], _Cell] = {}
+    by_id: dict[int, _Cell] = {}  # a sync passes one CellWrite per distinct write
     for (row, col), write in cells.items():
-        key = (type(write.value), write.value, write.style)
-        cell = seen.get(key)
+        cell = by_id.get(id(write))  # ``cells`` keeps each write alive: its id is not reused
         if cell is None:
-            cell = seen[key] = _resolve(write, date1904, styles)
-        if write.row_height and cell.kind != "delete":
-            tall = (key, write.row_height)
-            cell = seen_tall.get(tall) or seen_tall.setdefault(
-                tall, _Cell(cell.kind, cell.text, cell.s, write.row_height)
-            )
+            key = (type(write.value), write.value, write.style)
+            cell = seen.get(key)
+            if cell is None:
+                cell = seen[key] = _resolve(write, date1904, styles)
+            if write.row_height and cell.kind != "delete":
+                tall = (key, write.row_height)
+                cell = seen_tall.get(tall) or seen_tall.setdefault(
+                    tall, _Cell(cell.kind, cell.text, cell.s, write.row_height)
+                )
+            by_id[id(write)] = cell
         row_cells = by_row.get(row)
         if row_cells is None:
             row_cells = by_row[row] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
+import operator
 import re
 from collections.abc import Iterable, Mapping
 
@@ -16,10 +17,12 @@ from lxml import etree
 from sheetsync.backends.xlsx_package.cells import (
     _Cell,
     _check_coordinates,
+    _col_number,
     _ooxml_escape,
     _parse_ref,
     _ref,
     _resolve_writes,
+    col_letters,
 )
 from sheetsync.backends.xlsx_package.model import CellWrite, SheetRef
 from sheetsync.backends.xlsx_package.ooxml import (
@@ -201,15 +204,16 @@ def _patched_body(
     view = memoryview(xml)
     pieces: list[bytes | memoryview] = []
     pos = layout.sd_open_end
-    for start, end, replacement in sorted(edits, key=lambda e: e[:2]):  # inserts come first
+    for start, end, replacement in sorted(edits, key=_SPAN):  # inserts come first
         pieces += [view[pos:start], replacement]
         pos = end
     pieces.append(view[pos : layout.sd_close])
     return pieces, formulas
 
 
+_SPAN = operator.itemgetter(0, 1)  # an edit's (start, end)
 _CELL_START = re.compile(rb"<c[\s/>]")
-_REF_ATTR = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]{1,3}[0-9]+)[\"']")
+_REF_ATTR = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]{1,3})[0-9]+[\"']")  # its letters
 _SPANS = re.compile(rb"(\sspans\s*=\s*[\"'])([0-9]+):([0-9]+)([\"'])")
 
 
@@ -241,12 +245,12 @@ def _appended_row(
         last = _cell_col(xml, _last_cell_start(xml, first_at.start(), close), close)
         if not first or not last:
             return None
-    if any(col <= last for col in writes):
+    if writes and min(writes) <= last:
         return None
     new = sorted((col, w) for col, w in writes.items() if w.kind != "delete")
     if not new:
         return []
-    added = "".join(_cell_xml(_ref(num, col), w) for col, w in new).encode()
+    added = "".join([f'<c r="{col_letters(col)}{num}"{_cell_tail(w)}' for col, w in new]).encode()
     start = layout.row_starts[i]
     old_tag = xml[start:tag_end]
     tag = _grown_row_tag(old_tag, _least_height(writes))
@@ -284,13 +288,7 @@ def _cell_col(xml: bytes, start: int, stop: int) -> int:
     """The column of the ``<c>`` starting at ``start`` from its ``r``; 0 when it has none."""
     head_end = xml.find(b">", start, stop)
     ref = _REF_ATTR.search(xml, start, head_end) if head_end >= 0 else None
-    parsed = _parse_ref(ref.group(1).decode()) if ref else None
-    return parsed[1] if parsed else 0
-
-
-def _cell_xml(ref: str, write: _Cell) -> str:
-    """One ``<c>`` element as text, as :func:`_fill_cell` builds it with lxml."""
-    return f'<c r="{ref}"{_cell_tail(write)}'
+    return _col_number(ref.group(1).decode()) if ref else 0
 
 
 @functools.lru_cache(maxsize=4096)  # a sync writes the same statuses in many rows
