@@ -238,3 +238,23 @@ def test_an_entry_missing_after_the_write_is_a_difference(tmp_path: Path) -> Non
     assert copied_entries_differ(data, after, ["xl/theme/theme1.xml", "xl/styles.xml"]) == [
         "xl/theme/theme1.xml"
     ]
+
+
+def test_without_zipfile_internals_every_entry_is_rewritten_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a Python whose zipfile lacks what the raw copy relies on, the package is written
+    through ``writestr`` instead: every entry holds the same content."""
+    data = kitchen_sink(tmp_path / "t.xlsx").read_bytes()
+    monkeypatch.setattr(zipped, "_can_copy_raw", lambda new: False)
+    after = patch_cells(data, "Contacts", {(2, 20): CellWrite("hello")})
+    touched = changed_parts(data, after)
+    assert touched == {"xl/worksheets/sheet1.xml"}
+    with zipfile.ZipFile(io.BytesIO(data)) as a, zipfile.ZipFile(io.BytesIO(after)) as b:
+        assert b.testzip() is None and a.namelist() == b.namelist()
+        for name in a.namelist():
+            if name not in touched:
+                assert a.read(name) == b.read(name), name
+    assert copied_entries_differ(data, after, set(raw_entries(data)) - touched) == []
+    monkeypatch.undo()
+    assert zipped._can_copy_raw(zipfile.ZipFile(io.BytesIO(), "w"))  # this Python copies raw

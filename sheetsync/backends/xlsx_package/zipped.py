@@ -145,14 +145,22 @@ def _rebuild(pkg: _Package) -> bytes:
     with zipfile.ZipFile(out, "w", allowZip64=True) as new:
         if pkg.zip.comment:
             new.comment = pkg.zip.comment
+        copy_raw = _can_copy_raw(new)
         for name in pkg.names:
             info = pkg.index[name]
-            raw = None if name in pkg.changed else _raw_bytes(pkg.data, info)
+            raw = _raw_bytes(pkg.data, info) if copy_raw and name not in pkg.changed else None
             if raw is None:
                 new.writestr(_clone_info(info), pkg.read(name), compresslevel=COMPRESS_LEVEL)
             else:
                 _write_raw(new, info, raw)
     return out.getvalue()
+
+
+def _can_copy_raw(new: zipfile.ZipFile) -> bool:
+    """True when this Python's zipfile has the internals :func:`_write_raw` relies on (3.11 to
+    3.14 do); otherwise every entry is written through ``writestr``, slower but the same."""
+    needed = ("start_dir", "filelist", "NameToInfo", "_didModify")
+    return all(hasattr(new, a) for a in needed) and hasattr(zipfile.ZipInfo, "FileHeader")
 
 
 def _raw_bytes(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
