@@ -12,6 +12,16 @@ from sheetsync.errors import SourceError
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+def strict_refused() -> SourceError:
+    """The refusal of a workbook saved as Strict Open XML, which sheetsync cannot write into."""
+    return SourceError(
+        "The workbook is saved as 'Strict Open XML Spreadsheet', which sheetsync cannot "
+        "write into. Save it from Excel as 'Excel Workbook (.xlsx)'."
+    )
+
+
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"

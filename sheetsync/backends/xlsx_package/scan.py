@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from sheetsync.backends.xlsx_package.cells import _COLUMNS, _DIGITS, _parse_ref, _ref
-from sheetsync.backends.xlsx_package.ooxml import _PARSER, _STRICT_MAIN_NS, MAIN_NS, _parse, _q, _w
+from sheetsync.backends.xlsx_package.ooxml import (
+    _PARSER,
+    _STRICT_MAIN_NS,
+    MAIN_NS,
+    _parse,
+    _q,
+    _w,
+    strict_refused,
+)
 from sheetsync.errors import SourceError
 
 
@@ -162,10 +170,7 @@ def _inner(wrapper: etree._Element) -> bytes:
 def _parse_sheet(xml: bytes, part: str) -> etree._Element:
     root = _parse(xml, part)
     if root.tag == _q(_STRICT_MAIN_NS, "worksheet"):
-        raise SourceError(
-            "The workbook is saved as 'Strict Open XML Spreadsheet', which sheetsync cannot "
-            "write into. Save it from Excel as 'Excel Workbook (.xlsx)'."
-        )
+        raise strict_refused()
     if root.tag != _w("worksheet"):
         raise SourceError(f"{part!r} is not a worksheet; point sheetsync at a regular tab.")
     return root

@@ -23,6 +23,7 @@ from sheetsync.backends.xlsx_package.ooxml import (
     _parse,
     _q,
     _w,
+    strict_refused,
 )
 from sheetsync.backends.xlsx_package.zipped import _Package
 from sheetsync.errors import SourceError
@@ -65,10 +66,7 @@ def _read_rels(pkg: _Package, part: str) -> list[_Rel]:
 def _workbook_part(pkg: _Package) -> str:
     for rel in _read_rels(pkg, ""):
         if rel.type.startswith(_STRICT_REL_NS):
-            raise SourceError(
-                "The workbook is saved as 'Strict Open XML Spreadsheet', which sheetsync "
-                "cannot write into. Save it from Excel as 'Excel Workbook (.xlsx)'."
-            )
+            raise strict_refused()
         if rel.type == _RT_OFFICE_DOC and rel.target:
             return rel.target
     fallback = pkg.find("xl/workbook.xml")
@@ -92,10 +90,7 @@ def _read_workbook(pkg: _Package) -> _Book:
     part = _workbook_part(pkg)
     root = _parse(pkg.read(part), part)
     if root.tag == _q(_STRICT_MAIN_NS, "workbook"):
-        raise SourceError(
-            "The workbook is saved as 'Strict Open XML Spreadsheet', which sheetsync cannot "
-            "write into. Save it from Excel as 'Excel Workbook (.xlsx)'."
-        )
+        raise strict_refused()
     if root.tag != _w("workbook"):
         raise SourceError(f"{part!r} is not a SpreadsheetML workbook; save the file as .xlsx.")
     rels = tuple(_read_rels(pkg, part))
