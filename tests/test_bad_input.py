@@ -204,6 +204,42 @@ def test_damaged_worksheet_inside_a_valid_zip(
     assert snapshot(tmp_path) == before
 
 
+def _strict_ooxml(tmp_path: Path, part: str) -> Path:
+    """A tracker whose package names its parts in the Strict Open XML namespaces (as Excel's
+    "Strict Open XML Spreadsheet" saves them): in its relationships, or in workbook.xml."""
+    good = tmp_path / "good.xlsx"
+    openpyxl.Workbook().save(good)
+    path = tmp_path / f"strict-{part.replace('/', '_')}.xlsx"
+    transitional = {
+        "_rels/.rels": b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "xl/workbook.xml": b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    }
+    strict = {
+        "_rels/.rels": b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+        "xl/workbook.xml": b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+    }
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == part:
+                data = data.replace(transitional[part], strict[part])
+            dst.writestr(info, data)
+    good.unlink()
+    return path
+
+
+@pytest.mark.parametrize("part", ["_rels/.rels", "xl/workbook.xml"])
+def test_a_strict_open_xml_workbook_is_refused_with_what_to_do(
+    part: str, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    path = _strict_ooxml(tmp_path, part)
+    before = snapshot(tmp_path)
+    res = cli("sync", path.name, "--today", TODAY)
+    assert res.code == 3, res.text
+    assert "Strict Open XML Spreadsheet" in res.text and "Excel Workbook (.xlsx)" in res.text
+    assert snapshot(tmp_path) == before
+
+
 def test_plain_directory_is_called_a_folder(tmp_path: Path, cli: Callable[..., Result]) -> None:
     (tmp_path / "trackers").mkdir()
     res = cli("check", "trackers", "--today", TODAY)
