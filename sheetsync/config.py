@@ -168,7 +168,6 @@ class Settings:
         "seconds to wait for an answer from the Sheets API",
         key="google.timeout",
         minimum=0,
-        convert=lambda v, w: float(v),
     )
     google_retries: int = setting(
         5, int, "429/5xx retries before giving up", key="google.retries", minimum=0

@@ -106,7 +106,6 @@ class RunConfig:
         float,
         "seconds before the first retry; doubles each time",
         minimum=0,
-        convert=lambda v, w: float(v),
     )
     catch_up: bool = setting(True, bool, "run a slot missed while asleep once at wake-up")
 

@@ -50,7 +50,7 @@ class Where:
 class Key:
     """What one config key accepts. Built by :func:`setting`; read by :func:`parse_section`."""
 
-    toml: TomlType  # str, int, float (also takes a whole number), bool, list or dict
+    toml: TomlType  # str, int, float (a whole number is read as a float), bool, list or dict
     help: str  # one line: what the key means, for the reference and for messages
     key: str = ""  # the TOML key ("" = the field's name); "a.b" for key b of table [a]
     items: type | None = None  # the type of a list's items or a table's values
@@ -152,6 +152,8 @@ def read_value(raw: Any, spec: Key, where: Where) -> Any:
     members = raw if isinstance(raw, list) else raw.values() if isinstance(raw, dict) else [raw]
     for item in members:
         _check_item(item, raw, spec, where)
+    if spec.toml is float and isinstance(raw, int):
+        raw = float(raw)  # a key that takes a number gets a float, also when written as 30
     if spec.convert is None:
         return tuple(raw) if isinstance(raw, list) else raw
     try:

@@ -270,3 +270,20 @@ def test_the_prep_tab_needs_nothing_of_the_init_command(tmp_path: Path) -> None:
     loaded = set(json.loads(done.stdout))
     assert "sheetsync.checklists" in loaded
     assert "sheetsync.init" not in loaded and "openpyxl" not in loaded
+
+
+NUMBER_KEYS = [(section, key, name) for section, cls in schemas().items()
+               for key, (name, spec) in keys_of(cls).items() if spec.toml is float]  # fmt: skip
+
+
+@pytest.mark.parametrize(("section", "key", "name"), NUMBER_KEYS)
+def test_a_whole_number_for_a_number_key_is_read_as_a_float(
+    section: str, key: str, name: str, tmp_path: Path
+) -> None:
+    parsed = parse_settings(document(section, key, 7), tmp_path / "sheetsync.toml")
+    value = getattr(parsed.section(section) if section else parsed, name)
+    assert value == 7.0 and type(value) is float, written(section, key)
+
+
+def test_there_are_number_keys_to_check() -> None:
+    assert len(NUMBER_KEYS) >= 3

@@ -94,9 +94,7 @@ class MailConfig:
     cafile: str | None = setting(
         None, str, "a CA bundle for a server with its own certificate", convert=beside_config
     )
-    timeout: float = setting(
-        30.0, float, "seconds to wait for the server", minimum=0, convert=lambda v, w: float(v)
-    )
+    timeout: float = setting(30.0, float, "seconds to wait for the server", minimum=0)
     cache_dir: str | None = setting(
         None,
         str,
