@@ -51,10 +51,7 @@ if TYPE_CHECKING:  # the pipeline (pandas, …) loads when a command runs, not f
     from sheetsync import pipeline
     from sheetsync.layout import Layout
 
-# The helpers commands used from here before sheetsync.commands.common held them.
-_console, _settings = common.console, common.settings_for
-_source, _today = common.source_for, common.today_for
-_escape = common.literal
+_escape = common.literal  # text from a sheet, a path or a message, printed literally
 
 EXIT_CODES_HELP = """\b
 Exit codes (every command):
@@ -131,7 +128,7 @@ def check(target: Target, fmt: str, exit_zero: bool) -> None:
         if fmt == "json":
             click.echo(json.dumps(check_json(checked), ensure_ascii=False, indent=2))
         else:
-            render_check(checked, _console())
+            render_check(checked, common.console())
         return EXIT_FINDINGS if checked.report.findings and not exit_zero else 0
 
     run_action(action)
@@ -256,7 +253,7 @@ def sync(target: Target, dry_run: bool, output: str | None, fmt: str) -> None:
         if fmt == "json":
             click.echo(json.dumps(sync_json(result), ensure_ascii=False, indent=2))
         else:
-            render_sync(result, _console())
+            render_sync(result, common.console())
         return 0
 
     run_action(action)
@@ -384,7 +381,7 @@ def rules_cmd(fmt: str) -> None:
             needs = f"{needs} + one of {'/'.join(r.needs_any)}".lstrip(" +")
         params = "\n".join(f"{k} = {v}" for k, v in r.params.items()) or "—"
         table.add_row(r.id, r.summary, needs or "—", params)
-    _console().print(table)
+    common.console().print(table)
     click.echo(
         "Set parameters in sheetsync.toml, e.g. [rules.stale-contact] days = 120; "
         "choose rules with --select/--ignore or rules.select/rules.ignore."
@@ -403,9 +400,11 @@ def doctor(
     from sheetsync.doctor import diagnose
 
     def action() -> int:
-        settings = mail_config.with_source(_settings(config_path), mail)
-        checks = diagnose(_source(source, settings), settings, _today(today, settings))
-        console = _console()
+        settings = mail_config.with_source(common.settings_for(config_path), mail)
+        checks = diagnose(
+            common.source_for(source, settings), settings, common.today_for(today, settings)
+        )
+        console = common.console()
         for c in checks:
             mark = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}[c.status]
             console.print(f"{mark} [bold]{c.name}[/]: {_escape(c.detail)}")
