@@ -48,7 +48,6 @@ SECTIONS: dict[str, str] = {
     "prep": "sheetsync.prep:PrepSettings",
     "mail": "sheetsync.mail.config:MailConfig",
 }
-SECTION_PARSERS = SECTIONS  # the name of the first release
 # Sections whose server takes a password: the keyring service named in the message that
 # refuses a ``password`` key.
 PASSWORD_SERVICES = {"smtp": "sheetsync", "mail": "sheetsync-mail"}

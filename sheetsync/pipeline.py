@@ -103,7 +103,7 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
             output=output,
             backups=settings.backups,
             backup_dir=settings.backup_dir,
-            protected=protected(settings, source),
+            protected=files.protected_for(settings, source),
             limits=ReadLimits(settings.max_unzipped_mb * 2**20, settings.max_cells),
         )
     if output:
@@ -124,9 +124,6 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
         )
 
     return GSheetsBackend(sheet_id, client, label=source)
-
-
-protected = files.protected_for  # where it lived before: files owns what may be replaced
 
 
 def check_grid(grid: Grid, settings: Settings, today: dt.date) -> Checked:
