@@ -18,12 +18,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich import box
-from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from sheetsync import __version__, api
 from sheetsync.commands import common, format_option, parse_date
@@ -38,12 +35,12 @@ from sheetsync.commands.common import judged_options as judged_options
 from sheetsync.commands.common import mail_option as mail_option
 from sheetsync.commands.common import run_action as run_action
 from sheetsync.commands.common import unexpected as unexpected
-from sheetsync.dates import spoken
+from sheetsync.commands.findings_table import findings_table
 from sheetsync.drafts import KINDS
 from sheetsync.errors import SheetsyncError
 from sheetsync.grid import col_letter
 from sheetsync.mail import config as mail_config
-from sheetsync.models import Finding, Severity, SyncResult
+from sheetsync.models import Severity, SyncResult
 from sheetsync.safetext import visible, visible_lines
 from sheetsync.words import plural
 
@@ -69,13 +66,6 @@ GROUPS: tuple[tuple[str, tuple[Severity, ...]], ...] = (
     ("Data problems", (Severity.DATA,)),
     ("Worth knowing", (Severity.INFO,)),
 )
-SEVERITY_STYLE = {
-    Severity.OVERDUE: "bold red",
-    Severity.DUE: "yellow",
-    Severity.SOON: "cyan",
-    Severity.INFO: "dim",
-    Severity.DATA: "magenta",
-}
 
 
 # ---------------------------------------------------------------------- commands
@@ -161,10 +151,13 @@ def render_check(checked: pipeline.Checked, console: Console) -> None:
     )
     console.print(f"[dim]Map:[/] [dim]{escape(map_summary(lay))}[/]")
     findings = checked.report.findings
+    # Box-drawing characters as rich would draw them: not on a console that cannot show them.
+    plain_box = not (console.options.ascii_only or console.legacy_windows)
     for title, severities in GROUPS:
         group = [f for f in findings if f.severity in severities]
         if group:
-            console.print(_table(title, group, checked.today))
+            table = findings_table(title, group, checked.today, console.width, plain_box=plain_box)
+            console.print(table, crop=False)
     if not findings:
         console.print("[green]Nothing to do today: every row is up to date.[/]")
     _render_notes(checked, console)
@@ -181,43 +174,6 @@ def _doubt_note(checked: pipeline.Checked) -> str:
         if f in lay.columns
     )
     return f"{cols}. sync writes only once the map is confirmed: `{map_command(checked.source)}`"
-
-
-def _table(title: str, findings: Sequence[Finding], today: dt.date) -> Table:
-    rows = [_row_cells(f, today) for f in findings]
-    table = Table(
-        title=f"{title} ({len(findings)})",
-        title_justify="left",
-        title_style="bold",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-    )
-    heads = ("Row", "Contact", "Due")
-    # The one-line columns get the width rich would measure (their widest cell, header
-    # included), so it does not measure hundreds of cells again: the same table, sooner.
-    row_w, contact_w, due_w = (_widest(h, [r[i] for r in rows]) for i, h in enumerate(heads))
-    table.add_column("Row", justify="right", style="dim", no_wrap=True, width=row_w)
-    table.add_column("Contact", no_wrap=True, max_width=24, width=min(contact_w, 24))
-    table.add_column("Due", no_wrap=True, width=due_w)
-    table.add_column("What to do", overflow="fold", ratio=1)
-    for cells in rows:
-        table.add_row(*cells)
-    return table
-
-
-def _row_cells(f: Finding, today: dt.date) -> tuple[Text, Text, Text, Text]:
-    """Row, contact, due and what to do, as rich Text: printed literally (no markup to parse)."""
-    due = spoken(f.due, today) if f.due else ""
-    late = " (overdue)" if f.severity is Severity.OVERDUE else ""
-    when = Text.assemble((f"{due}{late}", SEVERITY_STYLE[f.severity]))
-    what = Text.assemble(visible(f.message), " ", (f.rule, "dim"))
-    return Text(str(f.row)), Text(visible(f.contact)), when, what
-
-
-def _widest(header: str, cells: Sequence[Text]) -> int:
-    """Terminal cells of the widest of ``header`` and ``cells`` (each one line)."""
-    return max([cell_len(header), *(cell_len(c.plain) for c in cells)])
 
 
 def _render_notes(checked: pipeline.Checked, console: Console) -> None:
