@@ -46,7 +46,9 @@ def value(kind: str) -> st.SearchStrategy[CellValue]:
         "person": st.builds(
             lambda f, la: f"{f} {la}", st.sampled_from(FIRST), st.sampled_from(LAST)
         ),
-        "org": st.sampled_from(["Acme", "Helix Bio", "Initech", "Globex", "UCSF"]),
+        "org": st.sampled_from(
+            ["Acme", "Helix Bio", "Initech", "Globex", "UCSF", "Sheetsync Labs"]
+        ),
         "email": st.builds(lambda f: f"{f.lower()}@example.org", st.sampled_from(FIRST)),
         "date": days,
         "flag": st.sampled_from(["Y", "N", "yes"]),
@@ -123,3 +125,30 @@ def test_same_header_row_and_map_after_syncs_and_relaying(
         wb = openpyxl.load_workbook(again)
         header = [c.value for c in wb["Contacts"][after.header_row]]
         assert sum(1 for h in header if isinstance(h, str) and is_managed_header(h)) == 3
+
+
+def test_a_value_that_starts_with_sheetsync_is_the_students(tmp_path: Path) -> None:
+    """Only sheetsync's own headings ("sheetsync · status", …) mark its columns and its header
+    row: an organisation called "Sheetsync Labs", or one heading of that form typed in a data
+    row, is a value like any other."""
+    rows: list[list[CellValue]] = [
+        ["Name", "Organization", "Email", "Date contacted", "Notes"],
+        ["Ana Lima", "Sheetsync Labs", "ana@example.org", dt.date(2026, 3, 2), "sheetsync · due"],
+        ["Bo Chen", "SHEETSYNCMAIL", "bo@example.org", dt.date(2026, 3, 11), None],
+    ]
+    grid = workbook(tmp_path / "t.xlsx", {"Contacts": rows})
+    lay = pipeline.check_grid(grid, Settings(), dt.date(2026, 3, 16)).layout
+    assert lay.header_row == 1
+    assert lay.columns["organization"] == 2 and lay.columns["name"] == 1
+    assert not is_managed_header("Sheetsync Labs") and not is_managed_header("sheetsyncmail")
+    assert is_managed_header("sheetsync · next step") and is_managed_header("Sheetsync: Status")
+
+
+def test_the_managed_names_are_the_columns_sheetsync_writes() -> None:
+    from sheetsync.layout.model import MANAGED_NAMES
+    from sheetsync.status import MAIL, MANAGED_COLUMNS
+
+    for column in (*MANAGED_COLUMNS, MAIL):
+        assert is_managed_header(column.header), column.header
+    written = {c.header.split("·", 1)[1].strip() for c in (*MANAGED_COLUMNS, MAIL)}
+    assert written == set(MANAGED_NAMES)

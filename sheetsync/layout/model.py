@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from sheetsync.grid import clean_text
 
 MANAGED_PREFIX = "sheetsync"
+# The columns sheetsync writes ("sheetsync · status", …: sheetsync.status), whatever the
+# separator after the prefix; not any text that starts with "sheetsync", which a student may
+# type as a value ("Sheetsync Labs").
+MANAGED_NAMES = ("status", "next step", "due", "mail")
+_SEPARATORS = r"[\W_]*"
+_MANAGED_HEADER = re.compile(
+    MANAGED_PREFIX
+    + r"[\W_]+"
+    + "(?:"
+    + "|".join(name.replace(" ", _SEPARATORS) for name in MANAGED_NAMES)
+    + ")"
+    + _SEPARATORS
+)
 MAX_HEADER_ROW = 15
 
 
@@ -64,5 +78,5 @@ class Layout:
 
 
 def is_managed_header(text: str) -> bool:
-    """True for a header sheetsync owns (it starts with ``sheetsync``)."""
-    return clean_text(text).casefold().startswith(MANAGED_PREFIX)
+    """True for a header sheetsync owns: ``sheetsync`` and the name of one of its columns."""
+    return _MANAGED_HEADER.fullmatch(clean_text(text).casefold()) is not None

@@ -94,7 +94,8 @@ def managed_row(tab: Tab) -> int | None:
         for r in range(1, min(MAX_HEADER_ROW, tab.height) + 1)
     }
     best = max(counts.values(), default=0)
-    return min(r for r, n in counts.items() if n == best) if best else None
+    # Two at least: sheetsync writes three, and one such text may be a value someone typed.
+    return min(r for r, n in counts.items() if n == best) if best >= 2 else None
 
 
 def column_values(tab: Tab, row: int, col: int) -> Iterator[CellValue]:
