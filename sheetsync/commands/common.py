@@ -10,6 +10,7 @@ command that judges a tracker, as one :class:`Target`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
@@ -24,7 +25,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from sheetsync import api
+from sheetsync import api, gcpause
 from sheetsync.commands import parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.errors import SheetsyncError
@@ -143,7 +144,12 @@ def judged_options(func: Callable[..., None]) -> Callable[..., None]:
 
 def settings_for(config_path: str | None, **overrides: Any) -> Settings:
     """The config file's settings with command-line options laid over them."""
-    from sheetsync import rules
+    # The first time, loading the checks loads pandas and numpy, some 700 modules; without
+    # gcpause.loading the cycle collector would walk the objects they make again and again
+    # (about 40 ms of a check) and find nothing to free.
+    first = "sheetsync.rules" not in sys.modules
+    with gcpause.loading() if first else contextlib.nullcontext():
+        from sheetsync import rules
 
     settings = load_settings(config_path)
     for key in ("select", "ignore"):
