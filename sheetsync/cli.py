@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from sheetsync import __version__, api
 from sheetsync.commands import common, format_option, parse_date
@@ -294,6 +293,8 @@ def render_sync(result: SyncResult, console: Console) -> None:
 def _render_plan(result: SyncResult, console: Console) -> None:
     if result.plan.is_empty:
         return
+    from rich.table import Table  # not loaded for check
+
     table = Table(title="Planned changes", title_justify="left", show_edge=False)
     for name in ("Cell", "Now", "Would become"):
         table.add_column(name, overflow="fold")
@@ -328,6 +329,8 @@ def rules_cmd(fmt: str) -> None:
         ]
         click.echo(json.dumps(listed, indent=2))
         return
+    from rich.table import Table
+
     table = Table(show_edge=False, show_lines=True)
     for name in ("Rule", "What it flags", "Needs", "Parameters (default)"):
         table.add_column(name, overflow="fold")

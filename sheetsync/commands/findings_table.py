@@ -17,17 +17,20 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
-from rich.table import Table
 from rich.text import Text
 
 from sheetsync.dates import spoken
 from sheetsync.models import Finding, Severity
 from sheetsync.safetext import visible
+
+if TYPE_CHECKING:  # rich's table loads only for the tables laid out by rich
+    from rich.table import Table
 
 SEVERITY_STYLE = {
     Severity.OVERDUE: "bold red",
@@ -82,6 +85,8 @@ def findings_table(
 
 def rich_table(heading: str, rows: Sequence[RowCells]) -> Table:
     """The findings as a rich table (any text, any width)."""
+    from rich.table import Table
+
     table = Table(
         title=heading,
         title_justify="left",
