@@ -91,6 +91,24 @@ def stages(tracker: Path, times: int) -> dict[str, float]:
 STAGES = ("read", "layout", "frame", "holidays", "rules", "cohort line")
 
 
+def chart(results: list[dict[str, Any]]) -> str:
+    """Seconds and peak MB against the number of trackers, one line per way of running (SVG)."""
+    from benchmarks.svgplot import line_chart
+
+    series: dict[str, list[tuple[float, float]]] = {}
+    for r in results:
+        how = f"pool of {os.cpu_count()}" if r["pool"] else "one by one"
+        name = how if r["code"] == "this" else f"{how} ({r['code']})"
+        series.setdefault(f"{name}: seconds", []).append((r["trackers"], r["seconds"]))
+        series.setdefault(f"{name}: peak MB", []).append((r["trackers"], r["peak_mb"]))
+    return line_chart(
+        series,
+        title=f"export --cohort: cost against trackers ({os.cpu_count()} cores)",
+        x_label="trackers in the cohort",
+        y_label="seconds · peak MB",
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure each cohort size with and without the pool; print a Markdown table."""
     p = argparse.ArgumentParser(prog="python -m benchmarks.cohort_bench")
@@ -128,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(folder)
     OUT.mkdir(exist_ok=True)
     (OUT / "cohort.json").write_text(json.dumps(results, indent=1))
+    (OUT / "cohort.svg").write_text(chart(results), encoding="utf-8")
     print("| trackers | code | how | seconds | CPU s | CPU ms a tracker | peak MB |")
     print("|---|---|---|---|---|---|---|")
     for r in results:

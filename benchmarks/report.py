@@ -193,29 +193,21 @@ def google_table(results: list[dict[str, Any]]) -> str:
     return table(header, rows)
 
 
-def plot(sizes: list[dict[str, Any]], path: Path) -> Path | None:
-    """A log-log plot of seconds against rows, when matplotlib is installed."""
-    try:
-        import matplotlib
+def plot(sizes: list[dict[str, Any]], path: Path) -> Path:
+    """A log-log chart of seconds against rows for each task, written to ``path`` (SVG)."""
+    from benchmarks.svgplot import line_chart
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    xs = [s["rows"] for s in sizes]
-    for task, label in XLSX_TASKS:
-        if task in ("floor-synced", "openpyxl-read"):
-            continue
-        ax.plot(xs, [s["tasks"][task]["seconds"] for s in sizes], marker="o", label=label)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("rows")
-    ax.set_ylabel("seconds (median, imports excluded)")
-    ax.set_title("sheetsync on .xlsx: cost against rows")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    series = {
+        label: [(float(s["rows"]), s["tasks"][task]["seconds"]) for s in sizes]
+        for task, label in XLSX_TASKS
+        if task not in ("floor-synced", "openpyxl-read") and all(task in s["tasks"] for s in sizes)
+    }
+    svg = line_chart(
+        series,
+        title="sheetsync on .xlsx: cost against rows",
+        x_label="rows",
+        y_label="seconds (median, imports excluded)",
+        log=True,
+    )
+    path.write_text(svg, encoding="utf-8")
     return path

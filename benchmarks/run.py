@@ -181,7 +181,7 @@ def print_tables(results: dict[str, Any], out: Path) -> None:
             ("xlsx: whole-process seconds (what a user waits)", report.xlsx_process(sizes)),
             ("how cost grows with rows", report.growth(sizes)),
         ]
-        picture = report.plot(sizes, out / "growth.png") if len(sizes) > 1 else None
+        picture = report.plot(sizes, out / "growth.svg") if len(sizes) > 1 else None
         if picture:
             sections.append(("plot", f"written to {picture.relative_to(REPO)}"))
     if "profile" in results:
