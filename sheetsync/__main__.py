@@ -1,5 +1,5 @@
 """`python -m sheetsync` runs the command-line interface."""
 
-from sheetsync.cli import main
+from sheetsync.launch import main
 
 main()

@@ -1,8 +1,9 @@
 """Bad input: every one gives a clear message and the right exit code, never a traceback.
 
-The console script's entry point (``sheetsync.cli:main``) is called in-process so that the
-whole matrix — ``check`` and ``sync`` over every bad file — stays quick; an exception that
-escapes ``main`` fails the test just as a traceback would fail a user. A run that stops
+The command line's main function (``sheetsync.cli.main``, which the console script runs) is
+called in-process so that the whole matrix — ``check`` and ``sync`` over every bad file —
+stays quick; an exception that escapes ``main`` fails the test just as a traceback would fail
+a user. A run that stops
 must write nothing: for ``sync`` the folder (every file's bytes and mtime) is unchanged and
 no backup folder appears.
 """
