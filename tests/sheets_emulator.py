@@ -1479,13 +1479,28 @@ def _grid_data(sheet: Sheet, box: GridBox) -> dict[str, Any]:
     return data
 
 
+# ErrorValue.type for each error a cell can show (Sheets API v4 reference, "ErrorType": each
+# value "corresponds to" the error named here; LOADING is the "Loading..." state).
+ERROR_TYPES = {
+    "#NULL!": "NULL_VALUE",
+    "#DIV/0!": "DIVIDE_BY_ZERO",
+    "#VALUE!": "VALUE",
+    "#REF!": "REF",
+    "#NAME?": "NAME",
+    "#NUM!": "NUM",
+    "#N/A": "N_A",
+    "#ERROR!": "ERROR",
+    "Loading...": "LOADING",
+}
+
+
 def _extended_value(value: Any) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"boolValue": value}
     if isinstance(value, int | float):
         return {"numberValue": _json_number(value)}
-    if isinstance(value, str) and value.startswith("#"):
-        return {"errorValue": {"type": "ERROR", "message": value}}
+    if isinstance(value, str) and value in ERROR_TYPES:
+        return {"errorValue": {"type": ERROR_TYPES[value], "message": f"{value} (emulated)"}}
     return {"stringValue": str(value)}
 
 
@@ -1545,9 +1560,19 @@ def _spreadsheet_json(
 
 
 def _h_get(emu: SheetsEmulator, book: Spreadsheet, req: RecordedRequest, _r: str | None) -> Any:
+    """spreadsheets.get. Grid data comes back when ``includeGridData`` is true or, when a
+    ``fields`` mask is set (then ``includeGridData`` is ignored), when the mask asks for
+    ``sheets.data`` (Sheets API v4 reference, spreadsheets.get: "If a field mask is set, the
+    includeGridData parameter is ignored")."""
     ranges = req.query.get("ranges")
-    data = _spreadsheet_json(book, grid=_q_bool(req, "includeGridData"), ranges=ranges)
-    return filter_fields(data, _q(req, "fields"))
+    mask = _q(req, "fields")
+    grid = _mask_wants_grid(mask) if mask else _q_bool(req, "includeGridData")
+    data = _spreadsheet_json(book, grid=grid, ranges=ranges)
+    return filter_fields(data, mask)
+
+
+def _mask_wants_grid(mask: str) -> bool:
+    return mask.strip() == "*" or any(p[:2] == ["sheets", "data"] for p in mask_paths(mask))
 
 
 def _h_drive(emu: SheetsEmulator, book: Spreadsheet, req: RecordedRequest, _r: str | None) -> Any:
