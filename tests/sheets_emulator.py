@@ -1260,7 +1260,8 @@ class SheetsEmulator:
         status, body, headers = self._serve(req, environ)
         if fault is not None and fault.after_apply:
             self._pause_or_reset(fault, environ)
-        return self._respond(start_response, status, body, headers)
+        pretty = (_q(req, "prettyPrint") or "true").lower() != "false"
+        return self._respond(start_response, status, body, headers, pretty=pretty)
 
     def _pause_or_reset(self, fault: _Fault, environ: dict[str, Any]) -> None:
         if fault.kind == "delay":
@@ -1316,8 +1317,13 @@ class SheetsEmulator:
         status: int,
         body: Any,
         headers: Mapping[str, str] | None = None,
+        *,
+        pretty: bool = True,
     ) -> Iterable[bytes]:
-        payload = json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
+        # Google indents its JSON unless the request says prettyPrint=false (a system
+        # parameter every Google API takes: cloud.google.com/apis/docs/system-parameters).
+        spacing: dict[str, Any] = {"indent": 2} if pretty else {"separators": (",", ":")}
+        payload = json.dumps(body, ensure_ascii=False, **spacing).encode("utf-8")
         reason = _REASONS.get(status, "Error")
         header_list = [
             ("Content-Type", "application/json; charset=UTF-8"),

@@ -700,3 +700,15 @@ def test_a_fields_mask_alone_decides_whether_grid_data_comes_back(emulator: Shee
         params={"fields": "sheets.properties.title", "includeGridData": "true"}
     )
     assert masked == {"sheets": [{"properties": {"title": "Sheet1"}}]}
+
+
+def test_pretty_print_false_answers_unindented_json(emulator: SheetsEmulator) -> None:
+    """``prettyPrint`` (a system parameter of every Google API, true by default) decides
+    whether the JSON answer is indented; the content is the same either way."""
+    sid = emulator.add_spreadsheet("t", {"Sheet1": [["a", 1]]})
+    url = f"{emulator.url}/v4/spreadsheets/{sid}/values/Sheet1"
+    indented = raw_session().get(url, timeout=5)
+    compact = raw_session().get(url, params={"prettyPrint": "false"}, timeout=5)
+    assert b"\n" in indented.content and b"\n" not in compact.content
+    assert compact.json() == indented.json()
+    assert len(compact.content) < len(indented.content)

@@ -50,6 +50,7 @@ READ_PARAMS = {
     "valueRenderOption": "UNFORMATTED_VALUE",
     "dateTimeRenderOption": "SERIAL_NUMBER",
     "majorDimension": "ROWS",
+    "prettyPrint": "false",  # a system parameter of every Google API: JSON without indentation
 }
 # The one read of a sync: each tab's properties, merges, protections, filter and tables, and
 # its grid data reduced to the computed value of each cell. With a ``fields`` mask the API
@@ -95,7 +96,7 @@ class GSheetsBackend:
 
     def read(self) -> Grid:
         """Every grid tab, its properties and its values, in one ``spreadsheets.get``."""
-        params = {"includeGridData": "true", "fields": READ_FIELDS}
+        params = {"includeGridData": "true", "fields": READ_FIELDS, "prettyPrint": "false"}
         meta: Mapping[str, Any] = self.http.fetch_sheet_metadata(self.spreadsheet_id, params)
         self._sheets = {
             s["properties"]["title"]: s
