@@ -1445,7 +1445,10 @@ def _q_bool(req: RecordedRequest, name: str) -> bool:
 
 
 def _sheet_json(
-    book: Spreadsheet, sheet: Sheet, grid_boxes: list[GridBox] | None
+    book: Spreadsheet,
+    sheet: Sheet,
+    grid_boxes: list[GridBox] | None,
+    cell_fields: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"properties": sheet.properties(book.sheets.index(sheet))}
     if sheet.conditional_formats:
@@ -1462,14 +1465,17 @@ def _sheet_json(
     if metadata:
         out["developerMetadata"] = copy.deepcopy(metadata)
     if grid_boxes is not None:
-        out["data"] = [_grid_data(sheet, box) for box in grid_boxes]
+        out["data"] = [_grid_data(sheet, box, cell_fields) for box in grid_boxes]
     return out
 
 
-def _grid_data(sheet: Sheet, box: GridBox) -> dict[str, Any]:
+def _grid_data(
+    sheet: Sheet, box: GridBox, cell_fields: frozenset[str] | None = None
+) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
+    cells = sheet.cells
     for r in range(box.r1, box.r2 + 1):
-        values = [_cell_data(sheet.cells.get((r, c))) for c in range(box.c1, box.c2 + 1)]
+        values = [_cell_data(cells.get((r, c)), cell_fields) for c in range(box.c1, box.c2 + 1)]
         while values and not values[-1]:
             values.pop()
         rows.append({"values": values} if values else {})
@@ -1510,9 +1516,13 @@ def _extended_value(value: Any) -> dict[str, Any]:
     return {"stringValue": str(value)}
 
 
-def _cell_data(cell: Cell | None) -> dict[str, Any]:
+def _cell_data(cell: Cell | None, fields: frozenset[str] | None = None) -> dict[str, Any]:
+    """A cell as ``CellData``; ``fields``, when given, limits the work to those fields (the
+    answer is filtered by the request's mask anyway)."""
     if cell is None:
         return {}
+    if fields == _EFFECTIVE_ONLY:  # the common read: only the computed value
+        return {"effectiveValue": _extended_value(cell.value)} if cell.has_value() else {}
     out: dict[str, Any] = {}
     if cell.has_value():
         entered = {"formulaValue": cell.formula} if cell.formula else _extended_value(cell.value)
@@ -1533,7 +1543,11 @@ def _cell_data(cell: Cell | None) -> dict[str, Any]:
 
 
 def _spreadsheet_json(
-    book: Spreadsheet, *, grid: bool = False, ranges: list[str] | None = None
+    book: Spreadsheet,
+    *,
+    grid: bool = False,
+    ranges: list[str] | None = None,
+    cell_fields: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     boxes: dict[int, list[GridBox]] = {}
     if ranges:
@@ -1547,7 +1561,7 @@ def _spreadsheet_json(
         wanted = boxes.get(sheet.sheet_id) if ranges else None
         if grid and wanted is None:
             wanted = [GridBox(0, 0, sheet.rows - 1, sheet.cols - 1)]
-        sheets.append(_sheet_json(book, sheet, wanted if grid else None))
+        sheets.append(_sheet_json(book, sheet, wanted if grid else None, cell_fields))
     out: dict[str, Any] = {
         "spreadsheetId": book.spreadsheet_id,
         "properties": {
@@ -1573,12 +1587,26 @@ def _h_get(emu: SheetsEmulator, book: Spreadsheet, req: RecordedRequest, _r: str
     ranges = req.query.get("ranges")
     mask = _q(req, "fields")
     grid = _mask_wants_grid(mask) if mask else _q_bool(req, "includeGridData")
-    data = _spreadsheet_json(book, grid=grid, ranges=ranges)
+    fields = _cell_fields(mask) if mask else None
+    data = _spreadsheet_json(book, grid=grid, ranges=ranges, cell_fields=fields)
     return filter_fields(data, mask)
 
 
 def _mask_wants_grid(mask: str) -> bool:
     return mask.strip() == "*" or any(p[:2] == ["sheets", "data"] for p in mask_paths(mask))
+
+
+_CELLS = ["sheets", "data", "rowData", "values"]
+_EFFECTIVE_ONLY = frozenset({"effectiveValue"})
+
+
+def _cell_fields(mask: str) -> frozenset[str] | None:
+    """The CellData fields a mask asks for (None: all of them)."""
+    paths = mask_paths(mask)
+    wanted = [p[len(_CELLS)] for p in paths if p[: len(_CELLS)] == _CELLS and len(p) > 4]
+    if mask.strip() == "*" or any(_CELLS[: len(p)] == p for p in paths):
+        return None  # the whole CellData (or more) is asked for
+    return frozenset(wanted)
 
 
 def _h_drive(emu: SheetsEmulator, book: Spreadsheet, req: RecordedRequest, _r: str | None) -> Any:
