@@ -1521,8 +1521,8 @@ def _cell_data(cell: Cell | None, fields: frozenset[str] | None = None) -> dict[
     answer is filtered by the request's mask anyway)."""
     if cell is None:
         return {}
-    if fields == _EFFECTIVE_ONLY:  # the common read: only the computed value
-        return {"effectiveValue": _extended_value(cell.value)} if cell.has_value() else {}
+    if fields == _EFFECTIVE_ONLY and cell.has_value():  # the common read: the computed value
+        return {"effectiveValue": _extended_value(cell.value)}
     out: dict[str, Any] = {}
     if cell.has_value():
         entered = {"formulaValue": cell.formula} if cell.formula else _extended_value(cell.value)
