@@ -184,8 +184,8 @@ def _grid_rows(sheet: Mapping[str, Any]) -> list[list[CellValue]]:
     rows: list[list[CellValue]] = []
     for block in sheet.get("data", []):
         row0, col0 = int(block.get("startRow", 0)), int(block.get("startColumn", 0))
-        for i, row_data in enumerate(block.get("rowData", [])):
-            cells = [effective_value(c) for c in row_data.get("values", [])]
+        for i, row_data in enumerate(block.get("rowData", ())):
+            cells = list(map(effective_value, row_data.get("values", ())))
             while cells and cells[-1] is None:
                 cells.pop()
             if not cells:

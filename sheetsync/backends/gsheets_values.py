@@ -74,13 +74,16 @@ def effective_value(cell: Mapping[str, Any]) -> CellValue:
     value = cell.get("effectiveValue")
     if not value:
         return None
+    text = value.get("stringValue")
+    if text is not None:
+        return cell_value(text)
+    number = value.get("numberValue", value.get("boolValue"))
+    if number is not None:
+        return number if isinstance(number, bool | int | float) else cell_value(number)
     error = value.get("errorValue")
     if error is not None:
         kind = str(error.get("type", ""))
         return "Loading..." if kind == "LOADING" else CellError(ERROR_BY_TYPE.get(kind, "#ERROR!"))
-    for key in ("stringValue", "numberValue", "boolValue"):
-        if key in value:
-            return cell_value(value[key])
     return None
 
 
