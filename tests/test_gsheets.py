@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sheetsync import pipeline
-from sheetsync.backends.gsheets_values import cell_value
+from sheetsync.backends.gsheets_values import cell_value, effective_value
 from sheetsync.config import Settings
 from sheetsync.errors import GoogleError, SourceChangedError
 from sheetsync.grid import CellError
@@ -233,3 +233,33 @@ def test_the_one_read_sees_what_the_values_api_sees(emulator_env: SheetsEmulator
         [None, CellError("#DIV/0!"), CellError("#N/A"), "#hashtag", None, 2],
     ]
     assert [t.name for t in grid.tabs] == ["Contacts", "It's mine"]
+
+
+@pytest.mark.parametrize(
+    ("effective", "expected"),
+    [
+        ({"stringValue": "=1+1"}, "=1+1"),
+        ({"stringValue": ""}, None),
+        ({"stringValue": "#N/A"}, CellError("#N/A")),  # text that reads as an error, as before
+        ({"numberValue": 46083}, 46083),
+        ({"numberValue": 46083.4375}, 46083.4375),
+        ({"boolValue": False}, False),
+        ({"errorValue": {"type": "NULL_VALUE", "message": "m"}}, CellError("#NULL!")),
+        ({"errorValue": {"type": "DIVIDE_BY_ZERO", "message": "m"}}, CellError("#DIV/0!")),
+        ({"errorValue": {"type": "VALUE", "message": "m"}}, CellError("#VALUE!")),
+        ({"errorValue": {"type": "REF", "message": "m"}}, CellError("#REF!")),
+        ({"errorValue": {"type": "NAME", "message": "m"}}, CellError("#NAME?")),
+        ({"errorValue": {"type": "NUM", "message": "m"}}, CellError("#NUM!")),
+        ({"errorValue": {"type": "N_A", "message": "m"}}, CellError("#N/A")),
+        ({"errorValue": {"type": "ERROR", "message": "m"}}, CellError("#ERROR!")),
+        ({"errorValue": {"type": "ERROR_TYPE_UNSPECIFIED"}}, CellError("#ERROR!")),
+        ({"errorValue": {"type": "LOADING", "message": "m"}}, "Loading..."),
+        ({}, None),
+    ],
+)
+def test_effective_values_read_as_the_values_api_gives_them(
+    effective: dict[str, Any], expected: Any
+) -> None:
+    """Every ExtendedValue kind of the Sheets API v4 reference (ErrorType for errors)."""
+    got = effective_value({"effectiveValue": effective} if effective else {})
+    assert got == expected and type(got) is type(expected)
