@@ -70,7 +70,8 @@ def effective_value(cell: Mapping[str, Any]) -> CellValue:
     :func:`cell_value` reads the same cell from ``values:batchGet`` (``UNFORMATTED_VALUE``,
     dates as serial numbers): what a formula computes, an error as its code.
 
-    A cell still loading (``LOADING``) reads as the text the values API answers for it."""
+    A cell still loading (``LOADING``) reads as the text Sheets shows for it, "Loading...",
+    not as an error."""
     value = cell.get("effectiveValue")
     if not value:
         return None
