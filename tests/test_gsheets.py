@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sheetsync import pipeline
 from sheetsync.backends.gsheets_values import cell_value, effective_value
@@ -263,3 +265,43 @@ def test_effective_values_read_as_the_values_api_gives_them(
     """Every ExtendedValue kind of the Sheets API v4 reference (ErrorType for errors)."""
     got = effective_value({"effectiveValue": effective} if effective else {})
     assert got == expected and type(got) is type(expected)
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.text(alphabet="=#+-'., aZ09\n", max_size=6),
+    st.sampled_from(["#N/A", "#REF!", "=SUM(A1)", "'007", "007", "TRUE", "Loading..."]),
+    st.integers(-(10**6), 10**6),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: round(f, 4)),
+    st.booleans(),
+    st.dates(dt.date(1900, 3, 1), dt.date(2100, 1, 1)),
+    st.sampled_from([Formula("=1/0"), Formula("=4/2"), Formula("=NA()", "#N/A")]),
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(tabs=st.lists(st.lists(st.lists(CELLS, max_size=6), max_size=6), min_size=1, max_size=3))
+def test_the_one_read_never_differs_from_the_values_read(
+    emulator_env: SheetsEmulator, tabs: list[list[list[Any]]]
+) -> None:
+    """Whatever the cells hold, the one read gives every tab exactly the rows a
+    ``values:batchGet`` of the same tabs gives (the read it replaced)."""
+    names = [f"Tab {i}" for i in range(len(tabs))]
+    sid = emulator_env.add_spreadsheet("T", dict(zip(names, tabs, strict=True)))
+    backend = pipeline.open_backend(f"gsheet:{sid}", Settings())
+    grid = backend.read()
+    params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+    ranges = [f"'{name}'" for name in names]
+    blocks = backend.http.values_batch_get(sid, ranges, params)["valueRanges"]
+    by_values = [[[cell_value(v) for v in row] for row in b.get("values", [])] for b in blocks]
+    assert [t.name for t in grid.tabs] == names
+    assert typed([t.rows for t in grid.tabs]) == typed(by_values)
+
+
+def typed(tabs: list[list[list[Any]]]) -> list[list[list[tuple[type, Any]]]]:
+    """Cells with their types (True == 1 in Python; a bool read as a number must not pass)."""
+    return [[[(type(v), v) for v in row] for row in rows] for rows in tabs]
