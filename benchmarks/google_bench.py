@@ -13,10 +13,15 @@ real gspread client, each on its own copy of the same tracker in the same emulat
 For each: a first sync (the status columns are added), a no-op sync, and a sync after the
 user typed one reply. "Cells changed" compares the stored sheet before and after, read
 straight from the emulator (no request).
+
+Run it alone with ``python -m benchmarks.google_bench --rows 200 20000`` (``--help`` for the
+options); ``python -m benchmarks.run`` runs it as its Google part.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -296,3 +301,157 @@ def bench_google(n: int, *, prep_max_rows: int = PREP_MAX_ROWS) -> dict[str, Any
     finally:
         emu.stop()
     return {"rows": n, "results": results}
+
+
+# ---------------------------------------------------------------------- the read's size
+
+
+def read_bytes(n: int) -> dict[str, int]:
+    """Bytes of the answer to sheetsync's one read (``spreadsheets.get`` with grid data,
+    ``prettyPrint=false``), next to the two reads it replaced (metadata, then
+    ``values:batchGet`` of every tab, as they were sent: indented), on a synced tracker of
+    ``n`` rows; and the same two reads unindented. ``gzip`` is the size on the wire when the
+    answer is compressed (Google compresses for clients that accept gzip, as ``requests``
+    does; the emulator does not, so it is computed here)."""
+    import gzip
+
+    import requests
+
+    from sheetsync.backends.gsheets import READ_FIELDS, READ_PARAMS
+
+    emu = SheetsEmulator().start()
+    try:
+        with endpoint(emu):
+            sid = emu.add_spreadsheet(f"bytes {n}", {TAB: sheet_rows(n)})
+            sheetsync_sync(sid, prep=False)()
+            base = f"{emu.url}/v4/spreadsheets/{sid}"
+            one = requests.get(base, params={"fields": READ_FIELDS, "prettyPrint": "false"})
+            meta_fields = READ_FIELDS[: READ_FIELDS.index(",data(")] + ")"
+            sizes = {}
+            for pretty in ("true", "false"):
+                meta = requests.get(base, params={"fields": meta_fields, "prettyPrint": pretty})
+                params: dict[str, Any] = {**READ_PARAMS, "ranges": [f"'{TAB}'"]}
+                params["prettyPrint"] = pretty
+                vals = requests.get(f"{base}/values:batchGet", params=params)
+                sizes[pretty] = len(meta.content) + len(vals.content)
+                sizes[pretty + " gzip"] = len(gzip.compress(meta.content)) + len(
+                    gzip.compress(vals.content)
+                )
+    finally:
+        emu.stop()
+    parsing = parse_seconds(one.content, vals.content)
+    return {
+        "rows": n,
+        **{k: round(v * 1000) for k, v in parsing.items()},
+        "one read": len(one.content),
+        "metadata + values": sizes["true"],
+        "metadata + values, unindented": sizes["false"],
+        "one read, gzip": len(gzip.compress(one.content)),
+        "metadata + values, gzip": sizes["true gzip"],
+    }
+
+
+def parse_seconds(grid_answer: bytes, values_answer: bytes) -> dict[str, float]:
+    """Best of three: sheetsync's CPU time to turn each answer into rows (JSON decoding
+    included), for the grid data of the one read and for the ``values:batchGet`` it replaced,
+    each with the cycle collector running and paused (the backend pauses it for the read)."""
+    from sheetsync import gcpause
+    from sheetsync.backends.gsheets import _block_rows, _grid_rows
+
+    def best(work: Callable[[], object], paused: bool) -> float:
+        times = []
+        for _ in range(3):
+            start = time.process_time()
+            if paused:
+                with gcpause.paused():
+                    work()
+            else:
+                work()
+            times.append(time.process_time() - start)
+        return min(times)
+
+    def grid() -> object:
+        return [_grid_rows(s) for s in json.loads(grid_answer)["sheets"]]
+
+    def values() -> object:
+        return [_block_rows(b) for b in json.loads(values_answer)["valueRanges"]]
+
+    return {
+        "parse one read, collector paused (ms)": best(grid, True),
+        "parse one read (ms)": best(grid, False),
+        "parse metadata + values (ms)": best(values, False),
+        "parse metadata + values, collector paused (ms)": best(values, True),
+    }
+
+
+# ---------------------------------------------------------------------- command line
+
+COLUMNS = [
+    ("requests", "requests"),
+    ("metadata_reads", "spreadsheets.get"),
+    ("value_reads", "values:batchGet"),
+    ("structural", "spreadsheets:batchUpdate"),
+    ("value_writes", "values:batchUpdate"),
+    ("cells_written", "cells written"),
+    ("cells_changed", "cells changed"),
+    ("user_cells_changed", "user cells changed"),
+]
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """Requests and cells per sync as a Markdown table (the total of requests first)."""
+    from benchmarks.report import table as markdown
+
+    header = ["rows", "who", "sync", *[label for _, label in COLUMNS], "seconds"]
+    rows = []
+    for size in results:
+        for who, scenarios in size["results"].items():
+            for scenario, c in scenarios.items():
+                c = {**c, "requests": Counts(**c).requests}
+                cells = [f"{c[k]:,}" for k, _ in COLUMNS]
+                rows.append([f"{size['rows']:,}", who, scenario, *cells, f"{c['seconds']:.2f}"])
+    return markdown(header, rows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure the given sizes and print the tables (or JSON)."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.google_bench", description=__doc__)
+    p.add_argument("--rows", type=int, nargs="+", default=[200], help="tracker sizes (200)")
+    p.add_argument(
+        "--prep-max-rows",
+        type=int,
+        default=PREP_MAX_ROWS,
+        help=f"measure the prep tab on only up to this size ({PREP_MAX_ROWS:,})",
+    )
+    p.add_argument("--bytes", action="store_true", help="also the size of the read's answer")
+    p.add_argument("--json", action="store_true", help="print the raw results as JSON")
+    args = p.parse_args(argv)
+    results = [bench_google(n, prep_max_rows=args.prep_max_rows) for n in args.rows]
+    sizes = [read_bytes(n) for n in args.rows] if args.bytes else []
+    if args.json:
+        print(json.dumps({"google": results, "read bytes": sizes}, indent=2))
+        return 0
+    print(table(results))
+    if sizes:
+        from benchmarks.report import table as markdown
+
+        print()
+        keys = [
+            "parse one read, collector paused (ms)",
+            "parse one read (ms)",
+            "parse metadata + values (ms)",
+            "parse metadata + values, collector paused (ms)",
+            "one read",
+            "metadata + values",
+            "metadata + values, unindented",
+            "one read, gzip",
+            "metadata + values, gzip",
+        ]
+        header = ["rows", *(k if k.endswith("(ms)") else f"{k} (bytes)" for k in keys)]
+        lines = [[f"{s['rows']:,}", *(f"{s[k]:,}" for k in keys)] for s in sizes]
+        print(markdown(header, lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

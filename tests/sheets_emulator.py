@@ -1260,7 +1260,8 @@ class SheetsEmulator:
         status, body, headers = self._serve(req, environ)
         if fault is not None and fault.after_apply:
             self._pause_or_reset(fault, environ)
-        return self._respond(start_response, status, body, headers)
+        pretty = (_q(req, "prettyPrint") or "true").lower() != "false"
+        return self._respond(start_response, status, body, headers, pretty=pretty)
 
     def _pause_or_reset(self, fault: _Fault, environ: dict[str, Any]) -> None:
         if fault.kind == "delay":
@@ -1316,8 +1317,13 @@ class SheetsEmulator:
         status: int,
         body: Any,
         headers: Mapping[str, str] | None = None,
+        *,
+        pretty: bool = True,
     ) -> Iterable[bytes]:
-        payload = json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
+        # Google indents its JSON unless the request says prettyPrint=false (a system
+        # parameter every Google API takes: cloud.google.com/apis/docs/system-parameters).
+        spacing: dict[str, Any] = {"indent": 2} if pretty else {"separators": (",", ":")}
+        payload = json.dumps(body, ensure_ascii=False, **spacing).encode("utf-8")
         reason = _REASONS.get(status, "Error")
         header_list = [
             ("Content-Type", "application/json; charset=UTF-8"),
@@ -1439,7 +1445,10 @@ def _q_bool(req: RecordedRequest, name: str) -> bool:
 
 
 def _sheet_json(
-    book: Spreadsheet, sheet: Sheet, grid_boxes: list[GridBox] | None
+    book: Spreadsheet,
+    sheet: Sheet,
+    grid_boxes: list[GridBox] | None,
+    cell_fields: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"properties": sheet.properties(book.sheets.index(sheet))}
     if sheet.conditional_formats:
@@ -1456,14 +1465,17 @@ def _sheet_json(
     if metadata:
         out["developerMetadata"] = copy.deepcopy(metadata)
     if grid_boxes is not None:
-        out["data"] = [_grid_data(sheet, box) for box in grid_boxes]
+        out["data"] = [_grid_data(sheet, box, cell_fields) for box in grid_boxes]
     return out
 
 
-def _grid_data(sheet: Sheet, box: GridBox) -> dict[str, Any]:
+def _grid_data(
+    sheet: Sheet, box: GridBox, cell_fields: frozenset[str] | None = None
+) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
+    cells = sheet.cells
     for r in range(box.r1, box.r2 + 1):
-        values = [_cell_data(sheet.cells.get((r, c))) for c in range(box.c1, box.c2 + 1)]
+        values = [_cell_data(cells.get((r, c)), cell_fields) for c in range(box.c1, box.c2 + 1)]
         while values and not values[-1]:
             values.pop()
         rows.append({"values": values} if values else {})
@@ -1479,19 +1491,38 @@ def _grid_data(sheet: Sheet, box: GridBox) -> dict[str, Any]:
     return data
 
 
+# ErrorValue.type for each error a cell can show (Sheets API v4 reference, "ErrorType": each
+# value "corresponds to" the error named here; LOADING is the "Loading..." state).
+ERROR_TYPES = {
+    "#NULL!": "NULL_VALUE",
+    "#DIV/0!": "DIVIDE_BY_ZERO",
+    "#VALUE!": "VALUE",
+    "#REF!": "REF",
+    "#NAME?": "NAME",
+    "#NUM!": "NUM",
+    "#N/A": "N_A",
+    "#ERROR!": "ERROR",
+    "Loading...": "LOADING",
+}
+
+
 def _extended_value(value: Any) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"boolValue": value}
     if isinstance(value, int | float):
         return {"numberValue": _json_number(value)}
-    if isinstance(value, str) and value.startswith("#"):
-        return {"errorValue": {"type": "ERROR", "message": value}}
+    if isinstance(value, str) and value in ERROR_TYPES:
+        return {"errorValue": {"type": ERROR_TYPES[value], "message": f"{value} (emulated)"}}
     return {"stringValue": str(value)}
 
 
-def _cell_data(cell: Cell | None) -> dict[str, Any]:
+def _cell_data(cell: Cell | None, fields: frozenset[str] | None = None) -> dict[str, Any]:
+    """A cell as ``CellData``; ``fields``, when given, limits the work to those fields (the
+    answer is filtered by the request's mask anyway)."""
     if cell is None:
         return {}
+    if fields == _EFFECTIVE_ONLY and cell.has_value():  # the common read: the computed value
+        return {"effectiveValue": _extended_value(cell.value)}
     out: dict[str, Any] = {}
     if cell.has_value():
         entered = {"formulaValue": cell.formula} if cell.formula else _extended_value(cell.value)
@@ -1512,7 +1543,11 @@ def _cell_data(cell: Cell | None) -> dict[str, Any]:
 
 
 def _spreadsheet_json(
-    book: Spreadsheet, *, grid: bool = False, ranges: list[str] | None = None
+    book: Spreadsheet,
+    *,
+    grid: bool = False,
+    ranges: list[str] | None = None,
+    cell_fields: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     boxes: dict[int, list[GridBox]] = {}
     if ranges:
@@ -1526,7 +1561,7 @@ def _spreadsheet_json(
         wanted = boxes.get(sheet.sheet_id) if ranges else None
         if grid and wanted is None:
             wanted = [GridBox(0, 0, sheet.rows - 1, sheet.cols - 1)]
-        sheets.append(_sheet_json(book, sheet, wanted if grid else None))
+        sheets.append(_sheet_json(book, sheet, wanted if grid else None, cell_fields))
     out: dict[str, Any] = {
         "spreadsheetId": book.spreadsheet_id,
         "properties": {
@@ -1545,9 +1580,33 @@ def _spreadsheet_json(
 
 
 def _h_get(emu: SheetsEmulator, book: Spreadsheet, req: RecordedRequest, _r: str | None) -> Any:
+    """spreadsheets.get. Grid data comes back when ``includeGridData`` is true or, when a
+    ``fields`` mask is set (then ``includeGridData`` is ignored), when the mask asks for
+    ``sheets.data`` (Sheets API v4 reference, spreadsheets.get: "If a field mask is set, the
+    includeGridData parameter is ignored")."""
     ranges = req.query.get("ranges")
-    data = _spreadsheet_json(book, grid=_q_bool(req, "includeGridData"), ranges=ranges)
-    return filter_fields(data, _q(req, "fields"))
+    mask = _q(req, "fields")
+    grid = _mask_wants_grid(mask) if mask else _q_bool(req, "includeGridData")
+    fields = _cell_fields(mask) if mask else None
+    data = _spreadsheet_json(book, grid=grid, ranges=ranges, cell_fields=fields)
+    return filter_fields(data, mask)
+
+
+def _mask_wants_grid(mask: str) -> bool:
+    return mask.strip() == "*" or any(p[:2] == ["sheets", "data"] for p in mask_paths(mask))
+
+
+_CELLS = ["sheets", "data", "rowData", "values"]
+_EFFECTIVE_ONLY = frozenset({"effectiveValue"})
+
+
+def _cell_fields(mask: str) -> frozenset[str] | None:
+    """The CellData fields a mask asks for (None: all of them)."""
+    paths = mask_paths(mask)
+    wanted = [p[len(_CELLS)] for p in paths if p[: len(_CELLS)] == _CELLS and len(p) > 4]
+    if mask.strip() == "*" or any(_CELLS[: len(p)] == p for p in paths):
+        return None  # the whole CellData (or more) is asked for
+    return frozenset(wanted)
 
 
 def _h_drive(emu: SheetsEmulator, book: Spreadsheet, req: RecordedRequest, _r: str | None) -> Any:

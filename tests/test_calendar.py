@@ -141,8 +141,8 @@ def test_the_run_loop_reuses_each_sync_s_check_for_the_calendar(
     report = runner.run_once()
     assert report.ok and report.calendar_file == str(tmp_path / "due.ics")
     ops = [r.op for r in emulator_env.requests]
-    assert ops.count("spreadsheets.get") == 1, ops  # the sync's own metadata read, no more
-    assert ops.count("spreadsheets.values.batchGet") == 2, ops  # its read and its re-read
+    assert ops.count("spreadsheets.get") == 1, ops  # the sync's own read, no more
+    assert ops.count("spreadsheets.values.batchGet") == 1, ops  # its re-read
     assert uids(events(tmp_path / "due.ics")) == uids(events(tmp_path / "alone.ics"))
     assert all(o.result is None or o.result.checked is None for o in report.outcomes)
 

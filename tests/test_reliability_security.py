@@ -114,9 +114,7 @@ COMMANDS = {  # which commands each failure is tried with
 FAILURES: dict[str, Failure] = {
     "not shared (403)": lambda e, sid: e.set_shared(sid, False),
     "no such spreadsheet (404)": lambda e, sid: None,
-    "a connection reset on the read": lambda e, sid: e.reset_connection_next(
-        op="spreadsheets.values.batchGet"
-    ),
+    "a connection reset on the read": lambda e, sid: e.reset_connection_next(op="spreadsheets.get"),
     "401 from the API": lambda e, sid: e.fail_next(1, 401, op="spreadsheets.get"),
 }
 

@@ -673,3 +673,42 @@ def test_malformed_body_is_a_clean_error(emulator: SheetsEmulator) -> None:
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith("Invalid value at 'data[1]'")
     assert emulator.values(sid, "Sheet1") == []  # atomic: the valid first range was not written
+
+
+def test_a_fields_mask_alone_decides_whether_grid_data_comes_back(emulator: SheetsEmulator) -> None:
+    """spreadsheets.get (Sheets API v4 reference): grid data comes back with
+    ``includeGridData=true`` or through a ``fields`` mask that names it; when a mask is set,
+    ``includeGridData`` is ignored. Errors come back as ``errorValue`` with an ErrorType."""
+    rows = [["a", 1], [], [None, Formula("=NA()", "#N/A"), Formula("=1/0")], ["#hashtag", True]]
+    sid = emulator.add_spreadsheet("t", {"Sheet1": rows})
+    sh = client_for(emulator).open_by_key(sid)
+    mask = "sheets(properties.title,data.rowData.values.effectiveValue)"
+    got = sh.fetch_sheet_metadata(params={"fields": mask, "includeGridData": "false"})
+    (sheet,) = got["sheets"]
+    assert sheet["properties"] == {"title": "Sheet1"}
+    (data,) = sheet["data"]
+    assert data.keys() == {"rowData"}  # from A1: no startRow/startColumn
+    effective = [[c.get("effectiveValue") for c in r.get("values", [])] for r in data["rowData"]]
+    assert effective == [
+        [{"stringValue": "a"}, {"numberValue": 1}],
+        [],
+        [None, {"errorValue": {"type": "N_A", "message": "#N/A (emulated)"}},
+         {"errorValue": {"type": "DIVIDE_BY_ZERO", "message": "#DIV/0! (emulated)"}}],
+        [{"stringValue": "#hashtag"}, {"boolValue": True}],
+    ]  # fmt: skip
+    masked = sh.fetch_sheet_metadata(
+        params={"fields": "sheets.properties.title", "includeGridData": "true"}
+    )
+    assert masked == {"sheets": [{"properties": {"title": "Sheet1"}}]}
+
+
+def test_pretty_print_false_answers_unindented_json(emulator: SheetsEmulator) -> None:
+    """``prettyPrint`` (a system parameter of every Google API, true by default) decides
+    whether the JSON answer is indented; the content is the same either way."""
+    sid = emulator.add_spreadsheet("t", {"Sheet1": [["a", 1]]})
+    url = f"{emulator.url}/v4/spreadsheets/{sid}/values/Sheet1"
+    indented = raw_session().get(url, timeout=5)
+    compact = raw_session().get(url, params={"prettyPrint": "false"}, timeout=5)
+    assert b"\n" in indented.content and b"\n" not in compact.content
+    assert compact.json() == indented.json()
+    assert len(compact.content) < len(indented.content)

@@ -1,11 +1,15 @@
 """The Google Sheets backend: the same sync on a live sheet, through the real gspread client.
 
-Per sync it makes one metadata read and one ``values:batchGet`` of every tab
-(``UNFORMATTED_VALUE``, dates as serial numbers, typed by our own schema — never gspread's
-numericise). When the plan is not empty: one structural ``spreadsheets:batchUpdate`` the first
-time (grid size, header format, date format, urgency colours, a warning-only protection on the
-managed columns), one more ``values:batchGet`` of the key and managed columns just before
-writing, and one ``values:batchUpdate`` with ``RAW`` input, so nothing can become a formula.
+Per sync it makes one read: a ``spreadsheets.get`` whose ``fields`` mask asks for the tabs'
+properties and, as grid data, every cell's computed value (``effectiveValue``: what
+``UNFORMATTED_VALUE`` answers, dates as serial numbers, typed by our own schema — never
+gspread's numericise). Tabs and values come from the same moment, and a no-op sync costs that
+one request. When the plan is not empty: one structural ``spreadsheets:batchUpdate`` when there
+is structure to change (the first time: grid size, header format, date format, urgency colours,
+a warning-only protection on the managed columns; the prep tab's checkboxes and formats), one
+``values:batchGet`` of the key and managed columns (and the prep tab) just before writing, and
+one ``values:batchUpdate`` with ``RAW`` input, so nothing can become a formula. At most four
+requests a sync.
 
 People keep editing while sheetsync runs, so the plan's changes are rebased on that second
 read by :func:`sheetsync.planning.rebase` (rows found by key, never by the row number
@@ -21,9 +25,15 @@ from typing import Any
 
 import gspread
 
-from sheetsync import planning
+from sheetsync import gcpause, planning
 from sheetsync.backends import Applied, gsheets_prep, gsheets_structure
-from sheetsync.backends.gsheets_values import cell_value, json_value, quote_sheet, range_start
+from sheetsync.backends.gsheets_values import (
+    cell_value,
+    effective_value,
+    json_value,
+    quote_sheet,
+    range_start,
+)
 from sheetsync.grid import (
     CellValue,
     Grid,
@@ -40,10 +50,15 @@ READ_PARAMS = {
     "valueRenderOption": "UNFORMATTED_VALUE",
     "dateTimeRenderOption": "SERIAL_NUMBER",
     "majorDimension": "ROWS",
+    "prettyPrint": "false",  # a system parameter of every Google API: JSON without indentation
 }
-META_FIELDS = (
+# The one read of a sync: each tab's properties, merges, protections, filter and tables, and
+# its grid data reduced to the computed value of each cell. With a ``fields`` mask the API
+# sends grid data when the mask names it (``includeGridData`` is then ignored).
+READ_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties),"
-    "merges,protectedRanges(description),basicFilter,tables)"
+    "merges,protectedRanges(description),basicFilter,tables,"
+    "data(startRow,startColumn,rowData.values.effectiveValue))"
 )
 
 
@@ -79,35 +94,23 @@ class GSheetsBackend:
 
     # ------------------------------------------------------------------ read
 
-    def metadata(self) -> Mapping[str, Any]:
-        """Spreadsheet title and tabs (one request; cached for the rest of the run)."""
-        params = {"includeGridData": "false", "fields": META_FIELDS}
-        meta: Mapping[str, Any] = self.http.fetch_sheet_metadata(self.spreadsheet_id, params)
-        self._sheets = {
-            s["properties"]["title"]: s
-            for s in meta.get("sheets", [])
-            if s["properties"].get("sheetType", "GRID") == "GRID"
-        }
-        return meta
-
     def read(self) -> Grid:
-        """Every grid tab's values in one ``values:batchGet``."""
-        self.metadata()
-        titles = list(self._sheets)
-        ranges = [quote_sheet(t) for t in titles]
-        response = self.http.values_batch_get(self.spreadsheet_id, ranges, dict(READ_PARAMS))
-        tabs = [
-            self._tab(title, block)
-            for title, block in zip(titles, response.get("valueRanges", []), strict=False)
-        ]
+        """Every grid tab, its properties and its values, in one ``spreadsheets.get``."""
+        params = {"includeGridData": "true", "fields": READ_FIELDS, "prettyPrint": "false"}
+        # Grid data is one small dict per cell: decoding it with the cycle collector running
+        # would walk them all again and again (4× the CPU time at 20,000 rows).
+        with gcpause.paused():
+            meta: Mapping[str, Any] = self.http.fetch_sheet_metadata(self.spreadsheet_id, params)
+            self._sheets = {
+                s["properties"]["title"]: s
+                for s in meta.get("sheets", [])
+                if s["properties"].get("sheetType", "GRID") == "GRID"
+            }
+            tabs = [self._tab(title, _grid_rows(sheet)) for title, sheet in self._sheets.items()]
         self._read_tabs = {t.name: t for t in tabs}
         return Grid(self.name, tabs)
 
-    def _tab(self, title: str, block: Mapping[str, Any]) -> Tab:
-        row0, col0 = range_start(str(block.get("range", "")))
-        rows: list[list[CellValue]] = [[] for _ in range(row0 - 1)]
-        for values in block.get("values", []):
-            rows.append([None] * (col0 - 1) + [cell_value(v) for v in values])
+    def _tab(self, title: str, rows: list[list[CellValue]]) -> Tab:
         sheet = self._sheets[title]
         merged = [_merge(m) for m in sheet.get("merges", [])]
         tab = Tab(title, rows, merged, hidden=bool(sheet["properties"].get("hidden")))
@@ -168,12 +171,41 @@ class GSheetsBackend:
             for i, values in enumerate(block.get("values", [])):
                 _put(rows, row0 + i, col, cell_value(values[0]) if values else None)
         fresh_prep = (
-            self._tab(prep, blocks[len(cols)]) if prep and len(blocks) > len(cols) else None
+            self._tab(prep, _block_rows(blocks[len(cols)]))
+            if prep and len(blocks) > len(cols)
+            else None
         )
         return Tab(plan.worksheet, rows), fresh_prep
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _grid_rows(sheet: Mapping[str, Any]) -> list[list[CellValue]]:
+    """A tab's grid data as rows from row 1, as ``values:batchGet`` would give them: each row
+    without its trailing blanks, no blank rows at the end."""
+    rows: list[list[CellValue]] = []
+    for block in sheet.get("data", []):
+        row0, col0 = int(block.get("startRow", 0)), int(block.get("startColumn", 0))
+        for i, row_data in enumerate(block.get("rowData", ())):
+            cells = list(map(effective_value, row_data.get("values", ())))
+            while cells and cells[-1] is None:
+                cells.pop()
+            if not cells:
+                continue
+            while len(rows) <= row0 + i:
+                rows.append([])
+            rows[row0 + i] = [None] * col0 + cells
+    return rows
+
+
+def _block_rows(block: Mapping[str, Any]) -> list[list[CellValue]]:
+    """A ``values:batchGet`` range as rows from row 1 (blank rows above where it starts)."""
+    row0, col0 = range_start(str(block.get("range", "")))
+    rows: list[list[CellValue]] = [[] for _ in range(row0 - 1)]
+    for values in block.get("values", []):
+        rows.append([None] * (col0 - 1) + [cell_value(v) for v in values])
+    return rows
 
 
 def _sheet_ids(sheets: Mapping[str, Mapping[str, Any]]) -> list[int]:
