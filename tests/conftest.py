@@ -20,10 +20,11 @@ from sheetsync.grid import CellValue, Grid, Tab
 TODAY = dt.date(2026, 3, 16)
 
 # In CI the property tests draw the same examples every run (a landing must not depend on
-# luck); on a developer's machine they explore new ones each time.
-hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
-    hypothesis_settings.load_profile("ci")
+# luck); on a developer's machine they explore new ones each time. Neither has a deadline:
+# how long an example takes on a loaded two-core machine is not what the properties are about.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def grid_of(rows: Sequence[Sequence[CellValue]], name: str = "Contacts") -> Grid:
