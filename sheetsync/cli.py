@@ -38,7 +38,6 @@ from sheetsync.commands.findings_table import findings_table
 from sheetsync.drafts import KINDS
 from sheetsync.errors import SheetsyncError
 from sheetsync.grid import col_letter
-from sheetsync.mail import config as mail_config
 from sheetsync.models import Severity, SyncResult
 from sheetsync.safetext import visible, visible_lines
 from sheetsync.words import plural
@@ -357,6 +356,7 @@ def doctor(
 ) -> None:
     """Check credentials, access, the tab and header found, the column map and the mailbox."""
     from sheetsync.doctor import diagnose
+    from sheetsync.mail import config as mail_config
 
     def action() -> int:
         settings = mail_config.with_source(common.settings_for(config_path), mail)

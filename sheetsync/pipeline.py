@@ -19,7 +19,6 @@ from sheetsync.errors import ConfigError, MapNotConfirmed
 from sheetsync.frame import Tracker
 from sheetsync.grid import CellValue, Grid, Tab
 from sheetsync.layout import Layout
-from sheetsync.mapping import doubt_message
 from sheetsync.models import Finding, Plan, SyncResult
 from sheetsync.planning import make_plan, placement_notes, plan_prep
 from sheetsync.status import MAIL, MANAGED_COLUMNS, statuses
@@ -213,6 +212,8 @@ def sync(
     with gcpause.paused():  # the collector would walk the grid, frame and plan again and again
         checked = check(backend, settings, today)
         if checked.layout.doubtful and not dry_run:
+            from sheetsync.mapping import doubt_message
+
             raise MapNotConfirmed(doubt_message(checked.layout, backend.name, settings.path))
         plan = plan_for(checked, settings, unticked=backend.unticked)
         applied = None if dry_run else backend.apply(plan)

@@ -29,7 +29,6 @@ from sheetsync import api, gcpause
 from sheetsync.commands import parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.errors import SheetsyncError
-from sheetsync.mail import config as mail_config
 from sheetsync.safetext import scrub_secrets, visible, visible_lines
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -81,6 +80,10 @@ class Target:
             ignore=self.ignore,
             day_first=self.day_first,
         )
+        if not self.mail:
+            return settings
+        from sheetsync.mail import config as mail_config  # only for --mail
+
         return mail_config.with_source(settings, self.mail)
 
     def resolve(self) -> tuple[Settings, str, dt.date]:
