@@ -356,19 +356,19 @@ def _date_style(name: str | None, date_format: str) -> CellStyle:
 def _heights(plan: Plan) -> dict[int, float]:
     """Rows whose managed text wraps to more than one line, and the height it needs."""
     width_of = {plan.column_of[h]: w for h, w in _widths().items() if h in plan.column_of}
-    texts: dict[int, list[tuple[str, float]]] = {}
-    for c in plan.changes:
-        if isinstance(c.new, str) and c.col in width_of and c.style != "header":
-            texts.setdefault(c.row, []).append((c.new, width_of[c.col]))
-    known: dict[tuple[tuple[str, float], ...], float | None] = {}  # statuses repeat
+    # a row's height is its tallest text's: each (text, width) is measured once (statuses
+    # repeat in thousands of rows; a next step names its contact, so rows rarely do)
+    known: dict[tuple[str, float], float] = {}
     heights: dict[int, float] = {}
-    for row, row_texts in texts.items():
-        key = tuple(row_texts)
-        if key not in known:
-            known[key] = printing.row_height(row_texts)
-        height = known[key]
-        if height:
-            heights[row] = height
+    for c in plan.changes:
+        if not (isinstance(c.new, str) and c.col in width_of and c.style != "header"):
+            continue
+        key = (c.new, width_of[c.col])
+        height = known.get(key)
+        if height is None:
+            height = known[key] = printing.row_height([key]) or 0.0
+        if height > heights.get(c.row, 0.0):
+            heights[c.row] = height
     return heights
 
 

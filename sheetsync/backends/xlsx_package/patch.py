@@ -190,8 +190,10 @@ def _patched_body(
     edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement), in sheet order
     formulas: list[str] = []
     slow: list[int] = []
+    tails = _Tails()
+    no_ext = xml.find(b"extLst", layout.sd_open_end, layout.sd_close) < 0
     for num in sorted(by_row):
-        appended = _appended_row(xml, layout, num, by_row[num])
+        appended = _appended_row(xml, layout, num, by_row[num], tails, no_ext)
         if appended is None:
             slow.append(num)
         else:
@@ -218,7 +220,12 @@ _SPANS = re.compile(rb"(\sspans\s*=\s*[\"'])([0-9]+):([0-9]+)([\"'])")
 
 
 def _appended_row(
-    xml: bytes, layout: _Layout, num: int, writes: Mapping[int, _Cell]
+    xml: bytes,
+    layout: _Layout,
+    num: int,
+    writes: Mapping[int, _Cell],
+    tails: _Tails | None = None,
+    no_ext: bool = False,
 ) -> list[tuple[int, int, bytes]] | None:
     """Row ``num`` with ``writes`` appended after its last cell, as ``(start, end, bytes)``
     splices (the row's start tag when it changes, the new cells before ``</row>``); None
@@ -226,7 +233,9 @@ def _appended_row(
     copied: they stay where they are in the sheet's bytes.
 
     Only plain rows qualify: existing, unprefixed, not self-closing, no extension list, its
-    last cell carrying an ``r``, and every write to the right of that cell.
+    last cell carrying an ``r``, and every write to the right of that cell. ``no_ext``: the
+    caller knows no row of the sheet has an extension list (one search instead of one a row);
+    ``tails``: each write's rendered cell, shared across rows.
     """
     i = bisect.bisect_left(layout.row_nums, num)
     if i == len(layout.row_nums) or layout.row_nums[i] != num:
@@ -236,7 +245,7 @@ def _appended_row(
     tag_end = layout.row_tag_ends[i]
     next_row = layout.row_starts[i + 1] if i + 1 < len(layout.row_starts) else layout.sd_close
     close = xml.find(b"</row>", tag_end, next_row)
-    if close < 0 or xml.find(b"extLst", tag_end, close) >= 0:
+    if close < 0 or (not no_ext and xml.find(b"extLst", tag_end, close) >= 0):
         return None
     first = last = 0
     first_at = _CELL_START.search(xml, tag_end, close)
@@ -250,7 +259,8 @@ def _appended_row(
     new = sorted((col, w) for col, w in writes.items() if w.kind != "delete")
     if not new:
         return []
-    added = "".join([f'<c r="{col_letters(col)}{num}"{_cell_tail(w)}' for col, w in new]).encode()
+    tail = tails or _Tails()
+    added = "".join([f'<c r="{col_letters(col)}{num}"{tail(w)}' for col, w in new]).encode()
     start = layout.row_starts[i]
     old_tag = xml[start:tag_end]
     tag = _grown_row_tag(old_tag, _least_height(writes))
@@ -289,6 +299,22 @@ def _cell_col(xml: bytes, start: int, stop: int) -> int:
     head_end = xml.find(b">", start, stop)
     ref = _REF_ATTR.search(xml, start, head_end) if head_end >= 0 else None
     return _col_number(ref.group(1).decode()) if ref else 0
+
+
+class _Tails:
+    """Each write's :func:`_cell_tail`, by the write object's identity: a sync passes one
+    ``_Cell`` per distinct write, shared by thousands of cells, and hashing its (maybe long)
+    text for every cell would cost more than the lookup saves. The caller keeps the writes
+    alive while this is in use, so an id is not reused."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, str] = {}
+
+    def __call__(self, write: _Cell) -> str:
+        tail = self._by_id.get(id(write))
+        if tail is None:
+            tail = self._by_id[id(write)] = _cell_tail(write)
+        return tail
 
 
 @functools.lru_cache(maxsize=4096)  # a sync writes the same statuses in many rows
