@@ -52,7 +52,7 @@ from sheetsync.backends.xlsx_package.scan import (
 from sheetsync.backends.xlsx_package.sheets import _remove_override, _remove_relationship
 from sheetsync.backends.xlsx_package.styles import _StyleBook
 from sheetsync.backends.xlsx_package.workbook import _Book, _read_rels, _read_workbook, _worksheet
-from sheetsync.backends.xlsx_package.zipped import _Edit, _Package
+from sheetsync.backends.xlsx_package.zipped import _Edit, _Package, _Spliced
 from sheetsync.errors import WriteRefused
 
 log = logging.getLogger("sheetsync")
@@ -75,7 +75,10 @@ def _patch_cells(
     xml = pkg.read(sheet.part)
     new_xml, formulas = _patch_sheet_xml(xml, sheet.part, by_row, column_widths)
     edit = _Edit()
-    if new_xml != xml:
+    if isinstance(new_xml, _Spliced):
+        if new_xml.changes():
+            edit.spliced[sheet.part] = new_xml
+    elif new_xml != xml:
         edit.replace[sheet.part] = new_xml
     styles.save_into(edit)
     if formulas:
@@ -90,7 +93,7 @@ def _patch_sheet_xml(
     part: str,
     by_row: Mapping[int, Mapping[int, _Cell]],
     widths: Mapping[int, float],
-) -> tuple[bytes, list[str]]:
+) -> tuple[bytes | _Spliced, list[str]]:
     layout = _scan_sheet(xml)
     if layout is None:
         log.debug("sheet %s needs a full parse (unusual XML); patching the tree", part)
@@ -146,18 +149,18 @@ def _patch_streamed(
     layout: _Layout,
     by_row: Mapping[int, Mapping[int, _Cell]],
     widths: Mapping[int, float],
-) -> tuple[bytes, list[str]]:
-    view = memoryview(xml)  # slices of it are not copies: the sheet is copied once, at the end
+) -> tuple[bytes | _Spliced, list[str]]:
+    """The patched sheet as splices of ``xml`` (never copied whole: see :class:`_Spliced`)."""
     head = _patched_head(xml, layout, by_row, widths)
-    pieces: list[bytes | memoryview] = [view[: layout.root_end], head]
     body, formulas = _patched_body(xml, layout, by_row)
-    if layout.sd_empty and any(body):
-        pieces += [b"<" + layout.sd_prefix + b"sheetData>", *body]
-        pieces.append(b"</" + layout.sd_prefix + b"sheetData>")
-    else:
-        pieces += [view[layout.sd_start : layout.sd_open_end], *body]
-    pieces.append(view[layout.sd_close :])
-    return b"".join(pieces), formulas
+    if layout.sd_empty and any(new for _, _, new in body):  # <sheetData/> gets its first rows
+        view = memoryview(xml)
+        opened = b"<" + layout.sd_prefix + b"sheetData>"
+        closed = b"</" + layout.sd_prefix + b"sheetData>"
+        pieces: list[bytes | memoryview] = [view[: layout.root_end], head, opened]
+        pieces += [*(new for _, _, new in body), closed]
+        return b"".join([*pieces, view[layout.sd_close :]]), formulas
+    return _Spliced(xml, [(layout.root_end, layout.sd_start, head), *body]), formulas
 
 
 def _patched_head(
@@ -178,9 +181,9 @@ _RUN_LIMIT = 500  # rows parsed together at most, to keep memory small
 
 def _patched_body(
     xml: bytes, layout: _Layout, by_row: Mapping[int, Mapping[int, _Cell]]
-) -> tuple[list[bytes | memoryview], list[str]]:
-    """The content of <sheetData>, as pieces to join: untouched rows as views of the original
-    bytes, the others rewritten.
+) -> tuple[list[tuple[int, int, bytes]], list[str]]:
+    """The edits to the content of <sheetData>, as sorted ``(start, end, replacement)``
+    splices of the original bytes: untouched rows are not among them.
 
     A row whose writes all land to the right of its last cell (a first sync adds the managed
     columns to every row) gets the new cells appended as bytes. The other target rows are
@@ -203,14 +206,8 @@ def _patched_body(
         wrapper = _parse_fragment(layout, xml[start:end])
         formulas += _rewrite_rows(wrapper, [num for num, _, _ in run], by_row)
         edits.append((start, end, _inner(wrapper)))
-    view = memoryview(xml)
-    pieces: list[bytes | memoryview] = []
-    pos = layout.sd_open_end
-    for start, end, replacement in sorted(edits, key=_SPAN):  # inserts come first
-        pieces += [view[pos:start], replacement]
-        pos = end
-    pieces.append(view[pos : layout.sd_close])
-    return pieces, formulas
+    edits.sort(key=_SPAN)  # inserts come first
+    return edits, formulas
 
 
 _SPAN = operator.itemgetter(0, 1)  # an edit's (start, end)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sheetsync.backends.xlsx_package.ooxml import _CFB_MAGIC
 from sheetsync.errors import SourceError
+
+_Chunk = bytes | bytearray | memoryview
 
 
 class _Package:
@@ -38,7 +40,8 @@ class _Package:
                 "which one Excel uses. Open it in Excel, save it again and retry."
             )
         self.folded = {name.lower(): name for name in self.names}
-        self.changed: dict[str, bytes] = {}  # entries replaced or added since opening
+        # entries replaced or added since opening (a large one kept deflated: see _Deflated)
+        self.changed: dict[str, bytes | _Deflated] = {}
         self.edited = False
         _refuse_other_formats(self)
 
@@ -49,16 +52,25 @@ class _Package:
             self.names.remove(name)
             del self.index[name]
             self.changed.pop(name, None)
-        self.changed.update(edit.replace)
-        for name, content in edit.add.items():
+        for name in edit.add:
             if name not in self.index:
                 info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 self.names.append(name)
                 self.index[name] = info
-            self.changed[name] = content
+        for name, content in [*edit.replace.items(), *edit.add.items()]:
+            self.changed[name] = self._stored(name, [content], len(content))
+        for name, spliced in edit.spliced.items():
+            self.changed[name] = self._stored(name, spliced.chunks(), _DEFLATE_NOW)
         self.folded = {name.lower(): name for name in self.names}
         self.edited = self.edited or not edit.empty()
+
+    def _stored(self, name: str, chunks: Iterable[_Chunk], size: int) -> bytes | _Deflated:
+        """An entry's new content as the package keeps it: a large part that will be deflated
+        is deflated now (the zip needs it so anyway), so its inflated bytes are not held."""
+        if size >= _DEFLATE_NOW and self.index[name].compress_type == zipfile.ZIP_DEFLATED:
+            return _Deflated.of(chunks)
+        return b"".join(chunks)
 
     def find(self, name: str) -> str | None:
         """The actual entry name for a part name (case-insensitive, like OPC)."""
@@ -69,7 +81,8 @@ class _Package:
     def read(self, name: str) -> bytes:
         """The decompressed bytes of one entry (as edited, once an edit is committed)."""
         if name in self.changed:
-            return self.changed[name]
+            content = self.changed[name]
+            return content.inflate() if isinstance(content, _Deflated) else content
         try:
             return self.zip.read(self.index[name])
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, zlib.error) as exc:
@@ -112,18 +125,83 @@ def _refuse_other_formats(pkg: _Package) -> None:
 
 
 @dataclass
+class _Spliced:
+    """A part's new content as its old bytes with some byte ranges replaced: ``edits`` are
+    ``(start, end, replacement)``, sorted and not overlapping (``start == end`` inserts).
+
+    A sheet patched in every row is never joined into one new copy: its pieces are deflated
+    straight from the old bytes and the replacements (see :meth:`_Package.commit`).
+    """
+
+    base: bytes
+    edits: list[tuple[int, int, bytes]]
+
+    def chunks(self) -> Iterator[_Chunk]:
+        """The new content, in pieces of about a megabyte (so a deflate sees few calls)."""
+        view, pos, batch = memoryview(self.base), 0, bytearray()
+        for start, end, replacement in self.edits:
+            batch += view[pos:start]
+            batch += replacement
+            pos = end
+            if len(batch) >= _CHUNK:
+                yield batch
+                batch = bytearray()
+        batch += view[pos:]
+        yield batch
+
+    def changes(self) -> bool:
+        """Whether the new content differs from the old."""
+        return any(self.base[start:end] != new for start, end, new in self.edits)
+
+    def join(self) -> bytes:
+        """The new content as one bytes object."""
+        return b"".join(self.chunks())
+
+
+@dataclass(frozen=True)
+class _Deflated:
+    """An entry's new content deflated (a raw stream, at :data:`COMPRESS_LEVEL`, as
+    ``writestr`` would write it), with its CRC-32 and inflated size."""
+
+    raw: bytes
+    crc: int
+    size: int
+
+    @classmethod
+    def of(cls, chunks: Iterable[_Chunk]) -> _Deflated:
+        """Deflate the content given in ``chunks``."""
+        deflate = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        out, crc, size = [], 0, 0
+        for chunk in chunks:
+            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            out.append(deflate.compress(chunk))
+        out.append(deflate.flush())
+        return cls(b"".join(out), crc, size)
+
+    def inflate(self) -> bytes:
+        """The content."""
+        return zlib.decompress(self.raw, -zlib.MAX_WBITS)
+
+
+_CHUNK = 1 << 20
+_DEFLATE_NOW = 1 << 20  # parts this large are deflated when committed (see _Package._stored)
+
+
+@dataclass
 class _Edit:
-    """Pending changes to a package: replaced, added and removed entries."""
+    """Pending changes to a package: replaced, added and removed entries (a part rewritten
+    as splices of its old bytes in ``spliced``)."""
 
     replace: dict[str, bytes] = field(default_factory=dict)
     add: dict[str, bytes] = field(default_factory=dict)
     remove: set[str] = field(default_factory=set)
+    spliced: dict[str, _Spliced] = field(default_factory=dict)
 
     def empty(self) -> bool:
-        return not (self.replace or self.add or self.remove)
+        return not (self.replace or self.add or self.remove or self.spliced)
 
     def __str__(self) -> str:
-        return ", ".join(sorted({*self.replace, *self.add, *self.remove}))
+        return ", ".join(sorted({*self.replace, *self.add, *self.remove, *self.spliced}))
 
 
 # Deflate level for the entries a sync rewrites. Level 1 is about three times as fast as
@@ -148,12 +226,24 @@ def _rebuild(pkg: _Package) -> bytes:
         copy_raw = _can_copy_raw(new)
         for name in pkg.names:
             info = pkg.index[name]
-            raw = _raw_bytes(pkg.data, info) if copy_raw and name not in pkg.changed else None
-            if raw is None:
+            content = pkg.changed.get(name)
+            raw = _raw_bytes(pkg.data, info) if copy_raw and content is None else None
+            if copy_raw and isinstance(content, _Deflated):
+                _write_raw(new, _deflated_info(info, content), memoryview(content.raw))
+            elif raw is None:
                 new.writestr(_clone_info(info), pkg.read(name), compresslevel=COMPRESS_LEVEL)
             else:
                 _write_raw(new, info, raw)
     return out.getvalue()
+
+
+def _deflated_info(info: zipfile.ZipInfo, content: _Deflated) -> zipfile.ZipInfo:
+    """The entry ``info`` with the CRC-32 and sizes of its new, deflated ``content``."""
+    fresh = _clone_info(info)
+    fresh.CRC, fresh.file_size, fresh.compress_size = content.crc, content.size, len(content.raw)
+    if not fresh.external_attr:  # as zipfile's own writer marks a new entry
+        fresh.external_attr = 0o600 << 16
+    return fresh
 
 
 def _can_copy_raw(new: zipfile.ZipFile) -> bool:

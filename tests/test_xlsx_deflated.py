@@ -1,0 +1,72 @@
+"""A large rewritten part is deflated when its edit is committed (never held inflated until
+the zip is written), and a sheet patched in every row is deflated from splices of its old
+bytes: the zip written is byte for byte the one zipfile's own writer gives."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from sheetsync.backends.xlsx_package import CellWrite, PackageWriter, patch_cells, put_sheet, zipped
+
+from .workbooks import kitchen_sink
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def big_sheet(rows: int) -> bytes:
+    body = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>person {r} · notes</t></is></c></row>'
+        for r in range(1, rows + 1)
+    )
+    return f'<worksheet xmlns="{MAIN}"><sheetData>{body}</sheetData></worksheet>'.encode()
+
+
+def test_a_large_added_part_is_written_as_zipfile_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = kitchen_sink(tmp_path / "t.xlsx").read_bytes()
+    xml = big_sheet(20_000)
+    assert len(xml) > zipped._DEFLATE_NOW
+    early = put_sheet(data, "Prep", xml)
+    monkeypatch.setattr(zipped, "_DEFLATE_NOW", 1 << 40)  # every part kept inflated
+    late = put_sheet(data, "Prep", xml)
+    assert early == late
+    with zipfile.ZipFile(io.BytesIO(early)) as z:
+        assert z.testzip() is None
+        part = next(n for n in z.namelist() if z.read(n) == xml)
+        assert z.getinfo(part).compress_type == zipfile.ZIP_DEFLATED
+
+
+def test_a_sheet_patched_in_every_row_is_written_as_zipfile_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = put_sheet(kitchen_sink(tmp_path / "t.xlsx").read_bytes(), "Big", big_sheet(20_000))
+    cells = {(r, 3): CellWrite(f"status {r % 7}") for r in range(1, 20_001)}
+    early = patch_cells(data, "Big", cells)
+    monkeypatch.setattr(zipped, "_DEFLATE_NOW", 1 << 40)
+    late = patch_cells(data, "Big", cells)
+    assert early == late
+    writer = PackageWriter(data)
+    writer.patch_cells("Big", cells)
+    part = next(n for n, c in writer._pkg.changed.items() if isinstance(c, bytes) is False)
+    with zipfile.ZipFile(io.BytesIO(early)) as z:
+        assert writer._pkg.read(part) == z.read(part)  # read back from the deflated form
+        assert b'<c r="C20000" t="inlineStr"><is><t xml:space="preserve">status 1</t>' in z.read(
+            part
+        )
+
+
+def test_splices_give_the_old_bytes_with_the_ranges_replaced() -> None:
+    base = b"0123456789" * 300_000
+    edits = [(0, 0, b"<"), (5, 7, b"xy"), (1_000_000, 1_000_000, b"!"), (2_999_990, 3_000_000, b"")]
+    spliced = zipped._Spliced(base, edits)
+    expected = b"<" + base[:5] + b"xy" + base[7:1_000_000] + b"!" + base[1_000_000:2_999_990]
+    assert spliced.join() == expected
+    assert spliced.changes()
+    assert not zipped._Spliced(base, [(5, 7, base[5:7]), (9, 9, b"")]).changes()
+    deflated = zipped._Deflated.of(spliced.chunks())
+    assert deflated.inflate() == expected and deflated.size == len(expected)
