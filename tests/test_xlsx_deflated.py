@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from sheetsync.backends.xlsx_package import CellWrite, PackageWriter, patch_cells, put_sheet, zipped
+from sheetsync.backends.xlsx_package import (
+    CellWrite,
+    PackageWriter,
+    patch_cells,
+    put_sheet,
+    shared_reads,
+    zipped,
+)
 
 from .workbooks import kitchen_sink
 
@@ -70,3 +77,22 @@ def test_splices_give_the_old_bytes_with_the_ranges_replaced() -> None:
     assert not zipped._Spliced(base, [(5, 7, base[5:7]), (9, 9, b"")]).changes()
     deflated = zipped._Deflated.of(spliced.chunks())
     assert deflated.inflate() == expected and deflated.size == len(expected)
+
+
+def test_inside_shared_reads_each_part_is_inflated_once(tmp_path: Path) -> None:
+    data = kitchen_sink(tmp_path / "t.xlsx").read_bytes()
+    part = "xl/worksheets/sheet1.xml"
+    assert zipped._Package(data).read(part) is not zipped._Package(data).read(part)
+    with shared_reads(data):
+        first = zipped._Package(data).read(part)
+        with shared_reads(data):  # nested: the outer block still shares
+            assert zipped._Package(data).read(part) is first
+        assert zipped._Package(data).read(part) is first
+        other = bytes(data)  # the same content in another object is another package
+        assert zipped._Package(other).read(part) is not first
+        writer = PackageWriter(data)
+        writer.patch_cells("Contacts", {(2, 30): CellWrite("x")})
+        assert writer.read(part) != first  # an edited part reads as edited
+        assert zipped._Package(data).read(part) is first
+    assert zipped._SHARED == {} and not zipped._SHARING
+    assert zipped._Package(data).read(part) == first

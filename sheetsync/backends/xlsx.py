@@ -39,6 +39,7 @@ from sheetsync.backends.xlsx_package import (
     copied_entries_differ,
     inspect_package,
     row_band_package,
+    shared_reads,
     sheet_facts,
 )
 from sheetsync.errors import FileLockedError, SourceChangedError, SourceError, WriteRefused
@@ -195,7 +196,8 @@ class XlsxBackend:
         self._check_unchanged()
         writer = PackageWriter(data)
         if plan.changes:
-            self._patch(writer, plan)
+            with shared_reads(data):  # the date format and the patch read the sheet once
+                self._patch(writer, plan)
         if plan.tables:
             writer.grow_tables(plan.worksheet, plan.tables)
         if plan.prep is not None:
@@ -268,7 +270,7 @@ class XlsxBackend:
         assert self._data is not None and self._info is not None
         part = self._info.sheet(plan.worksheet).part
         own = plan.column_of.values()
-        dates = xlsx_formats.date_format(self._data, part, own) or DATE_FORMAT
+        dates = xlsx_formats.date_format(writer.read, part, own) or DATE_FORMAT
         heights = _heights(plan)
         made: dict[tuple[object, ...], CellWrite] = {}  # one object per distinct write
         writes = {}
@@ -420,14 +422,15 @@ def _read_tab(
     """One tab's values (errors overlaid), merged ranges and, with ``areas``, its tables and
     conditional-format ranges."""
     # first: it refuses a tab too large to read; verification (no areas) compares values only
-    facts = sheet_facts(data, name, limits, formulas=areas)
+    with shared_reads(data):  # the sheet inflated once for both scans, let go before calamine
+        facts = sheet_facts(data, name, limits, formulas=areas)
+        tables, rule_ranges = xlsx_tables.sheet_areas(data, name) if areas else ([], [])
     if facts.bands:
         rows, ranges = _read_bands(data, name, facts.bands)
     else:
         sheet = book.get_sheet_by_name(name)
         rows = list(_sheet_rows(sheet))
         ranges = sheet.merged_cell_ranges or []
-    tables, rule_ranges = xlsx_tables.sheet_areas(data, name) if areas else ([], [])
     _overlay_errors(rows, facts.errors)
     merged = [MergedRange(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
     tab = Tab(name, rows, merged, hidden, facts.formulas_without_values)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sheetsync.backends.xlsx_package.ooxml import _CFB_MAGIC
@@ -83,13 +85,42 @@ class _Package:
         if name in self.changed:
             content = self.changed[name]
             return content.inflate() if isinstance(content, _Deflated) else content
+        shared = (id(self.data), name)
+        if shared in _SHARED:
+            return _SHARED[shared]
         try:
-            return self.zip.read(self.index[name])
+            content = self.zip.read(self.index[name])
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, zlib.error) as exc:
             raise SourceError(
                 f"Cannot read part {name!r} of the workbook ({exc}). Open it in Excel, save "
                 "it as an Excel Workbook (.xlsx) and try again."
             ) from exc
+        if _SHARING[shared[0]]:
+            _SHARED[shared] = content
+        return content
+
+
+# Parts inflated inside a ``shared_reads`` block, by (id of the package's bytes, part name).
+_SHARED: dict[tuple[int, str], bytes] = {}
+_SHARING: Counter[int] = Counter()
+
+
+@contextmanager
+def shared_reads(data: bytes) -> Iterator[None]:
+    """Inside the block, each part of the package ``data`` is inflated once, however many
+    steps read it (each opens the package anew): reading a tab scans its sheet for facts and
+    for tables, a sync reads it for the date format and to patch it. The parts are let go
+    when the block ends (``data`` must stay alive in it, as its id is the key)."""
+    key = id(data)
+    _SHARING[key] += 1
+    try:
+        yield
+    finally:
+        _SHARING[key] -= 1
+        if not _SHARING[key]:
+            del _SHARING[key]
+            for shared in [k for k in _SHARED if k[0] == key]:
+                del _SHARED[shared]
 
 
 def _refuse_non_zip(data: bytes) -> None:
