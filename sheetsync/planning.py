@@ -253,11 +253,14 @@ def _column_changes(
     key_of: Mapping[int, str],
 ) -> list[CellChange]:
     out: list[CellChange] = []
+    rows = tab.rows
     for row in range(tracker.layout.header_row + 1, tab.height + 1):
-        current = tab.cell(row, col)
+        cells = rows[row - 1]
+        current = cells[col - 1] if col <= len(cells) else None  # as tab.cell(row, col)
         status = status_of.get(row)
         wanted = status.value(column) if status else None
-        if not same_value(current, wanted):
+        # an empty cell is the same only when nothing is wanted (what same_value says)
+        if not (wanted is None if current is None else same_value(current, wanted)):
             style = status.style if status else None
             out.append(CellChange(row, col, current, wanted, style, key_of.get(row, "")))
     return out
