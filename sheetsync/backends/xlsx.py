@@ -445,9 +445,10 @@ def _sheet_rows(sheet: Any) -> Iterator[list[CellValue]]:
     calamine's row iterator starts at row 1 but at the first column holding anything: the
     columns to its left are put back as empty cells."""
     start = sheet.start
-    left = [None] * (start[1] if start else 0)
+    left: list[CellValue] = [None] * (start[1] if start else 0)
     for values in sheet.iter_rows():
-        yield [*left, *[None if v == "" else v for v in values]]
+        row = [None if v == "" else v for v in values]
+        yield [*left, *row] if left else row
 
 
 def _overlay_errors(rows: list[list[CellValue]], errors: Mapping[tuple[int, int], str]) -> None:
