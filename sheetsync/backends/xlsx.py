@@ -429,7 +429,7 @@ def _read_tab(
         rows, ranges = _read_bands(data, name, facts.bands)
     else:
         sheet = book.get_sheet_by_name(name)
-        rows = list(_sheet_rows(sheet))
+        rows = _shared_values(_sheet_rows(sheet))
         ranges = sheet.merged_cell_ranges or []
     _overlay_errors(rows, facts.errors)
     merged = [MergedRange(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
@@ -449,6 +449,19 @@ def _sheet_rows(sheet: Any) -> Iterator[list[CellValue]]:
     for values in sheet.iter_rows():
         row = [None if v == "" else v for v in values]
         yield [*left, *row] if left else row
+
+
+_SHAREABLE = (str, dt.date, dt.datetime)
+
+
+def _shared_values(rows: Iterable[list[CellValue]]) -> list[list[CellValue]]:
+    """The rows, each text and date held once however many cells show it (calamine makes a
+    new object for every cell; a tracker repeats its organisations, channels and dates
+    thousands of times, and the grid is kept for the whole sync). Equal values of one type
+    only: 1, 1.0 and True stay apart."""
+    seen: dict[CellValue, CellValue] = {}
+    share = seen.setdefault
+    return [[share(v, v) if type(v) in _SHAREABLE else v for v in row] for row in rows]
 
 
 def _overlay_errors(rows: list[list[CellValue]], errors: Mapping[tuple[int, int], str]) -> None:
