@@ -18,6 +18,7 @@ from sheetsync.backends.xlsx_package import (
     shared_reads,
     zipped,
 )
+from sheetsync.errors import SourceError
 
 from .workbooks import kitchen_sink
 
@@ -96,3 +97,19 @@ def test_inside_shared_reads_each_part_is_inflated_once(tmp_path: Path) -> None:
         assert zipped._Package(data).read(part) is first
     assert zipped._SHARED == {} and not zipped._SHARING
     assert zipped._Package(data).read(part) == first
+
+
+def test_a_part_is_inflated_as_zipfile_reads_it_and_damage_is_refused(tmp_path: Path) -> None:
+    data = kitchen_sink(tmp_path / "t.xlsx").read_bytes()
+    pkg = zipped._Package(data)
+    for name in pkg.names:
+        assert pkg.read(name) == pkg.zip.read(name), name
+    part = "xl/worksheets/sheet1.xml"
+    info = pkg.index[part]
+    lo, hi = zipped._raw_span(data, info)
+    flipped = data[: lo + 40] + bytes([data[lo + 40] ^ 0x5A]) + data[lo + 41 :]
+    with pytest.raises(SourceError, match="Cannot read part"):
+        zipped._Package(flipped).read(part)
+    cut = data[: hi - 8] + bytes(8) + data[hi:]  # the stream's end zeroed
+    with pytest.raises(SourceError, match="Cannot read part"):
+        zipped._Package(cut).read(part)

@@ -83,13 +83,13 @@ class _Package:
     def read(self, name: str) -> bytes:
         """The decompressed bytes of one entry (as edited, once an edit is committed)."""
         if name in self.changed:
-            content = self.changed[name]
-            return content.inflate() if isinstance(content, _Deflated) else content
+            edited = self.changed[name]
+            return edited.inflate() if isinstance(edited, _Deflated) else edited
         shared = (id(self.data), name)
         if shared in _SHARED:
             return _SHARED[shared]
         try:
-            content = self.zip.read(self.index[name])
+            content = _inflated(self.data, self.index[name]) or self.zip.read(self.index[name])
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, zlib.error) as exc:
             raise SourceError(
                 f"Cannot read part {name!r} of the workbook ({exc}). Open it in Excel, save "
@@ -98,6 +98,23 @@ class _Package:
         if _SHARING[shared[0]]:
             _SHARED[shared] = content
         return content
+
+
+def _inflated(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A deflated entry's content, inflated into one buffer of the size its directory entry
+    declares (zipfile's ``read`` grows its output and held about twice a 16 MB sheet at once);
+    checked against the entry's CRC-32 and size as zipfile checks it. None for an entry this
+    does not handle (stored, encrypted, its bytes not where the header says): read it with
+    zipfile."""
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return None
+    raw = _raw_bytes(data, info)
+    if raw is None:
+        return None
+    content = zlib.decompress(raw, -zlib.MAX_WBITS, max(info.file_size, 64))
+    if len(content) != info.file_size or zlib.crc32(content) != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {info.filename!r}")
+    return content
 
 
 # Parts inflated inside a ``shared_reads`` block, by (id of the package's bytes, part name).
@@ -211,7 +228,7 @@ class _Deflated:
 
     def inflate(self) -> bytes:
         """The content."""
-        return zlib.decompress(self.raw, -zlib.MAX_WBITS)
+        return zlib.decompress(self.raw, -zlib.MAX_WBITS, max(self.size, 64))
 
 
 _CHUNK = 1 << 20
