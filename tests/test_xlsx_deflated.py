@@ -113,3 +113,12 @@ def test_a_part_is_inflated_as_zipfile_reads_it_and_damage_is_refused(tmp_path: 
     cut = data[: hi - 8] + bytes(8) + data[hi:]  # the stream's end zeroed
     with pytest.raises(SourceError, match="Cannot read part"):
         zipped._Package(cut).read(part)
+
+
+def test_splices_read_from_an_iterator_lose_none_that_changes_looked_at() -> None:
+    base = b"<a><b/><c/></a>"
+    edits = [(3, 3, b""), (3, 7, b"<b/>"), (7, 7, b"<x/>"), (11, 11, b"<y/>")]
+    lazy = zipped._Spliced(base, iter(edits))
+    assert lazy.changes()  # reads up to the third edit, the first real change
+    assert lazy.join() == b"<a><b/><x/><c/><y/></a>" == zipped._Spliced(base, edits).join()
+    assert not zipped._Spliced(base, iter(edits[:2])).changes()

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import bisect
 import functools
+import heapq
+import itertools
 import logging
 import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from lxml import etree
 
@@ -153,14 +155,18 @@ def _patch_streamed(
     """The patched sheet as splices of ``xml`` (never copied whole: see :class:`_Spliced`)."""
     head = _patched_head(xml, layout, by_row, widths)
     body, formulas = _patched_body(xml, layout, by_row)
-    if layout.sd_empty and any(new for _, _, new in body):  # <sheetData/> gets its first rows
-        view = memoryview(xml)
-        opened = b"<" + layout.sd_prefix + b"sheetData>"
-        closed = b"</" + layout.sd_prefix + b"sheetData>"
-        pieces: list[bytes | memoryview] = [view[: layout.root_end], head, opened]
-        pieces += [*(new for _, _, new in body), closed]
-        return b"".join([*pieces, view[layout.sd_close :]]), formulas
-    return _Spliced(xml, [(layout.root_end, layout.sd_start, head), *body]), formulas
+    if layout.sd_empty:  # <sheetData/>: rows written go into a new sheetData element
+        edits = list(body)
+        if any(new for _, _, new in edits):
+            view = memoryview(xml)
+            opened = b"<" + layout.sd_prefix + b"sheetData>"
+            closed = b"</" + layout.sd_prefix + b"sheetData>"
+            pieces: list[bytes | memoryview] = [view[: layout.root_end], head, opened]
+            pieces += [*(new for _, _, new in edits), closed]
+            return b"".join([*pieces, view[layout.sd_close :]]), formulas
+        body = iter(edits)
+    head_edit = (layout.root_end, layout.sd_start, head)
+    return _Spliced(xml, itertools.chain([head_edit], body)), formulas
 
 
 def _patched_head(
@@ -181,33 +187,41 @@ _RUN_LIMIT = 500  # rows parsed together at most, to keep memory small
 
 def _patched_body(
     xml: bytes, layout: _Layout, by_row: Mapping[int, Mapping[int, _Cell]]
-) -> tuple[list[tuple[int, int, bytes]], list[str]]:
-    """The edits to the content of <sheetData>, as sorted ``(start, end, replacement)``
-    splices of the original bytes: untouched rows are not among them.
+) -> tuple[Iterator[tuple[int, int, bytes]], list[str]]:
+    """The edits to the content of <sheetData>, as ``(start, end, replacement)`` splices of
+    the original bytes in order: untouched rows are not among them.
 
     A row whose writes all land to the right of its last cell (a first sync adds the managed
-    columns to every row) gets the new cells appended as bytes. The other target rows are
-    grouped into runs with no untouched row between them; each run is one byte range, parsed
-    and re-serialised as one fragment.
+    columns to every row) gets the new cells appended as bytes, rendered only when the edits
+    are read (``by_row`` must stay alive until then). The other target rows are grouped into
+    runs with no untouched row between them; each run is one byte range, parsed and
+    re-serialised as one fragment, now.
     """
-    edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement), in sheet order
     formulas: list[str] = []
     slow: list[int] = []
-    tails = _Tails()
+    fast: list[tuple[int, int, int, int]] = []  # (row number, row index, </row> at, first col)
     no_ext = xml.find(b"extLst", layout.sd_open_end, layout.sd_close) < 0
     for num in sorted(by_row):
-        appended = _appended_row(xml, layout, num, by_row[num], tails, no_ext)
-        if appended is None:
+        found = _appendable(xml, layout, num, by_row[num], no_ext)
+        if found is None:
             slow.append(num)
         else:
-            edits += appended
+            fast.append((num, *found))
+    parsed: list[tuple[int, int, bytes]] = []
     for run in _runs(layout, slow):
         start, end = _run_span(xml, layout, run)
         wrapper = _parse_fragment(layout, xml[start:end])
         formulas += _rewrite_rows(wrapper, [num for num, _, _ in run], by_row)
-        edits.append((start, end, _inner(wrapper)))
-    edits.sort(key=_SPAN)  # inserts come first
-    return edits, formulas
+        parsed.append((start, end, _inner(wrapper)))
+    tails = _Tails()
+    appended = (
+        edit
+        for num, i, close, first in fast
+        for edit in _appended(xml, layout, num, by_row[num], tails, i, close, first)
+    )
+    if not parsed:
+        return appended, formulas
+    return heapq.merge(appended, sorted(parsed, key=_SPAN), key=_SPAN), formulas  # in order
 
 
 _SPAN = operator.itemgetter(0, 1)  # an edit's (start, end)
@@ -227,12 +241,24 @@ def _appended_row(
     """Row ``num`` with ``writes`` appended after its last cell, as ``(start, end, bytes)``
     splices (the row's start tag when it changes, the new cells before ``</row>``); None
     unless that is all it takes (then the row is parsed instead). The row's cells are not
-    copied: they stay where they are in the sheet's bytes.
+    copied: they stay where they are in the sheet's bytes. (:func:`_appendable`, then
+    :func:`_appended`.)
+    """
+    found = _appendable(xml, layout, num, writes, no_ext)
+    if found is None:
+        return None
+    return _appended(xml, layout, num, writes, tails or _Tails(), *found)
+
+
+def _appendable(
+    xml: bytes, layout: _Layout, num: int, writes: Mapping[int, _Cell], no_ext: bool = False
+) -> tuple[int, int, int] | None:
+    """Where row ``num`` takes ``writes`` appended — its index, where its ``</row>`` is, its
+    first cell's column — or None when it cannot.
 
     Only plain rows qualify: existing, unprefixed, not self-closing, no extension list, its
     last cell carrying an ``r``, and every write to the right of that cell. ``no_ext``: the
-    caller knows no row of the sheet has an extension list (one search instead of one a row);
-    ``tails``: each write's rendered cell, shared across rows.
+    caller knows no row of the sheet has an extension list (one search instead of one a row).
     """
     i = bisect.bisect_left(layout.row_nums, num)
     if i == len(layout.row_nums) or layout.row_nums[i] != num:
@@ -253,12 +279,27 @@ def _appended_row(
             return None
     if writes and min(writes) <= last:
         return None
+    return i, close, first
+
+
+def _appended(
+    xml: bytes,
+    layout: _Layout,
+    num: int,
+    writes: Mapping[int, _Cell],
+    tails: _Tails,
+    i: int,
+    close: int,
+    first: int,
+) -> list[tuple[int, int, bytes]]:
+    """The splices that append ``writes`` to row ``num`` (found by :func:`_appendable`):
+    the new cells before ``</row>``, and the start tag when its height or spans change.
+    ``tails``: each write's rendered cell, shared across rows."""
     new = sorted((col, w) for col, w in writes.items() if w.kind != "delete")
     if not new:
         return []
-    tail = tails or _Tails()
-    added = "".join([f'<c r="{col_letters(col)}{num}"{tail(w)}' for col, w in new]).encode()
-    start = layout.row_starts[i]
+    added = "".join([f'<c r="{col_letters(col)}{num}"{tails(w)}' for col, w in new]).encode()
+    start, tag_end = layout.row_starts[i], layout.row_tag_ends[i]
     old_tag = xml[start:tag_end]
     tag = _grown_row_tag(old_tag, _least_height(writes))
     spans = _SPANS.search(tag)

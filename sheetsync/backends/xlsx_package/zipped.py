@@ -172,22 +172,32 @@ def _refuse_other_formats(pkg: _Package) -> None:
         )
 
 
-@dataclass
 class _Spliced:
     """A part's new content as its old bytes with some byte ranges replaced: ``edits`` are
     ``(start, end, replacement)``, sorted and not overlapping (``start == end`` inserts).
 
     A sheet patched in every row is never joined into one new copy: its pieces are deflated
-    straight from the old bytes and the replacements (see :meth:`_Package.commit`).
+    straight from the old bytes and the replacements (see :meth:`_Package.commit`). ``edits``
+    may be an iterator that renders each replacement when it is reached (the appended cells of
+    20,000 rows are then never all held at once); such a ``_Spliced`` can be read once.
     """
 
-    base: bytes
-    edits: list[tuple[int, int, bytes]]
+    def __init__(self, base: bytes, edits: Iterable[tuple[int, int, bytes]]) -> None:
+        self.base = base
+        self._edits = edits
+        self._seen: list[tuple[int, int, bytes]] = []  # taken from an iterator by changes()
+
+    def _all(self) -> Iterator[tuple[int, int, bytes]]:
+        if isinstance(self._edits, list):
+            yield from self._edits
+            return
+        yield from self._seen
+        yield from self._edits
 
     def chunks(self) -> Iterator[_Chunk]:
         """The new content, in pieces of about a megabyte (so a deflate sees few calls)."""
         view, pos, batch = memoryview(self.base), 0, bytearray()
-        for start, end, replacement in self.edits:
+        for start, end, replacement in self._all():
             batch += view[pos:start]
             batch += replacement
             pos = end
@@ -198,8 +208,15 @@ class _Spliced:
         yield batch
 
     def changes(self) -> bool:
-        """Whether the new content differs from the old."""
-        return any(self.base[start:end] != new for start, end, new in self.edits)
+        """Whether the new content differs from the old (reads edits up to the first change)."""
+        if isinstance(self._edits, list):
+            return any(self.base[start:end] != new for start, end, new in self._edits)
+        for edit in self._edits:
+            self._seen.append(edit)
+            start, end, new = edit
+            if self.base[start:end] != new:
+                return True
+        return False
 
     def join(self) -> bytes:
         """The new content as one bytes object."""
