@@ -2,7 +2,8 @@
 
 Run in a fresh interpreter: ``python -m benchmarks.profile_sync PATH`` prints one JSON object.
 It syncs ``PATH`` twice (the first sync, then a no-op sync) with the pipeline the
-``sheetsync sync`` command runs, wrapping the functions of each stage with a timer. A stage
+``sheetsync sync`` command runs, wrapping the functions of each stage with a timer (and noting
+the process's resident memory, and its peak so far, as each stage ends). A stage
 entered while another is running counts towards the outer one (``verify`` re-parses the sheet;
 that is verify's time, not read's). Then it runs one more no-op sync under cProfile.
 """
@@ -29,6 +30,7 @@ from benchmarks.trackers import TODAY
 _totals: dict[str, float] = defaultdict(float)
 _cpu: dict[str, float] = defaultdict(float)
 _active: list[str] = []
+_memory: dict[str, dict[str, float]] = {}  # stage -> RSS and peak RSS (MB) when it ended
 
 # (module or class path, attribute, stage)
 STAGES: list[tuple[str, str, str]] = [
@@ -68,8 +70,26 @@ def _timed(stage: str, func: Callable[..., Any]) -> Callable[..., Any]:
             _totals[stage] += time.perf_counter() - start
             _cpu[stage] += time.process_time() - cpu
             _active.pop()
+            _memory.pop(stage, None)  # kept in the order stages end (the last time each does)
+            _memory[stage] = memory_mb()
 
     return wrapper
+
+
+def memory_mb() -> dict[str, float]:
+    """This process's resident memory now and its peak so far, in MB (Linux; else empty)."""
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return {}
+    fields = dict(line.split(":", 1) for line in lines if ":" in line)
+    try:
+        return {
+            "rss": int(fields["VmRSS"].split()[0]) / 1024,
+            "peak": int(fields["VmHWM"].split()[0]) / 1024,
+        }
+    except (KeyError, ValueError, IndexError):
+        return {}
 
 
 def _owner(path: str) -> Any:
@@ -164,9 +184,11 @@ def main(argv: list[str]) -> None:
     install_timers()
     report: dict[str, Any] = {}
     for label in ("sync-first", "sync-noop"):
+        _memory.clear()
+        _memory["imports"] = memory_mb()
         with stage_times() as (wall, cpu):
             did = sync_once(work)
-        report[label] = {"stages": wall, "stages_cpu": cpu, **did}
+        report[label] = {"stages": wall, "stages_cpu": cpu, "memory_mb": dict(_memory), **did}
     report["cprofile-noop"] = hot_functions(work)
     shutil.rmtree(folder)
     print(json.dumps(report))

@@ -191,6 +191,10 @@ def print_tables(results: dict[str, Any], out: Path) -> None:
         title = f"where a sync's time goes ({p['rows']:,} rows; wall seconds)"
         sections.append((title, report.stages(p["as-is"], "stages")))
         sections.append(("hot functions (cProfile, no-op sync)", report.hot_functions(p["as-is"])))
+        memory = p["as-is"].get("sync-first", {}).get("memory_mb")
+        if memory:
+            title = f"a first sync's memory, stage by stage ({p['rows']:,} rows, one process)"
+            sections.append((title, _memory_table(memory)))
     if "rules" in results:
         sections.append(("checks alone", report.rules_table(results["rules"])))
         sections.append(("rules: most CPU", report.per_rule_table(results["rules"])))
@@ -200,6 +204,13 @@ def print_tables(results: dict[str, Any], out: Path) -> None:
         )
     for title, body in sections:
         print(f"\n### {title}\n\n{body}")
+
+
+def _memory_table(memory: dict[str, dict[str, float]]) -> str:
+    """Resident memory (MB) as each stage of the profiled first sync ended, and the peak so far
+    (the peak's rise is what the stage itself held at its height)."""
+    rows = [(stage, f"{m['rss']:.0f}", f"{m['peak']:.0f}") for stage, m in memory.items() if m]
+    return report.table(["stage (in the order each ended)", "RSS after MB", "peak so far MB"], rows)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,7 +30,7 @@ from sheetsync.cell_words import flag_of
 from sheetsync.cell_words import parse_cadence as parse_cadence  # where advisor imports it from
 from sheetsync.dates import Outcome, Reading, describe, read_value
 from sheetsync.fields import BY_ID, Kind
-from sheetsync.grid import CellError, Grid, Tab, cell_ref, clean_text, is_blank
+from sheetsync.grid import CellError, CellValue, Grid, Tab, cell_ref, clean_text, is_blank
 from sheetsync.layout import Layout
 
 IDENTITY = ("name", "first_name", "last_name", "email", "organization", "linkedin")
@@ -100,10 +100,18 @@ def _body(tab: Tab, layout: Layout) -> pd.DataFrame:
         kept = [(num, r) for num, r in enumerate(rows, start + 1) if r]
         index = pd.Index([num for num, _ in kept], name="row", dtype="int64")
         rows = [r for _, r in kept]
-    data = {f: [r[c - 1] if c <= len(r) else None for r in rows] for f, c in layout.columns.items()}
-    raw = pd.DataFrame(data, index=index, dtype=object)
+    raw = pd.DataFrame(_columns(rows, layout), index=index, dtype=object)
     _fill_merged_down(raw, tab, layout)
     return raw
+
+
+def _columns(rows: list[list[CellValue]], layout: Layout) -> dict[str, list[CellValue]]:
+    """Each mapped field's cells, top to bottom (None past a row's last cell)."""
+    widths = set(map(len, rows))
+    if len(widths) == 1 and max(layout.columns.values(), default=0) <= min(widths):
+        cols = list(zip(*rows, strict=True))  # the usual read: rows all as wide, split in C
+        return {f: list(cols[c - 1]) for f, c in layout.columns.items()}
+    return {f: [r[c - 1] if c <= len(r) else None for r in rows] for f, c in layout.columns.items()}
 
 
 def _fill_merged_down(raw: pd.DataFrame, tab: Tab, layout: Layout) -> None:
@@ -299,6 +307,8 @@ def _errors(raw: pd.DataFrame, layout: Layout) -> list[CellProblem]:
     rows = _rows(raw)
     for f in raw.columns:
         values = raw[f].tolist()
+        if CellError not in set(map(type, values)):
+            continue  # the usual column: no error at all, found at C speed
         for at in [i for i, v in enumerate(values) if isinstance(v, CellError)]:
             problems.append(_problem(rows[at], str(f), layout, values[at], "error", hint))
     return problems

@@ -284,6 +284,12 @@ class _Context:
     checklist: tuple[ChecklistItem, ...]
     bank: tuple[Question, ...]
     seen: Counter[str] = field(default_factory=Counter)  # block keys handed out so far
+    texts: dict[str, str] = field(default_factory=dict)  # each item text, held once
+
+    def shared(self, text: str) -> str:
+        """``text`` as one object for every block that shows it (a checklist item reads
+        the same in most of thousands of blocks, and the tab is held for the whole sync)."""
+        return self.texts.setdefault(text, text)
 
     def unique(self, base: str) -> str:
         """``base``, or ``base~2``, ``base~3``… for the second, third… block with that key
@@ -429,7 +435,7 @@ def _item(
     field_id, label = _EXTRA.get(item.id, ("", ""))
     if field_id and contact.get(field_id):
         text += f" {label}: {contact[field_id]}."
-    return PrepRow(f"{key}|{item.id}", "item", f"{text} ({item.when})", ctx.unticked)
+    return PrepRow(f"{key}|{item.id}", "item", ctx.shared(f"{text} ({item.when})"), ctx.unticked)
 
 
 def _question_rows(ctx: _Context, key: str, contact: Mapping[str, str]) -> list[PrepRow]:

@@ -22,7 +22,7 @@ import functools
 import hashlib
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from sheetsync.backends.xlsx_package import (
     copied_entries_differ,
     inspect_package,
     row_band_package,
+    shared_reads,
     sheet_facts,
 )
 from sheetsync.errors import FileLockedError, SourceChangedError, SourceError, WriteRefused
@@ -195,7 +196,8 @@ class XlsxBackend:
         self._check_unchanged()
         writer = PackageWriter(data)
         if plan.changes:
-            self._patch(writer, plan)
+            with shared_reads(data):  # the date format and the patch read the sheet once
+                self._patch(writer, plan)
         if plan.tables:
             writer.grow_tables(plan.worksheet, plan.tables)
         if plan.prep is not None:
@@ -268,7 +270,7 @@ class XlsxBackend:
         assert self._data is not None and self._info is not None
         part = self._info.sheet(plan.worksheet).part
         own = plan.column_of.values()
-        dates = xlsx_formats.date_format(self._data, part, own) or DATE_FORMAT
+        dates = xlsx_formats.date_format(writer.read, part, own) or DATE_FORMAT
         heights = _heights(plan)
         made: dict[tuple[object, ...], CellWrite] = {}  # one object per distinct write
         writes = {}
@@ -317,10 +319,9 @@ class XlsxBackend:
                 f"Internal check failed: the patch would change {grown or sorted(extra)}. "
                 "Nothing was written; please report this."
             )
-        old = self._tabs_read[plan.worksheet]  # as read: the parse is the same function's
-        new = _parse_one(after, info_after, plan.worksheet, self.limits)
-        managed = set(plan.column_of.values())
-        bad = _first_difference(old, new, managed)
+        old = self._tabs_read[plan.worksheet]  # as read: the rows are built by the same code
+        written = _written_rows(after, info_after.sheet(plan.worksheet).name, self.limits)
+        bad = _first_difference(old, written, set(plan.column_of.values()))
         if bad:
             raise WriteRefused(
                 f"Internal check failed: cell {bad} would change. Nothing was "
@@ -356,19 +357,19 @@ def _date_style(name: str | None, date_format: str) -> CellStyle:
 def _heights(plan: Plan) -> dict[int, float]:
     """Rows whose managed text wraps to more than one line, and the height it needs."""
     width_of = {plan.column_of[h]: w for h, w in _widths().items() if h in plan.column_of}
-    texts: dict[int, list[tuple[str, float]]] = {}
-    for c in plan.changes:
-        if isinstance(c.new, str) and c.col in width_of and c.style != "header":
-            texts.setdefault(c.row, []).append((c.new, width_of[c.col]))
-    known: dict[tuple[tuple[str, float], ...], float | None] = {}  # statuses repeat
+    # a row's height is its tallest text's: each (text, width) is measured once (statuses
+    # repeat in thousands of rows; a next step names its contact, so rows rarely do)
+    known: dict[tuple[str, float], float] = {}
     heights: dict[int, float] = {}
-    for row, row_texts in texts.items():
-        key = tuple(row_texts)
-        if key not in known:
-            known[key] = printing.row_height(row_texts)
-        height = known[key]
-        if height:
-            heights[row] = height
+    for c in plan.changes:
+        if not (isinstance(c.new, str) and c.col in width_of and c.style != "header"):
+            continue
+        key = (c.new, width_of[c.col])
+        height = known.get(key)
+        if height is None:
+            height = known[key] = printing.row_height([key]) or 0.0
+        if height > heights.get(c.row, 0.0):
+            heights[c.row] = height
     return heights
 
 
@@ -421,23 +422,55 @@ def _read_tab(
     """One tab's values (errors overlaid), merged ranges and, with ``areas``, its tables and
     conditional-format ranges."""
     # first: it refuses a tab too large to read; verification (no areas) compares values only
-    facts = sheet_facts(data, name, limits, formulas=areas)
+    with shared_reads(data):  # the sheet inflated once for both scans, let go before calamine
+        facts = sheet_facts(data, name, limits, formulas=areas)
+        tables, rule_ranges = xlsx_tables.sheet_areas(data, name) if areas else ([], [])
     if facts.bands:
         rows, ranges = _read_bands(data, name, facts.bands)
     else:
         sheet = book.get_sheet_by_name(name)
-        rows = [[None if v == "" else v for v in r] for r in sheet.to_python(skip_empty_area=False)]
+        rows = _shared_values(_sheet_rows(sheet))
         ranges = sheet.merged_cell_ranges or []
-    tables, rule_ranges = xlsx_tables.sheet_areas(data, name) if areas else ([], [])
-    for (r, c), code in facts.errors.items():
-        while len(rows) < r:
-            rows.append([])
-        rows[r - 1].extend([None] * (c - len(rows[r - 1])))
-        rows[r - 1][c - 1] = CellError(code)
+    _overlay_errors(rows, facts.errors)
     merged = [MergedRange(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
     tab = Tab(name, rows, merged, hidden, facts.formulas_without_values)
     tab.tables, tab.rule_ranges = tables, rule_ranges
     return tab
+
+
+def _sheet_rows(sheet: Any) -> Iterator[list[CellValue]]:
+    """The sheet's rows from row 1 and column A, an empty cell as None, one row at a time
+    (as ``to_python(skip_empty_area=False)`` gives them, without holding them all twice).
+
+    calamine's row iterator starts at row 1 but at the first column holding anything: the
+    columns to its left are put back as empty cells."""
+    start = sheet.start
+    left: list[CellValue] = [None] * (start[1] if start else 0)
+    for values in sheet.iter_rows():
+        row = [None if v == "" else v for v in values]
+        yield [*left, *row] if left else row
+
+
+_SHAREABLE = (str, dt.date, dt.datetime)
+
+
+def _shared_values(rows: Iterable[list[CellValue]]) -> list[list[CellValue]]:
+    """The rows, each text and date held once however many cells show it (calamine makes a
+    new object for every cell; a tracker repeats its organisations, channels and dates
+    thousands of times, and the grid is kept for the whole sync). Equal values of one type
+    only: 1, 1.0 and True stay apart."""
+    seen: dict[CellValue, CellValue] = {}
+    share = seen.setdefault
+    return [[share(v, v) if type(v) in _SHAREABLE else v for v in row] for row in rows]
+
+
+def _overlay_errors(rows: list[list[CellValue]], errors: Mapping[tuple[int, int], str]) -> None:
+    """Put each formula error (``{(row, col): code}``, 1-based) into ``rows``."""
+    for (r, c), code in errors.items():
+        while len(rows) < r:
+            rows.append([])
+        rows[r - 1].extend([None] * (c - len(rows[r - 1])))
+        rows[r - 1][c - 1] = CellError(code)
 
 
 def _read_bands(
@@ -458,35 +491,89 @@ def _read_bands(
     return rows, ranges
 
 
-def _parse_one(data: bytes, info: PackageInfo, name: str, limits: ReadLimits) -> Tab:
-    """The tab's values as written, for verification (which compares values only: the tables
-    of the written file are not read; a grown table has its own check)."""
-    ref = info.sheet(name)
-    hidden = ref.state != "visible"
-    return _tab(_open_book(data), ref.name, data, hidden=hidden, limits=limits, areas=False)
+def _written_rows(data: bytes, name: str, limits: ReadLimits) -> Iterator[list[CellValue]]:
+    """Tab ``name``'s values as :func:`_read_tab` reads them (errors overlaid), one row at a
+    time: verification compares each with the row read before, and never holds the written
+    tab as a second grid. (Values only: the written file's tables are not read; a grown
+    table has its own check.)"""
+    try:
+        facts = sheet_facts(data, name, limits, formulas=False)
+        if facts.bands:  # far-apart blocks: read as the first read did, block by block
+            rows, _ = _read_bands(data, name, facts.bands)
+            _overlay_errors(rows, facts.errors)
+            yield from rows
+            return
+        errors: dict[int, dict[int, str]] = {}
+        for (r, c), code in facts.errors.items():
+            errors.setdefault(r, {})[c] = code
+        last = 0
+        for last, row in enumerate(_sheet_rows(_open_book(data).get_sheet_by_name(name)), 1):
+            yield _with_errors(row, errors.pop(last, {}))
+        for r in range(last + 1, max(errors, default=last) + 1):  # errors past the last row
+            yield _with_errors([], errors.get(r, {}))
+    except SourceError:
+        raise
+    except Exception as exc:  # calamine and lxml raise their own types for damaged parts
+        raise SourceError(
+            f"Cannot read tab '{name}': {exc}. Open and re-save the workbook "
+            "in Excel or LibreOffice, or restore a backup."
+        ) from exc
 
 
-def _first_difference(old: Tab, new: Tab, managed: set[int]) -> str | None:
-    """The first cell outside the ``managed`` columns whose value differs, as "B7"."""
+def _with_errors(row: list[CellValue], errors: Mapping[int, str]) -> list[CellValue]:
+    """``row`` with the formula errors of ``{col: code}`` put in (as :func:`_overlay_errors`)."""
+    for c, code in errors.items():
+        row.extend([None] * (c - len(row)))
+        row[c - 1] = CellError(code)
+    return row
+
+
+def _first_difference(
+    old: Tab, written: Iterable[Sequence[CellValue]], managed: set[int]
+) -> str | None:
+    """The first cell outside the ``managed`` columns whose value differs between ``old`` and
+    the ``written`` rows (row 1 first), as "B7"."""
+    spans_of: dict[int, list[tuple[int, int]]] = {}  # by row width: rows share a few widths
+    last = 0
+    for last, b in enumerate(written, 1):
+        bad = _row_difference(last, old.row_values(last), b, managed, spans_of)
+        if bad:
+            return bad
+    for r in range(last + 1, old.height + 1):  # rows read before and not written
+        bad = _row_difference(r, old.row_values(r), (), managed, spans_of)
+        if bad:
+            return bad
+    return None
+
+
+def _row_difference(
+    r: int,
+    a: Sequence[CellValue],
+    b: Sequence[CellValue],
+    managed: set[int],
+    spans_of: dict[int, list[tuple[int, int]]],
+) -> str | None:
+    """The first unmanaged cell of row ``r`` that differs between ``a`` and ``b``, as "B7"."""
     from sheetsync.grid import cell_ref
 
-    spans_of: dict[int, list[tuple[int, int]]] = {}  # by row width: rows share a few widths
-    for r in range(1, max(old.height, new.height) + 1):
-        a, b = old.row_values(r), new.row_values(r)
-        if a == b:
-            continue
-        width = max(len(a), len(b))
-        spans = spans_of.get(width)
-        if spans is None:
-            spans = spans_of[width] = _unmanaged_spans(managed, width)
-        for lo, hi in spans:
-            if a[lo:hi] == b[lo:hi]:
-                continue  # whole spans compared at C speed
-            if _span(a, lo, hi) != _span(b, lo, hi):  # (a read may stop at the last value)
-                for c in range(lo + 1, hi + 1):
-                    if old.cell(r, c) != new.cell(r, c):
-                        return cell_ref(r, c)
+    if a == b:
+        return None
+    width = max(len(a), len(b))
+    spans = spans_of.get(width)
+    if spans is None:
+        spans = spans_of[width] = _unmanaged_spans(managed, width)
+    for lo, hi in spans:
+        if a[lo:hi] == b[lo:hi]:
+            continue  # whole spans compared at C speed
+        if _span(a, lo, hi) != _span(b, lo, hi):  # (a read may stop at the last value)
+            for c in range(lo + 1, hi + 1):
+                if _at(a, c) != _at(b, c):
+                    return cell_ref(r, c)
     return None
+
+
+def _at(cells: Sequence[CellValue], col: int) -> CellValue:
+    return cells[col - 1] if col <= len(cells) else None
 
 
 def _unmanaged_spans(managed: set[int], width: int) -> list[tuple[int, int]]:

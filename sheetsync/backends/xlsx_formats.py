@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from io import BytesIO
 
 from lxml import etree
+
+from sheetsync.errors import SourceError
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # Excel's built-in date formats (ids 14–17), by the code a styles part would spell them with.
@@ -31,14 +33,18 @@ def is_date_format(code: str) -> bool:
     return ("d" in bare or "y" in bare) and "h" not in bare and "s" not in bare
 
 
-def date_format(data: bytes, sheet_part: str, skip_columns: Collection[int] = ()) -> str | None:
+def date_format(
+    data: bytes | Callable[[str], bytes], sheet_part: str, skip_columns: Collection[int] = ()
+) -> str | None:
     """The date-only number format most used by cells of ``sheet_part`` outside
-    ``skip_columns`` (sheetsync's own, 1-based); None when no such cell formats a date."""
+    ``skip_columns`` (sheetsync's own, 1-based); None when no such cell formats a date.
+
+    ``data``: the package's bytes, or a function that reads one of its parts."""
+    read = _reader(data) if isinstance(data, bytes) else data
     try:
-        with zipfile.ZipFile(BytesIO(data)) as z:
-            formats = _xf_formats(z.read("xl/styles.xml"))
-            sheet = z.read(sheet_part)
-    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
+        formats = _xf_formats(read("xl/styles.xml"))
+        sheet = read(sheet_part) if formats else b""
+    except (KeyError, zipfile.BadZipFile, SourceError, etree.XMLSyntaxError):
         return None
     if not formats:
         return None  # no style formats a date: no need to look at the cells
@@ -52,6 +58,14 @@ def date_format(data: bytes, sheet_part: str, skip_columns: Collection[int] = ()
             dated[formats[style]] += 1
     best = [code for code, _ in dated.most_common(1)]
     return best[0] if best else None
+
+
+def _reader(data: bytes) -> Callable[[str], bytes]:
+    def read(part: str) -> bytes:
+        with zipfile.ZipFile(BytesIO(data)) as z:
+            return z.read(part)
+
+    return read
 
 
 def _dated_cells(sheet: bytes, xfs: Collection[int]) -> Iterator[tuple[bytes, int]]:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape
 
 from sheetsync.backends.xlsx_package import CellStyle, clean_text, excel_serial
+from sheetsync.backends.xlsx_package.ooxml import _ILLEGAL_XML, MAX_TEXT
 from sheetsync.grid import CellValue, cell_ref
 from sheetsync.models import PrepPlan
 
@@ -145,7 +147,14 @@ def _row(
             continue
         s = style if c == 3 or banded or kind == "title" else None
         ref = f"{_LETTERS[c - 1]}{r}" if c <= 26 else cell_ref(r, c)
-        parts.append(_cell(ref, value, s, dates, date1904))
+        if type(value) is str:  # most cells: written here, without a call per cell
+            attr = f' s="{s}"' if s is not None else ""
+            parts.append(
+                f'<c r="{ref}" t="inlineStr"{attr}><is><t xml:space="preserve">'
+                f"{_text_xml(value)}</t></is></c>"
+            )
+        else:
+            parts.append(_cell(ref, value, s, dates, date1904))
     if not parts:
         return ""
     return f'<row r="{r}"{_height(cells, kind, lines)}>{"".join(parts)}</row>'
@@ -181,8 +190,20 @@ def _cell(
         return f'<c r="{ref}" s="{date_styles[0]}"><v>{excel_serial(day, date1904):g}</v></c>'
     if isinstance(value, int | float) and math.isfinite(value):
         return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
-    text = escape(clean_text(str(value)))
+    text = _text_xml(str(value))
     return f'<c r="{ref}" t="inlineStr"{s}><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+# what clean_text or escape would change: without any, and short enough, text is written as is
+_NEEDS_WORK = re.compile("[&<>" + _ILLEGAL_XML.pattern.removeprefix("["))
+_SHORT = MAX_TEXT // 2  # clean_text counts UTF-16 units only past this length
+
+
+def _text_xml(value: str) -> str:
+    """``value`` as the character data of an inline string (cleaned, then escaped)."""
+    if len(value) <= _SHORT and _NEEDS_WORK.search(value) is None:
+        return value
+    return escape(clean_text(value))
 
 
 def _validation(plan: PrepPlan) -> str:

@@ -52,6 +52,7 @@ from sheetsync.backends.xlsx_package.zipped import (
     _rebuild,
     changed_parts,
     copied_entries_differ,
+    shared_reads,
 )
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ __all__ = [
     "patch_cells",
     "put_sheet",
     "row_band_package",
+    "shared_reads",
     "sheet_facts",
 ]
 
@@ -213,6 +215,10 @@ class PackageWriter:
         from sheetsync.backends import xlsx_tables  # it builds on this package's helpers
 
         xlsx_tables.grow(self._pkg, sheet_name, growth)
+
+    def read(self, part: str) -> bytes:
+        """One part's content as the edits so far left it."""
+        return self._pkg.read(part)
 
     def to_bytes(self) -> bytes:
         """The edited package; the original bytes themselves when nothing changed."""

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import bisect
 import functools
+import heapq
+import itertools
 import logging
 import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from lxml import etree
 
@@ -52,7 +54,7 @@ from sheetsync.backends.xlsx_package.scan import (
 from sheetsync.backends.xlsx_package.sheets import _remove_override, _remove_relationship
 from sheetsync.backends.xlsx_package.styles import _StyleBook
 from sheetsync.backends.xlsx_package.workbook import _Book, _read_rels, _read_workbook, _worksheet
-from sheetsync.backends.xlsx_package.zipped import _Edit, _Package
+from sheetsync.backends.xlsx_package.zipped import _Edit, _Package, _Spliced
 from sheetsync.errors import WriteRefused
 
 log = logging.getLogger("sheetsync")
@@ -75,7 +77,10 @@ def _patch_cells(
     xml = pkg.read(sheet.part)
     new_xml, formulas = _patch_sheet_xml(xml, sheet.part, by_row, column_widths)
     edit = _Edit()
-    if new_xml != xml:
+    if isinstance(new_xml, _Spliced):
+        if new_xml.changes():
+            edit.spliced[sheet.part] = new_xml
+    elif new_xml != xml:
         edit.replace[sheet.part] = new_xml
     styles.save_into(edit)
     if formulas:
@@ -90,7 +95,7 @@ def _patch_sheet_xml(
     part: str,
     by_row: Mapping[int, Mapping[int, _Cell]],
     widths: Mapping[int, float],
-) -> tuple[bytes, list[str]]:
+) -> tuple[bytes | _Spliced, list[str]]:
     layout = _scan_sheet(xml)
     if layout is None:
         log.debug("sheet %s needs a full parse (unusual XML); patching the tree", part)
@@ -146,18 +151,22 @@ def _patch_streamed(
     layout: _Layout,
     by_row: Mapping[int, Mapping[int, _Cell]],
     widths: Mapping[int, float],
-) -> tuple[bytes, list[str]]:
-    view = memoryview(xml)  # slices of it are not copies: the sheet is copied once, at the end
+) -> tuple[bytes | _Spliced, list[str]]:
+    """The patched sheet as splices of ``xml`` (never copied whole: see :class:`_Spliced`)."""
     head = _patched_head(xml, layout, by_row, widths)
-    pieces: list[bytes | memoryview] = [view[: layout.root_end], head]
     body, formulas = _patched_body(xml, layout, by_row)
-    if layout.sd_empty and any(body):
-        pieces += [b"<" + layout.sd_prefix + b"sheetData>", *body]
-        pieces.append(b"</" + layout.sd_prefix + b"sheetData>")
-    else:
-        pieces += [view[layout.sd_start : layout.sd_open_end], *body]
-    pieces.append(view[layout.sd_close :])
-    return b"".join(pieces), formulas
+    if layout.sd_empty:  # <sheetData/>: rows written go into a new sheetData element
+        edits = list(body)
+        if any(new for _, _, new in edits):
+            view = memoryview(xml)
+            opened = b"<" + layout.sd_prefix + b"sheetData>"
+            closed = b"</" + layout.sd_prefix + b"sheetData>"
+            pieces: list[bytes | memoryview] = [view[: layout.root_end], head, opened]
+            pieces += [*(new for _, _, new in edits), closed]
+            return b"".join([*pieces, view[layout.sd_close :]]), formulas
+        body = iter(edits)
+    head_edit = (layout.root_end, layout.sd_start, head)
+    return _Spliced(xml, itertools.chain([head_edit], body)), formulas
 
 
 def _patched_head(
@@ -178,37 +187,41 @@ _RUN_LIMIT = 500  # rows parsed together at most, to keep memory small
 
 def _patched_body(
     xml: bytes, layout: _Layout, by_row: Mapping[int, Mapping[int, _Cell]]
-) -> tuple[list[bytes | memoryview], list[str]]:
-    """The content of <sheetData>, as pieces to join: untouched rows as views of the original
-    bytes, the others rewritten.
+) -> tuple[Iterator[tuple[int, int, bytes]], list[str]]:
+    """The edits to the content of <sheetData>, as ``(start, end, replacement)`` splices of
+    the original bytes in order: untouched rows are not among them.
 
     A row whose writes all land to the right of its last cell (a first sync adds the managed
-    columns to every row) gets the new cells appended as bytes. The other target rows are
-    grouped into runs with no untouched row between them; each run is one byte range, parsed
-    and re-serialised as one fragment.
+    columns to every row) gets the new cells appended as bytes, rendered only when the edits
+    are read (``by_row`` must stay alive until then). The other target rows are grouped into
+    runs with no untouched row between them; each run is one byte range, parsed and
+    re-serialised as one fragment, now.
     """
-    edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement), in sheet order
     formulas: list[str] = []
     slow: list[int] = []
+    fast: list[tuple[int, int, int, int]] = []  # (row number, row index, </row> at, first col)
+    no_ext = xml.find(b"extLst", layout.sd_open_end, layout.sd_close) < 0
     for num in sorted(by_row):
-        appended = _appended_row(xml, layout, num, by_row[num])
-        if appended is None:
+        found = _appendable(xml, layout, num, by_row[num], no_ext)
+        if found is None:
             slow.append(num)
         else:
-            edits += appended
+            fast.append((num, *found))
+    parsed: list[tuple[int, int, bytes]] = []
     for run in _runs(layout, slow):
         start, end = _run_span(xml, layout, run)
         wrapper = _parse_fragment(layout, xml[start:end])
         formulas += _rewrite_rows(wrapper, [num for num, _, _ in run], by_row)
-        edits.append((start, end, _inner(wrapper)))
-    view = memoryview(xml)
-    pieces: list[bytes | memoryview] = []
-    pos = layout.sd_open_end
-    for start, end, replacement in sorted(edits, key=_SPAN):  # inserts come first
-        pieces += [view[pos:start], replacement]
-        pos = end
-    pieces.append(view[pos : layout.sd_close])
-    return pieces, formulas
+        parsed.append((start, end, _inner(wrapper)))
+    tails = _Tails()
+    appended = (
+        edit
+        for num, i, close, first in fast
+        for edit in _appended(xml, layout, num, by_row[num], tails, i, close, first)
+    )
+    if not parsed:
+        return appended, formulas
+    return heapq.merge(appended, sorted(parsed, key=_SPAN), key=_SPAN), formulas  # in order
 
 
 _SPAN = operator.itemgetter(0, 1)  # an edit's (start, end)
@@ -218,15 +231,34 @@ _SPANS = re.compile(rb"(\sspans\s*=\s*[\"'])([0-9]+):([0-9]+)([\"'])")
 
 
 def _appended_row(
-    xml: bytes, layout: _Layout, num: int, writes: Mapping[int, _Cell]
+    xml: bytes,
+    layout: _Layout,
+    num: int,
+    writes: Mapping[int, _Cell],
+    tails: _Tails | None = None,
+    no_ext: bool = False,
 ) -> list[tuple[int, int, bytes]] | None:
     """Row ``num`` with ``writes`` appended after its last cell, as ``(start, end, bytes)``
     splices (the row's start tag when it changes, the new cells before ``</row>``); None
     unless that is all it takes (then the row is parsed instead). The row's cells are not
-    copied: they stay where they are in the sheet's bytes.
+    copied: they stay where they are in the sheet's bytes. (:func:`_appendable`, then
+    :func:`_appended`.)
+    """
+    found = _appendable(xml, layout, num, writes, no_ext)
+    if found is None:
+        return None
+    return _appended(xml, layout, num, writes, tails or _Tails(), *found)
+
+
+def _appendable(
+    xml: bytes, layout: _Layout, num: int, writes: Mapping[int, _Cell], no_ext: bool = False
+) -> tuple[int, int, int] | None:
+    """Where row ``num`` takes ``writes`` appended — its index, where its ``</row>`` is, its
+    first cell's column — or None when it cannot.
 
     Only plain rows qualify: existing, unprefixed, not self-closing, no extension list, its
-    last cell carrying an ``r``, and every write to the right of that cell.
+    last cell carrying an ``r``, and every write to the right of that cell. ``no_ext``: the
+    caller knows no row of the sheet has an extension list (one search instead of one a row).
     """
     i = bisect.bisect_left(layout.row_nums, num)
     if i == len(layout.row_nums) or layout.row_nums[i] != num:
@@ -236,7 +268,7 @@ def _appended_row(
     tag_end = layout.row_tag_ends[i]
     next_row = layout.row_starts[i + 1] if i + 1 < len(layout.row_starts) else layout.sd_close
     close = xml.find(b"</row>", tag_end, next_row)
-    if close < 0 or xml.find(b"extLst", tag_end, close) >= 0:
+    if close < 0 or (not no_ext and xml.find(b"extLst", tag_end, close) >= 0):
         return None
     first = last = 0
     first_at = _CELL_START.search(xml, tag_end, close)
@@ -247,11 +279,27 @@ def _appended_row(
             return None
     if writes and min(writes) <= last:
         return None
+    return i, close, first
+
+
+def _appended(
+    xml: bytes,
+    layout: _Layout,
+    num: int,
+    writes: Mapping[int, _Cell],
+    tails: _Tails,
+    i: int,
+    close: int,
+    first: int,
+) -> list[tuple[int, int, bytes]]:
+    """The splices that append ``writes`` to row ``num`` (found by :func:`_appendable`):
+    the new cells before ``</row>``, and the start tag when its height or spans change.
+    ``tails``: each write's rendered cell, shared across rows."""
     new = sorted((col, w) for col, w in writes.items() if w.kind != "delete")
     if not new:
         return []
-    added = "".join([f'<c r="{col_letters(col)}{num}"{_cell_tail(w)}' for col, w in new]).encode()
-    start = layout.row_starts[i]
+    added = "".join([f'<c r="{col_letters(col)}{num}"{tails(w)}' for col, w in new]).encode()
+    start, tag_end = layout.row_starts[i], layout.row_tag_ends[i]
     old_tag = xml[start:tag_end]
     tag = _grown_row_tag(old_tag, _least_height(writes))
     spans = _SPANS.search(tag)
@@ -289,6 +337,22 @@ def _cell_col(xml: bytes, start: int, stop: int) -> int:
     head_end = xml.find(b">", start, stop)
     ref = _REF_ATTR.search(xml, start, head_end) if head_end >= 0 else None
     return _col_number(ref.group(1).decode()) if ref else 0
+
+
+class _Tails:
+    """Each write's :func:`_cell_tail`, by the write object's identity: a sync passes one
+    ``_Cell`` per distinct write, shared by thousands of cells, and hashing its (maybe long)
+    text for every cell would cost more than the lookup saves. The caller keeps the writes
+    alive while this is in use, so an id is not reused."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, str] = {}
+
+    def __call__(self, write: _Cell) -> str:
+        tail = self._by_id.get(id(write))
+        if tail is None:
+            tail = self._by_id[id(write)] = _cell_tail(write)
+        return tail
 
 
 @functools.lru_cache(maxsize=4096)  # a sync writes the same statuses in many rows

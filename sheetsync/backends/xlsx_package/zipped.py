@@ -9,11 +9,15 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sheetsync.backends.xlsx_package.ooxml import _CFB_MAGIC
 from sheetsync.errors import SourceError
+
+_Chunk = bytes | bytearray | memoryview
 
 
 class _Package:
@@ -38,7 +42,8 @@ class _Package:
                 "which one Excel uses. Open it in Excel, save it again and retry."
             )
         self.folded = {name.lower(): name for name in self.names}
-        self.changed: dict[str, bytes] = {}  # entries replaced or added since opening
+        # entries replaced or added since opening (a large one kept deflated: see _Deflated)
+        self.changed: dict[str, bytes | _Deflated] = {}
         self.edited = False
         _refuse_other_formats(self)
 
@@ -49,16 +54,25 @@ class _Package:
             self.names.remove(name)
             del self.index[name]
             self.changed.pop(name, None)
-        self.changed.update(edit.replace)
-        for name, content in edit.add.items():
+        for name in edit.add:
             if name not in self.index:
                 info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 self.names.append(name)
                 self.index[name] = info
-            self.changed[name] = content
+        for name, content in [*edit.replace.items(), *edit.add.items()]:
+            self.changed[name] = self._stored(name, [content], len(content))
+        for name, spliced in edit.spliced.items():
+            self.changed[name] = self._stored(name, spliced.chunks(), _DEFLATE_NOW)
         self.folded = {name.lower(): name for name in self.names}
         self.edited = self.edited or not edit.empty()
+
+    def _stored(self, name: str, chunks: Iterable[_Chunk], size: int) -> bytes | _Deflated:
+        """An entry's new content as the package keeps it: a large part that will be deflated
+        is deflated now (the zip needs it so anyway), so its inflated bytes are not held."""
+        if size >= _DEFLATE_NOW and self.index[name].compress_type == zipfile.ZIP_DEFLATED:
+            return _Deflated.of(chunks)
+        return b"".join(chunks)
 
     def find(self, name: str) -> str | None:
         """The actual entry name for a part name (case-insensitive, like OPC)."""
@@ -69,14 +83,61 @@ class _Package:
     def read(self, name: str) -> bytes:
         """The decompressed bytes of one entry (as edited, once an edit is committed)."""
         if name in self.changed:
-            return self.changed[name]
+            edited = self.changed[name]
+            return edited.inflate() if isinstance(edited, _Deflated) else edited
+        shared = (id(self.data), name)
+        if shared in _SHARED:
+            return _SHARED[shared]
         try:
-            return self.zip.read(self.index[name])
+            content = _inflated(self.data, self.index[name]) or self.zip.read(self.index[name])
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, zlib.error) as exc:
             raise SourceError(
                 f"Cannot read part {name!r} of the workbook ({exc}). Open it in Excel, save "
                 "it as an Excel Workbook (.xlsx) and try again."
             ) from exc
+        if _SHARING[shared[0]]:
+            _SHARED[shared] = content
+        return content
+
+
+def _inflated(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A deflated entry's content, inflated into one buffer of the size its directory entry
+    declares (zipfile's ``read`` grows its output and held about twice a 16 MB sheet at once);
+    checked against the entry's CRC-32 and size as zipfile checks it. None for an entry this
+    does not handle (stored, encrypted, its bytes not where the header says): read it with
+    zipfile."""
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return None
+    raw = _raw_bytes(data, info)
+    if raw is None:
+        return None
+    content = zlib.decompress(raw, -zlib.MAX_WBITS, max(info.file_size, 64))
+    if len(content) != info.file_size or zlib.crc32(content) != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {info.filename!r}")
+    return content
+
+
+# Parts inflated inside a ``shared_reads`` block, by (id of the package's bytes, part name).
+_SHARED: dict[tuple[int, str], bytes] = {}
+_SHARING: Counter[int] = Counter()
+
+
+@contextmanager
+def shared_reads(data: bytes) -> Iterator[None]:
+    """Inside the block, each part of the package ``data`` is inflated once, however many
+    steps read it (each opens the package anew): reading a tab scans its sheet for facts and
+    for tables, a sync reads it for the date format and to patch it. The parts are let go
+    when the block ends (``data`` must stay alive in it, as its id is the key)."""
+    key = id(data)
+    _SHARING[key] += 1
+    try:
+        yield
+    finally:
+        _SHARING[key] -= 1
+        if not _SHARING[key]:
+            del _SHARING[key]
+            for shared in [k for k in _SHARED if k[0] == key]:
+                del _SHARED[shared]
 
 
 def _refuse_non_zip(data: bytes) -> None:
@@ -111,19 +172,101 @@ def _refuse_other_formats(pkg: _Package) -> None:
         )
 
 
+class _Spliced:
+    """A part's new content as its old bytes with some byte ranges replaced: ``edits`` are
+    ``(start, end, replacement)``, sorted and not overlapping (``start == end`` inserts).
+
+    A sheet patched in every row is never joined into one new copy: its pieces are deflated
+    straight from the old bytes and the replacements (see :meth:`_Package.commit`). ``edits``
+    may be an iterator that renders each replacement when it is reached (the appended cells of
+    20,000 rows are then never all held at once); such a ``_Spliced`` can be read once.
+    """
+
+    def __init__(self, base: bytes, edits: Iterable[tuple[int, int, bytes]]) -> None:
+        self.base = base
+        self._edits = edits
+        self._seen: list[tuple[int, int, bytes]] = []  # taken from an iterator by changes()
+
+    def _all(self) -> Iterator[tuple[int, int, bytes]]:
+        if isinstance(self._edits, list):
+            yield from self._edits
+            return
+        yield from self._seen
+        yield from self._edits
+
+    def chunks(self) -> Iterator[_Chunk]:
+        """The new content, in pieces of about a megabyte (so a deflate sees few calls)."""
+        view, pos, batch = memoryview(self.base), 0, bytearray()
+        for start, end, replacement in self._all():
+            batch += view[pos:start]
+            batch += replacement
+            pos = end
+            if len(batch) >= _CHUNK:
+                yield batch
+                batch = bytearray()
+        batch += view[pos:]
+        yield batch
+
+    def changes(self) -> bool:
+        """Whether the new content differs from the old (reads edits up to the first change)."""
+        if isinstance(self._edits, list):
+            return any(self.base[start:end] != new for start, end, new in self._edits)
+        for edit in self._edits:
+            self._seen.append(edit)
+            start, end, new = edit
+            if self.base[start:end] != new:
+                return True
+        return False
+
+    def join(self) -> bytes:
+        """The new content as one bytes object."""
+        return b"".join(self.chunks())
+
+
+@dataclass(frozen=True)
+class _Deflated:
+    """An entry's new content deflated (a raw stream, at :data:`COMPRESS_LEVEL`, as
+    ``writestr`` would write it), with its CRC-32 and inflated size."""
+
+    raw: bytes
+    crc: int
+    size: int
+
+    @classmethod
+    def of(cls, chunks: Iterable[_Chunk]) -> _Deflated:
+        """Deflate the content given in ``chunks``."""
+        deflate = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        out, crc, size = [], 0, 0
+        for chunk in chunks:
+            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            out.append(deflate.compress(chunk))
+        out.append(deflate.flush())
+        return cls(b"".join(out), crc, size)
+
+    def inflate(self) -> bytes:
+        """The content."""
+        return zlib.decompress(self.raw, -zlib.MAX_WBITS, max(self.size, 64))
+
+
+_CHUNK = 1 << 20
+_DEFLATE_NOW = 1 << 20  # parts this large are deflated when committed (see _Package._stored)
+
+
 @dataclass
 class _Edit:
-    """Pending changes to a package: replaced, added and removed entries."""
+    """Pending changes to a package: replaced, added and removed entries (a part rewritten
+    as splices of its old bytes in ``spliced``)."""
 
     replace: dict[str, bytes] = field(default_factory=dict)
     add: dict[str, bytes] = field(default_factory=dict)
     remove: set[str] = field(default_factory=set)
+    spliced: dict[str, _Spliced] = field(default_factory=dict)
 
     def empty(self) -> bool:
-        return not (self.replace or self.add or self.remove)
+        return not (self.replace or self.add or self.remove or self.spliced)
 
     def __str__(self) -> str:
-        return ", ".join(sorted({*self.replace, *self.add, *self.remove}))
+        return ", ".join(sorted({*self.replace, *self.add, *self.remove, *self.spliced}))
 
 
 # Deflate level for the entries a sync rewrites. Level 1 is about three times as fast as
@@ -148,12 +291,24 @@ def _rebuild(pkg: _Package) -> bytes:
         copy_raw = _can_copy_raw(new)
         for name in pkg.names:
             info = pkg.index[name]
-            raw = _raw_bytes(pkg.data, info) if copy_raw and name not in pkg.changed else None
-            if raw is None:
+            content = pkg.changed.get(name)
+            raw = _raw_bytes(pkg.data, info) if copy_raw and content is None else None
+            if copy_raw and isinstance(content, _Deflated):
+                _write_raw(new, _deflated_info(info, content), memoryview(content.raw))
+            elif raw is None:
                 new.writestr(_clone_info(info), pkg.read(name), compresslevel=COMPRESS_LEVEL)
             else:
                 _write_raw(new, info, raw)
     return out.getvalue()
+
+
+def _deflated_info(info: zipfile.ZipInfo, content: _Deflated) -> zipfile.ZipInfo:
+    """The entry ``info`` with the CRC-32 and sizes of its new, deflated ``content``."""
+    fresh = _clone_info(info)
+    fresh.CRC, fresh.file_size, fresh.compress_size = content.crc, content.size, len(content.raw)
+    if not fresh.external_attr:  # as zipfile's own writer marks a new entry
+        fresh.external_attr = 0o600 << 16
+    return fresh
 
 
 def _can_copy_raw(new: zipfile.ZipFile) -> bool:
