@@ -1,7 +1,7 @@
 """Run the benchmarks: ``python -m benchmarks.run [--sizes 200,2000,20000,100000] [--quick]``.
 
-Prints Markdown tables and writes ``benchmarks/out/results.json`` (and ``growth.png`` when
-matplotlib is installed). Generated trackers are cached in ``benchmarks/out/cache``.
+Prints Markdown tables and writes ``benchmarks/out/results.json`` and ``growth.svg`` (cost
+against rows). Generated trackers are cached in ``benchmarks/out/cache``.
 """
 
 from __future__ import annotations
