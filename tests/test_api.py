@@ -165,6 +165,25 @@ def test_check_of_an_xlsx_loads_no_google_export_template_calendar_or_mail(
     assert not again & later, sorted(again & later)
 
 
+def test_sync_of_an_xlsx_loads_no_google_network_or_openpyxl(tmp_path: Path) -> None:
+    """A sync of a local file needs no network module: not even the ones the standard
+    library's XML escaping would bring along (urllib.request, http, email, ssl)."""
+    shutil.copy(EXAMPLE, tmp_path / "tracker.xlsx")
+    code = (
+        "import contextlib, io\n"
+        "from sheetsync.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['{command}', 'tracker.xlsx', '--today', '2026-03-16'])\n"
+    )
+    # A check first: it remembers the public holidays (the holidays package, which a first
+    # run imports, brings email and socket along; a later run does not import it).
+    loaded_top_modules(code.format(command="check"), tmp_path)
+    loaded = loaded_top_modules(code.format(command="sync"), tmp_path)
+    assert "pandas" in loaded and (tmp_path / "tracker.xlsx").read_bytes() != EXAMPLE.read_bytes()
+    never = {"gspread", "google", "xlsxwriter", "openpyxl", "ssl", "http", "email", "socket"}
+    assert not loaded & never, sorted(loaded & never)
+
+
 def test_help_loads_no_data_library(tmp_path: Path) -> None:
     code = (
         "import contextlib, io\n"

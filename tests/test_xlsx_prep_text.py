@@ -24,3 +24,8 @@ def test_text_is_written_as_cleaning_and_escaping_it_would(text: str) -> None:
 def test_long_text_is_capped_as_clean_text_caps_it() -> None:
     for text in ["a" * 40_000, "😀" * 17_000, "a" * 16_383 + "😀"]:
         assert xlsx_prep._text_xml(text) == escape(clean_text(text))
+
+
+@given(st.text())
+def test_escape_is_the_standard_librarys(text: str) -> None:
+    assert xlsx_prep.escape(text) == escape(text)
