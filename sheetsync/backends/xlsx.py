@@ -410,10 +410,15 @@ def _tab(
     except SourceError:
         raise
     except Exception as exc:  # calamine and lxml raise their own types for damaged parts
-        raise SourceError(
-            f"Cannot read tab '{name}': {exc}. Open and re-save the workbook "
-            "in Excel or LibreOffice, or restore a backup."
-        ) from exc
+        raise _damaged_tab(name, exc) from exc
+
+
+def _damaged_tab(name: str, exc: Exception) -> SourceError:
+    """The error for a tab calamine or lxml could not read, with what to do."""
+    return SourceError(
+        f"Cannot read tab '{name}': {exc}. Open and re-save the workbook "
+        "in Excel or LibreOffice, or restore a backup."
+    )
 
 
 def _read_tab(
@@ -514,10 +519,7 @@ def _written_rows(data: bytes, name: str, limits: ReadLimits) -> Iterator[list[C
     except SourceError:
         raise
     except Exception as exc:  # calamine and lxml raise their own types for damaged parts
-        raise SourceError(
-            f"Cannot read tab '{name}': {exc}. Open and re-save the workbook "
-            "in Excel or LibreOffice, or restore a backup."
-        ) from exc
+        raise _damaged_tab(name, exc) from exc
 
 
 def _with_errors(row: list[CellValue], errors: Mapping[int, str]) -> list[CellValue]:
