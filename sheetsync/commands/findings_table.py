@@ -4,8 +4,8 @@ rich's :class:`~rich.table.Table` lays out any text at any width, but it renders
 through its general machinery (padding, measuring, cropping, styling each piece), which for a
 tracker with a hundred findings costs more than reading and checking the tracker. Most tables
 are simple — every character one terminal cell wide, every word shorter than the last column —
-and for those :func:`findings_table` lays the table out itself, as one styled
-:class:`~rich.text.Text` of exactly the characters and styles rich's table would print
+and for those :func:`findings_table` lays the table out itself (:class:`LaidOut`: its lines as
+pieces of text with their styles), the exact characters and styles rich's table would print
 (``tests/test_check_render.py`` compares the two for any findings and width). Anything else
 (wide or combining characters, words to fold, a terminal too narrow, an ASCII-only terminal)
 gets rich's table.
@@ -66,9 +66,13 @@ def row_cells(f: Finding, today: dt.date) -> RowCells:
     due = spoken(f.due, today) if f.due else ""
     late = " (overdue)" if f.severity is Severity.OVERDUE else ""
     return RowCells(
-        str(f.row), visible(f.contact), f"{due}{late}", SEVERITY_STYLE[f.severity],
-        visible(f.message), f.rule,
-    )  # fmt: skip
+        row=str(f.row),
+        contact=visible(f.contact),
+        due=f"{due}{late}",
+        due_style=SEVERITY_STYLE[f.severity],
+        message=visible(f.message),
+        rule=f.rule,
+    )
 
 
 def findings_table(
@@ -130,7 +134,7 @@ def _simple(text: str) -> bool:
 
 
 def _laid_out(heading: str, rows: Sequence[RowCells], width: int) -> LaidOut | None:
-    """The table as one styled text, or None when it is not simple enough to lay out here."""
+    """The table laid out here, or None when it is not simple enough (rich lays it out)."""
     texts = (t for r in rows for t in (r.row, r.contact, r.due, r.message, r.rule))
     if not _simple(heading) or not all(_simple(t) for t in texts):
         return None
