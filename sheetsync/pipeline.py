@@ -95,7 +95,7 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
         return ReadOnlyFileBackend(source)
     if sheet_id is None:
         from sheetsync.backends.xlsx import XlsxBackend
-        from sheetsync.backends.xlsx_package import ReadLimits
+        from sheetsync.backends.xlsx_read import read_limits
 
         return XlsxBackend(
             source,
@@ -103,7 +103,7 @@ def open_backend(source: str, settings: Settings, *, output: str | None = None) 
             backups=settings.backups,
             backup_dir=settings.backup_dir,
             protected=files.protected_for(settings, source),
-            limits=ReadLimits(settings.max_unzipped_mb * 2**20, settings.max_cells),
+            limits=read_limits(settings.max_unzipped_mb, settings.max_cells),
         )
     if output:
         raise ConfigError(

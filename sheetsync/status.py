@@ -1,8 +1,7 @@
 """Findings → the words sheetsync writes in its managed columns.
 
-sheetsync owns a few columns after the user's last one. Their headers start with
-``sheetsync ·`` so they can never be confused with a user's own "Status" or "Next step", and
-are found again by header wherever the user moves them. Every contact row gets a status:
+sheetsync owns a few columns after the user's last one (:mod:`sheetsync.managed`, re-exported
+here). Every contact row gets a status:
 ``OK`` when nothing is due, otherwise what is due in plain words, most urgent first.
 """
 
@@ -12,25 +11,22 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from sheetsync.managed import DUE, MAIL, MANAGED_COLUMNS, NEXT_STEP, STATUS, ManagedColumn
 from sheetsync.models import Finding, Severity
 from sheetsync.rules import RULES
 
-
-@dataclass(frozen=True)
-class ManagedColumn:
-    """One column sheetsync owns."""
-
-    id: str
-    header: str
-    width: float
-
-
-STATUS = ManagedColumn("status", "sheetsync · status", 40)
-NEXT_STEP = ManagedColumn("next_step", "sheetsync · next step", 70)
-DUE = ManagedColumn("due", "sheetsync · due", 17)
-MANAGED_COLUMNS: tuple[ManagedColumn, ...] = (STATUS, NEXT_STEP, DUE)
-# Added only when a mailbox is configured ([mail]): what the mail says about each contact.
-MAIL = ManagedColumn("mail", "sheetsync · mail", 45)
+__all__ = [
+    "DUE",
+    "MAIL",
+    "MANAGED_COLUMNS",
+    "NEXT_STEP",
+    "SEVERITY_WORD",
+    "STATUS",
+    "ManagedColumn",
+    "RowStatus",
+    "row_status",
+    "statuses",
+]
 
 SEVERITY_WORD = {
     Severity.OVERDUE: "Overdue",

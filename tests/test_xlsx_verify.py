@@ -15,6 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from sheetsync import pipeline
 from sheetsync.backends import xlsx as xlsx_backend
+from sheetsync.backends import xlsx_read
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.backends.xlsx_package import CellWrite
 from sheetsync.config import Settings
@@ -102,7 +103,7 @@ def test_formula_errors_are_overlaid_as_the_read_overlays_them(tmp_path: Path) -
             z.writestr(name, content)
     data = path.read_bytes()
     limits = xlsx_backend.ReadLimits()
-    rows = list(xlsx_backend._written_rows(data, "Contacts", limits))
+    rows = list(xlsx_read.written_rows(data, "Contacts", limits))
     blank = [None, None, None]
     assert rows == [
         ["Name", None, None],
@@ -112,7 +113,7 @@ def test_formula_errors_are_overlaid_as_the_read_overlays_them(tmp_path: Path) -
         [None, None, CellError("#DIV/0!")],
     ]
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    assert xlsx_backend._tab(book, "Contacts", data, hidden=False, limits=limits).rows == rows
+    assert xlsx_read.read_tab(book, "Contacts", data, hidden=False, limits=limits).rows == rows
 
 
 def test_the_rows_verified_are_the_rows_read(tmp_path: Path) -> None:
@@ -121,7 +122,7 @@ def test_the_rows_verified_are_the_rows_read(tmp_path: Path) -> None:
     backend = XlsxBackend(tracker)
     grid = backend.read()
     for tab in grid.tabs:
-        written = list(xlsx_backend._written_rows(data, tab.name, backend.limits))
+        written = list(xlsx_read.written_rows(data, tab.name, backend.limits))
         assert written == tab.rows, tab.name
 
 
@@ -134,18 +135,18 @@ def test_left_empty_columns_are_put_back(tmp_path: Path) -> None:
     wb.save(path)
     sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Sheet")
     expected = [[None if v == "" else v for v in r] for r in sheet.to_python(skip_empty_area=False)]
-    assert list(xlsx_backend._sheet_rows(sheet)) == expected
+    assert list(xlsx_read.sheet_rows(sheet)) == expected
     assert expected[2] == [None, None, "x", None] and expected[4][3] == 2
 
 
 def test_equal_texts_and_dates_read_are_one_object_and_types_stay_apart() -> None:
     day = dt.date(2026, 3, 2)
     rows = [["Acme", 1, day, True], ["".join(["Ac", "me"]), 1.0, dt.date(2026, 3, 2), 1]]
-    shared = xlsx_backend._shared_values(iter(rows))
+    shared = xlsx_read.shared_values(iter(rows))
     assert shared == rows
     assert shared[1][0] is shared[0][0] and shared[1][2] is shared[0][2]
     assert [type(v) for v in shared[1]] == [str, float, dt.date, int]
     assert type(shared[0][3]) is bool
     stamp = dt.datetime(2026, 3, 2)
-    assert xlsx_backend._shared_values(iter([[day], [stamp]])) == [[day], [stamp]]
-    assert type(xlsx_backend._shared_values(iter([[day], [stamp]]))[1][0]) is dt.datetime
+    assert xlsx_read.shared_values(iter([[day], [stamp]])) == [[day], [stamp]]
+    assert type(xlsx_read.shared_values(iter([[day], [stamp]]))[1][0]) is dt.datetime

@@ -16,8 +16,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from sheetsync.managed import DUE, MANAGED_COLUMNS, STATUS
 from sheetsync.models import Plan, TableGrowth
-from sheetsync.status import DUE, MANAGED_COLUMNS, STATUS
 
 URGENCY_COLOURS = {  # status prefix → background (same palette as the .xlsx fills)
     "Overdue": (1.0, 0.78, 0.81),

@@ -19,13 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import io
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from sheetsync import files, printing
 from sheetsync.backends import Applied, xlsx_formats, xlsx_tables
@@ -38,19 +34,17 @@ from sheetsync.backends.xlsx_package import (
     changed_parts,
     copied_entries_differ,
     inspect_package,
-    row_band_package,
     shared_reads,
-    sheet_facts,
 )
-from sheetsync.errors import FileLockedError, SourceChangedError, SourceError, WriteRefused
+from sheetsync.backends.xlsx_read import Fingerprint, read_workbook, written_rows
+from sheetsync.errors import FileLockedError, SourceChangedError, WriteRefused
 from sheetsync.files import lock_files
-from sheetsync.grid import CellError, CellValue, Grid, MergedRange, Tab
+from sheetsync.grid import CellValue, Grid, Tab
+from sheetsync.managed import MAIL, MANAGED_COLUMNS
 from sheetsync.models import Plan, PrepPlan
-from sheetsync.status import MAIL, MANAGED_COLUMNS
 
 log = logging.getLogger("sheetsync")
 
-SUPPORTED = (".xlsx", ".xlsm")
 DATE_FORMAT = "yyyy-mm-dd"
 
 STYLES: dict[str, CellStyle] = {
@@ -63,51 +57,6 @@ STYLES: dict[str, CellStyle] = {
     "data": CellStyle(fill="E4DFEC", font_color="5B3F86", wrap=True),
     "ok": CellStyle(font_color="375623", wrap=True),
 }
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """Enough to tell that a file changed since it was read."""
-
-    size: int
-    mtime_ns: int
-    sha256: str
-
-    @classmethod
-    def of(cls, path: Path, data: bytes) -> Fingerprint:
-        """Fingerprint ``data`` as read from ``path``."""
-        st = path.stat()
-        return cls(len(data), st.st_mtime_ns, hashlib.sha256(data).hexdigest())
-
-
-def sniff(path: Path, data: bytes) -> None:
-    """Refuse files that are not an .xlsx package, saying what they are and what to do."""
-    name = path.name
-    if not data:
-        raise SourceError(
-            f"{name} is empty (0 bytes). Restore it from a backup, or run "
-            "`sheetsync init` to start a new tracker."
-        )
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise SourceError(
-            f"{name} is password-protected or an old .xls workbook. sheetsync reads .xlsx: "
-            "remove the password (or save as .xlsx) in Excel or LibreOffice, then try again."
-        )
-    if data[:4] != b"PK\x03\x04":
-        kind = "a CSV or text file" if _looks_like_text(data) else "not an .xlsx workbook"
-        raise SourceError(
-            f"{name} is {kind}. sheetsync works with .xlsx/.xlsm workbooks and Google Sheets: "
-            "open it in Excel or LibreOffice and save it as .xlsx."
-        )
-
-
-def _looks_like_text(data: bytes) -> bool:
-    head = data[:2048]
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return b"\x00" not in head
 
 
 class XlsxBackend:
@@ -155,33 +104,14 @@ class XlsxBackend:
     # ------------------------------------------------------------------ read
 
     def read(self) -> Grid:
-        """Read the workbook's bytes once and parse every worksheet from them."""
-        data = self._read_bytes()
-        sniff(self.path, data)
-        self._info = inspect_package(data, self.limits)
-        tabs = _parse_tabs(data, self._info, self.limits)
-        grid = Grid(self.name, tabs, date1904=self._info.date1904)
+        """Read the workbook's bytes once and parse every worksheet from them (or take the
+        read :func:`~sheetsync.backends.xlsx_read.start_reading` began for this file)."""
+        read = read_workbook(self.path, self.limits)
+        self._info = read.info
+        grid = Grid(self.name, read.tabs, date1904=read.info.date1904)
         self._tabs_read = {tab.name: tab for tab in grid.tabs}
-        self._data, self._fingerprint = data, Fingerprint.of(self.path, data)
+        self._data, self._fingerprint = read.data, read.fingerprint
         return grid
-
-    def _read_bytes(self) -> bytes:
-        if self.path.is_dir():
-            raise SourceError(f"{self.path} is a folder, not a workbook. Give the .xlsx file.")
-        if self.path.suffix.lower() not in SUPPORTED:
-            hint = " (Google Sheets: pass its URL)" if self.path.suffix == "" else ""
-            raise SourceError(
-                f"{self.path} is a '{self.path.suffix or 'no extension'}' file; sheetsync works "
-                f"with .xlsx/.xlsm workbooks and Google Sheets{hint}. Save it as .xlsx first."
-            )
-        try:
-            return self.path.read_bytes()
-        except FileNotFoundError:
-            raise SourceError(f"{self.path} does not exist. Check the path.") from None
-        except IsADirectoryError:
-            raise SourceError(f"{self.path} is a folder, not a workbook.") from None
-        except PermissionError:
-            raise SourceError(f"No permission to read {self.path}.") from None
 
     # ------------------------------------------------------------------ write
 
@@ -320,7 +250,7 @@ class XlsxBackend:
                 "Nothing was written; please report this."
             )
         old = self._tabs_read[plan.worksheet]  # as read: the rows are built by the same code
-        written = _written_rows(after, info_after.sheet(plan.worksheet).name, self.limits)
+        written = written_rows(after, info_after.sheet(plan.worksheet).name, self.limits)
         bad = _first_difference(old, written, set(plan.column_of.values()))
         if bad:
             raise WriteRefused(
@@ -375,159 +305,6 @@ def _heights(plan: Plan) -> dict[int, float]:
 
 def _widths() -> dict[str, float]:
     return {c.header: c.width for c in (*MANAGED_COLUMNS, MAIL)}
-
-
-# ---------------------------------------------------------------------- parsing
-
-
-def _parse_tabs(data: bytes, info: PackageInfo, limits: ReadLimits) -> list[Tab]:
-    book = _open_book(data)
-    tabs = []
-    for ref in info.sheets:
-        if ref.kind != "worksheet" or ref.name not in book.sheet_names:
-            continue
-        tabs.append(_tab(book, ref.name, data, hidden=ref.state != "visible", limits=limits))
-    return tabs
-
-
-def _open_book(data: bytes) -> Any:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        return CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own error types for corrupt packages
-        raise SourceError(
-            f"Cannot read the workbook: {exc}. Is the file complete? Open and "
-            "re-save it in Excel or LibreOffice, or restore a backup."
-        ) from exc
-
-
-def _tab(
-    book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits, areas: bool = True
-) -> Tab:
-    try:
-        return _read_tab(book, name, data, hidden=hidden, limits=limits, areas=areas)
-    except SourceError:
-        raise
-    except Exception as exc:  # calamine and lxml raise their own types for damaged parts
-        raise _damaged_tab(name, exc) from exc
-
-
-def _damaged_tab(name: str, exc: Exception) -> SourceError:
-    """The error for a tab calamine or lxml could not read, with what to do."""
-    return SourceError(
-        f"Cannot read tab '{name}': {exc}. Open and re-save the workbook "
-        "in Excel or LibreOffice, or restore a backup."
-    )
-
-
-def _read_tab(
-    book: Any, name: str, data: bytes, *, hidden: bool, limits: ReadLimits, areas: bool = True
-) -> Tab:
-    """One tab's values (errors overlaid), merged ranges and, with ``areas``, its tables and
-    conditional-format ranges."""
-    # first: it refuses a tab too large to read; verification (no areas) compares values only
-    with shared_reads(data):  # the sheet inflated once for both scans, let go before calamine
-        facts = sheet_facts(data, name, limits, formulas=areas)
-        tables, rule_ranges = xlsx_tables.sheet_areas(data, name) if areas else ([], [])
-    if facts.bands:
-        rows, ranges = _read_bands(data, name, facts.bands)
-    else:
-        sheet = book.get_sheet_by_name(name)
-        rows = _shared_values(_sheet_rows(sheet))
-        ranges = sheet.merged_cell_ranges or []
-    _overlay_errors(rows, facts.errors)
-    merged = [MergedRange(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
-    tab = Tab(name, rows, merged, hidden, facts.formulas_without_values)
-    tab.tables, tab.rule_ranges = tables, rule_ranges
-    return tab
-
-
-def _sheet_rows(sheet: Any) -> Iterator[list[CellValue]]:
-    """The sheet's rows from row 1 and column A, an empty cell as None, one row at a time
-    (as ``to_python(skip_empty_area=False)`` gives them, without holding them all twice).
-
-    calamine's row iterator starts at row 1 but at the first column holding anything: the
-    columns to its left are put back as empty cells."""
-    start = sheet.start
-    left: list[CellValue] = [None] * (start[1] if start else 0)
-    for values in sheet.iter_rows():
-        row = [None if v == "" else v for v in values]
-        yield [*left, *row] if left else row
-
-
-_SHAREABLE = (str, dt.date, dt.datetime)
-
-
-def _shared_values(rows: Iterable[list[CellValue]]) -> list[list[CellValue]]:
-    """The rows, each text and date held once however many cells show it (calamine makes a
-    new object for every cell; a tracker repeats its organisations, channels and dates
-    thousands of times, and the grid is kept for the whole sync). Equal values of one type
-    only: 1, 1.0 and True stay apart."""
-    seen: dict[CellValue, CellValue] = {}
-    share = seen.setdefault
-    return [[share(v, v) if type(v) in _SHAREABLE else v for v in row] for row in rows]
-
-
-def _overlay_errors(rows: list[list[CellValue]], errors: Mapping[tuple[int, int], str]) -> None:
-    """Put each formula error (``{(row, col): code}``, 1-based) into ``rows``."""
-    for (r, c), code in errors.items():
-        while len(rows) < r:
-            rows.append([])
-        rows[r - 1].extend([None] * (c - len(rows[r - 1])))
-        rows[r - 1][c - 1] = CellError(code)
-
-
-def _read_bands(
-    data: bytes, name: str, bands: Sequence[tuple[int, int]]
-) -> tuple[list[list[CellValue]], list[Any]]:
-    """Read a tab block by block, so the empty rows between blocks are never a grid."""
-    rows: list[list[CellValue]] = []
-    ranges: list[Any] = []
-    for first, last in bands:
-        sheet = _open_book(row_band_package(data, name, first, last)).get_sheet_by_name(name)
-        if not sheet.height:
-            continue  # only formatted cells, no values
-        top, left = sheet.start
-        rows.extend([] for _ in range(top - len(rows)))
-        for values in sheet.to_python(skip_empty_area=True):
-            rows.append([None] * left + [None if v == "" else v for v in values])
-        ranges = ranges or list(sheet.merged_cell_ranges or [])
-    return rows, ranges
-
-
-def _written_rows(data: bytes, name: str, limits: ReadLimits) -> Iterator[list[CellValue]]:
-    """Tab ``name``'s values as :func:`_read_tab` reads them (errors overlaid), one row at a
-    time: verification compares each with the row read before, and never holds the written
-    tab as a second grid. (Values only: the written file's tables are not read; a grown
-    table has its own check.)"""
-    try:
-        facts = sheet_facts(data, name, limits, formulas=False)
-        if facts.bands:  # far-apart blocks: read as the first read did, block by block
-            rows, _ = _read_bands(data, name, facts.bands)
-            _overlay_errors(rows, facts.errors)
-            yield from rows
-            return
-        errors: dict[int, dict[int, str]] = {}
-        for (r, c), code in facts.errors.items():
-            errors.setdefault(r, {})[c] = code
-        last = 0
-        for last, row in enumerate(_sheet_rows(_open_book(data).get_sheet_by_name(name)), 1):
-            yield _with_errors(row, errors.pop(last, {}))
-        for r in range(last + 1, max(errors, default=last) + 1):  # errors past the last row
-            yield _with_errors([], errors.get(r, {}))
-    except SourceError:
-        raise
-    except Exception as exc:  # calamine and lxml raise their own types for damaged parts
-        raise _damaged_tab(name, exc) from exc
-
-
-def _with_errors(row: list[CellValue], errors: Mapping[int, str]) -> list[CellValue]:
-    """``row`` with the formula errors of ``{col: code}`` put in (as :func:`_overlay_errors`)."""
-    for c, code in errors.items():
-        row.extend([None] * (c - len(row)))
-        row[c - 1] = CellError(code)
-    return row
 
 
 def _first_difference(

@@ -16,7 +16,8 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -70,10 +71,10 @@ class Target:
     config_path: str | None
     mail: str | None = None
 
-    def settings(self) -> Settings:
-        """The config file's settings with these options laid over them."""
-        settings = settings_for(
-            self.config_path,
+    def settings(self, loaded: Settings | None = None) -> Settings:
+        """The config file's settings (``loaded`` already) with these options laid over them."""
+        settings = with_options(
+            loaded if loaded is not None else load_settings(self.config_path),
             worksheet=self.worksheet,
             header_row=self.header_row,
             select=self.select,
@@ -87,9 +88,18 @@ class Target:
         return mail_config.with_source(settings, self.mail)
 
     def resolve(self) -> tuple[Settings, str, dt.date]:
-        """Settings, the source to open and the day to judge by."""
-        settings = self.settings()
-        return settings, source_for(self.source, settings), today_for(self.today, settings)
+        """Settings, the source to open and the day to judge by.
+
+        An .xlsx tracker is read as soon as it and the read limits are known, while the checks
+        (pandas) load on a second thread; the backend takes that read."""
+        loaded = load_settings(self.config_path)
+        source = source_for(self.source, loaded)
+        from sheetsync.backends.xlsx_read import read_early, read_limits
+
+        with checks_loading_meanwhile():
+            read_early(source, read_limits(loaded.max_unzipped_mb, loaded.max_cells))
+        settings = self.settings(loaded)
+        return settings, source, today_for(self.today, settings)
 
 
 TARGET_FIELDS = tuple(Target.__dataclass_fields__)
@@ -147,6 +157,33 @@ def judged_options(func: Callable[..., None]) -> Callable[..., None]:
 
 def settings_for(config_path: str | None, **overrides: Any) -> Settings:
     """The config file's settings with command-line options laid over them."""
+    return with_options(load_settings(config_path), **overrides)
+
+
+def _load_checks() -> None:
+    from sheetsync import pipeline, rules  # noqa: F401
+
+
+@contextlib.contextmanager
+def checks_loading_meanwhile() -> Iterator[None]:
+    """Load the checks (``sheetsync.rules`` and the pipeline: pandas, numpy) on a second
+    thread while the ``with`` block runs, the cycle collector paused
+    (:func:`gcpause.loading`). If that import fails, :func:`with_options` imports again and
+    raises the error in its place."""
+    if "sheetsync.rules" in sys.modules:
+        yield
+        return
+    with gcpause.loading():
+        loader = threading.Thread(target=_load_checks, name="sheetsync-load", daemon=True)
+        loader.start()
+        try:
+            yield
+        finally:
+            loader.join()
+
+
+def with_options(settings: Settings, **overrides: Any) -> Settings:
+    """``settings`` with command-line options laid over them (rule ids checked)."""
     # The first time, loading the checks loads pandas and numpy, some 700 modules; without
     # gcpause.loading the cycle collector would walk the objects they make again and again
     # (about 40 ms of a check) and find nothing to free.
@@ -154,7 +191,6 @@ def settings_for(config_path: str | None, **overrides: Any) -> Settings:
     with gcpause.loading() if first else contextlib.nullcontext():
         from sheetsync import rules
 
-    settings = load_settings(config_path)
     for key in ("select", "ignore"):
         ids = overrides.get(key) or ()
         unknown = [r for r in ids if r not in rules.RULES]
