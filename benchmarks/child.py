@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.trackers import TODAY
+from benchmarks import TODAY  # not benchmarks.trackers: that imports openpyxl
 
 
 def floor(path: str, out: str) -> dict[str, float]:

@@ -68,6 +68,38 @@ def run_child(task: str, path: Path, arg: str = "", *, cwd: Path) -> Sample:
     )
 
 
+def run_command(task: str, args: Sequence[str], *, cwd: Path) -> Sample:
+    """Run ``python -m sheetsync ARGS`` in ``cwd`` as a user does: nothing loaded beforehand,
+    so the command loads what it needs as it goes (and overlaps what it can). ``seconds`` and
+    ``process_seconds`` are both the whole process; ``cpu`` is its user + system time."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("SHEETSYNC_CONFIG", None)
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sheetsync", *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        err.seek(0)
+        stderr = err.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"sheetsync {' '.join(args)} failed: {stderr[-2000:]}")
+    return Sample(
+        task=task,
+        seconds=elapsed,
+        cpu=usage.ru_utime + usage.ru_stime,
+        process_seconds=elapsed,
+        peak_mb=usage.ru_maxrss / 1024,
+        baseline_mb=0.0,
+    )
+
+
 @dataclass(frozen=True)
 class Summary:
     """Medians over repeats of one task."""

@@ -34,10 +34,10 @@ _memory: dict[str, dict[str, float]] = {}  # stage -> RSS and peak RSS (MB) when
 
 # (module or class path, attribute, stage)
 STAGES: list[tuple[str, str, str]] = [
-    ("sheetsync.backends.xlsx:XlsxBackend", "_read_bytes", "read file"),
-    ("sheetsync.backends.xlsx", "sniff", "read file"),
-    ("sheetsync.backends.xlsx", "inspect_package", "parse package"),
-    ("sheetsync.backends.xlsx", "_parse_tabs", "parse cells (calamine)"),
+    ("sheetsync.backends.xlsx_read", "read_bytes", "read file"),
+    ("sheetsync.backends.xlsx_read", "sniff", "read file"),
+    ("sheetsync.backends.xlsx_read", "inspect_package", "parse package"),
+    ("sheetsync.backends.xlsx_read", "parse_tabs", "parse cells (calamine)"),
     ("sheetsync.layout", "discover", "layout"),
     ("sheetsync.frame", "build", "frame"),
     ("sheetsync.rules", "make_context", "rules (holidays)"),

@@ -36,7 +36,7 @@ from sheetsync.backends.xlsx_package import (
     inspect_package,
     shared_reads,
 )
-from sheetsync.backends.xlsx_read import Fingerprint, read_workbook, written_rows
+from sheetsync.backends.xlsx_read import Fingerprint, ParseAhead, read_workbook, written_rows
 from sheetsync.errors import FileLockedError, SourceChangedError, WriteRefused
 from sheetsync.files import lock_files
 from sheetsync.grid import CellValue, Grid, Tab
@@ -130,13 +130,17 @@ class XlsxBackend:
                 self._patch(writer, plan)
         if plan.tables:
             writer.grow_tables(plan.worksheet, plan.tables)
+        ahead = None
         if plan.prep is not None:
-            self._put_prep(writer, plan.prep)
+            ids = writer.register_styles(xlsx_prep_styles())
+            if plan.changes:  # the contacts tab is final: parse it while the prep tab is made
+                ahead = ParseAhead(writer.to_bytes(), self._sheet_name(plan.worksheet), self.limits)
+            self._put_prep(writer, plan.prep, ids)
         patched = writer.to_bytes()
         del writer  # its edited parts (the sheet, the prep tab) are in `patched` now
         if patched is data:  # e.g. a table found changed at write time: nothing to write
             return self._copy_unchanged()
-        self._verify(data, patched, plan)
+        self._verify(data, patched, plan, ahead)
         self._check_locks(target)
         self._check_unchanged()
         if self.output is None:
@@ -215,17 +219,23 @@ class XlsxBackend:
         widths = {plan.column_of[h]: w for h, w in _widths().items() if h in plan.new_columns}
         writer.patch_cells(plan.worksheet, writes, column_widths=widths)
 
-    def _put_prep(self, writer: PackageWriter, prep: PrepPlan) -> None:
+    def _sheet_name(self, worksheet: str) -> str:
+        assert self._info is not None
+        return self._info.sheet(worksheet).name
+
+    def _put_prep(self, writer: PackageWriter, prep: PrepPlan, ids: list[int]) -> None:
         from sheetsync.backends import xlsx_prep  # only a sync writes the prep tab
 
-        ids = writer.register_styles(xlsx_prep.styles_needed())
         style_ids = dict(zip(xlsx_prep.KIND_STYLES, ids, strict=True))
         date1904 = self._info.date1904 if self._info else False
-        xml = xlsx_prep.sheet_xml(prep, style_ids, date1904)
+        xml = xlsx_prep.sheet_chunks(prep, style_ids, date1904)  # deflated as it is made
         writer.put_sheet(prep.tab, xml, title_rows=xlsx_prep.TITLE_ROWS)
 
-    def _verify(self, before: bytes, after: bytes, plan: Plan) -> None:
-        """Prove the patch touched nothing but managed cells before it replaces the file."""
+    def _verify(
+        self, before: bytes, after: bytes, plan: Plan, ahead: ParseAhead | None = None
+    ) -> None:
+        """Prove the patch touched nothing but managed cells before it replaces the file
+        (``ahead``: the contacts tab's parse begun before the prep tab was added)."""
         assert self._info is not None
         info_after = inspect_package(after)
         allowed = {self._info.sheet(plan.worksheet).part, "xl/styles.xml", "xl/calcChain.xml"}
@@ -250,7 +260,7 @@ class XlsxBackend:
                 "Nothing was written; please report this."
             )
         old = self._tabs_read[plan.worksheet]  # as read: the rows are built by the same code
-        written = written_rows(after, info_after.sheet(plan.worksheet).name, self.limits)
+        written = written_rows(after, info_after.sheet(plan.worksheet).name, self.limits, ahead)
         bad = _first_difference(old, written, set(plan.column_of.values()))
         if bad:
             raise WriteRefused(
@@ -261,6 +271,13 @@ class XlsxBackend:
     def _backup(self, data: bytes) -> str | None:
         saved = files.backup(self.path, data, keep=self.backups, backup_dir=self.backup_dir)
         return str(saved) if saved else None
+
+
+def xlsx_prep_styles() -> list[CellStyle]:
+    """The styles the prep tab uses (:func:`sheetsync.backends.xlsx_prep.styles_needed`)."""
+    from sheetsync.backends import xlsx_prep  # only a sync writes the prep tab
+
+    return xlsx_prep.styles_needed()
 
 
 def _writable(value: CellValue) -> str | dt.date | float | int | None:

@@ -30,6 +30,9 @@ from sheetsync.backends import xlsx_tables
 from sheetsync.backends.xlsx_package import (
     PackageInfo,
     ReadLimits,
+    SheetFacts,
+    changed_parts,
+    copied_entries_differ,
     inspect_package,
     row_band_package,
     shared_reads,
@@ -301,13 +304,60 @@ def read_bands(
     return rows, ranges
 
 
-def written_rows(data: bytes, name: str, limits: ReadLimits) -> Iterator[list[CellValue]]:
+class ParseAhead:
+    """Reading tab ``name`` of the package ``data`` back on a second thread (python-calamine
+    parses without holding the interpreter's lock), for :func:`written_rows` to take later.
+
+    A sync starts it once the contacts tab is written and only the prep tab is still to come.
+    The thread first scans the tab for its formula errors and row blocks (the part inflated
+    and let go again), then parses it. The verification takes both only if every input of
+    that read is the same in the final package (see :meth:`read_for`), and otherwise reads
+    the final package."""
+
+    def __init__(self, data: bytes, name: str, limits: ReadLimits) -> None:
+        self.data, self.name, self.limits = data, name, limits
+        self._read: tuple[SheetFacts, Any] | None = None
+        self._thread = threading.Thread(target=self._parse, name="sheetsync-verify", daemon=True)
+        self._thread.start()
+
+    def _parse(self) -> None:
+        try:
+            facts = sheet_facts(self.data, self.name, self.limits, formulas=False)
+            sheet = None if facts.bands else open_book(self.data).get_sheet_by_name(self.name)
+            self._read = (facts, sheet)
+        except Exception:  # the final package is read instead, and raises in its place
+            self._read = None
+
+    def read_for(self, data: bytes, name: str) -> tuple[SheetFacts, Any] | None:
+        """The tab's facts and parsed sheet (None for a tab read block by block), if ``data``
+        reads tab ``name`` from the very same inputs: the same part for the tab, the same date
+        system, and every zip entry the same but for the workbook's list of tabs, its
+        relationships, its content types and parts added (a new tab); else None."""
+        self._thread.join()
+        if self._read is None or name != self.name:
+            return None
+        before, after = inspect_package(self.data), inspect_package(data)
+        part = before.sheet(name).part
+        if after.sheet(name).part != part or before.date1904 != after.date1904:
+            return None
+        listing = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
+        changed = changed_parts(self.data, data) - listing - (set(after.parts) - set(before.parts))
+        if changed or copied_entries_differ(self.data, data, [part]):
+            return None
+        return self._read
+
+
+def written_rows(
+    data: bytes, name: str, limits: ReadLimits, ahead: ParseAhead | None = None
+) -> Iterator[list[CellValue]]:
     """Tab ``name``'s values as :func:`_read_tab` reads them (errors overlaid), one row at a
     time: verification compares each with the row read before, and never holds the written
     tab as a second grid. (Values only: the written file's tables are not read; a grown
-    table has its own check.)"""
+    table has its own check.) ``ahead``: a read of the tab begun earlier, used when its
+    inputs are those of ``data``."""
     try:
-        facts = sheet_facts(data, name, limits, formulas=False)
+        early = ahead.read_for(data, name) if ahead is not None else None
+        facts, sheet = early or (sheet_facts(data, name, limits, formulas=False), None)
         if facts.bands:  # far-apart blocks: read as the first read did, block by block
             rows, _ = read_bands(data, name, facts.bands)
             overlay_errors(rows, facts.errors)
@@ -316,8 +366,10 @@ def written_rows(data: bytes, name: str, limits: ReadLimits) -> Iterator[list[Ce
         errors: dict[int, dict[int, str]] = {}
         for (r, c), code in facts.errors.items():
             errors.setdefault(r, {})[c] = code
+        if sheet is None:
+            sheet = open_book(data).get_sheet_by_name(name)
         last = 0
-        for last, row in enumerate(sheet_rows(open_book(data).get_sheet_by_name(name)), 1):
+        for last, row in enumerate(sheet_rows(sheet), 1):
             yield _with_errors(row, errors.pop(last, {}))
         for r in range(last + 1, max(errors, default=last) + 1):  # errors past the last row
             yield _with_errors([], errors.get(r, {}))

@@ -25,7 +25,7 @@ public functions and re-exports the public types.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -205,9 +205,14 @@ class PackageWriter:
         return _register_styles(self._pkg, styles)
 
     def put_sheet(
-        self, sheet_name: str, sheet_xml: bytes, *, title_rows: tuple[int, int] | None = None
+        self,
+        sheet_name: str,
+        sheet_xml: bytes | Iterable[bytes],
+        *,
+        title_rows: tuple[int, int] | None = None,
     ) -> None:
-        """Add or replace a worksheet part (see :func:`put_sheet`)."""
+        """Add or replace a worksheet part (see :func:`put_sheet`); ``sheet_xml`` may come as
+        chunks, deflated as they come (they must not mention relationships at all)."""
         _put_sheet(self._pkg, sheet_name, sheet_xml, title_rows)
 
     def grow_tables(self, sheet_name: str, growth: Sequence[TableGrowth]) -> None:

@@ -5,7 +5,7 @@ relationship, its content type and its print titles.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from lxml import etree
 
@@ -23,22 +23,32 @@ from sheetsync.backends.xlsx_package.ooxml import (
     _w,
 )
 from sheetsync.backends.xlsx_package.workbook import _Book, _read_rels, _read_workbook, _rels_name
-from sheetsync.backends.xlsx_package.zipped import _Edit, _Package
+from sheetsync.backends.xlsx_package.zipped import _Deflated, _Edit, _Package
 from sheetsync.errors import SourceError, WriteRefused
 
 
 def _put_sheet(
-    pkg: _Package, sheet_name: str, sheet_xml: bytes, title_rows: tuple[int, int] | None
+    pkg: _Package,
+    sheet_name: str,
+    sheet_xml: bytes | Iterable[bytes],
+    title_rows: tuple[int, int] | None,
 ) -> None:
+    """``sheet_xml`` as bytes, or as chunks deflated (and checked) as they come: a large part
+    made row by row is then never held whole."""
     _check_sheet_name(sheet_name)
-    _check_sheet_xml(sheet_xml)
+    content: bytes | _Deflated
+    if isinstance(sheet_xml, bytes):
+        _check_sheet_xml(sheet_xml)
+        content = sheet_xml
+    else:
+        content = _Deflated.of(_checked_chunks(sheet_xml))
     book = _read_workbook(pkg)
     existing = _find_sheet(book.sheets, sheet_name)
     edit = _Edit()
     if existing is None:
-        _add_sheet(pkg, book, sheet_name, sheet_xml, edit)
+        _add_sheet(pkg, book, sheet_name, content, edit)
     else:
-        _replace_sheet(pkg, existing, sheet_xml, edit)
+        _replace_sheet(pkg, existing, content, edit)
     if title_rows is not None:
         _set_print_titles(pkg, book, sheet_name, title_rows, edit)
     pkg.commit(edit)
@@ -101,9 +111,7 @@ def _check_sheet_xml(sheet_xml: bytes) -> None:
     """
     rel_attrs = _REL_NS.encode() in sheet_xml
     target = _SheetXmlCheck(rel_attrs=True) if rel_attrs else _WellFormed()
-    parser = etree.XMLParser(
-        target=target, resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False
-    )
+    parser = _checking_parser(target)
     try:
         etree.fromstring(sheet_xml, parser)
     except etree.XMLSyntaxError as exc:
@@ -112,6 +120,40 @@ def _check_sheet_xml(sheet_xml: bytes) -> None:
         raise ValueError(target.problem)
     if not rel_attrs and _root_tag(sheet_xml) != _w("worksheet"):
         raise ValueError("sheet_xml must be a SpreadsheetML <worksheet>")
+
+
+def _checked_chunks(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """``chunks`` passed on as they come, checked as :func:`_check_sheet_xml` checks a whole
+    part: well-formed (fed to a parser that builds no tree), a SpreadsheetML <worksheet> and,
+    stricter, no mention of the relationships namespace at all. A problem raises ValueError
+    once the chunks before it were passed on."""
+    parser = _checking_parser(_WellFormed())
+    rel, tail, head = _REL_NS.encode(), b"", b""
+    root = ""  # found from the first chunks
+    try:
+        for chunk in chunks:
+            if not root:
+                head += chunk
+                root = _root_tag(head)
+                if root and root != _w("worksheet"):
+                    raise ValueError("sheet_xml must be a SpreadsheetML <worksheet>")
+            if rel in tail + chunk[: len(rel)] or rel in chunk:
+                raise ValueError("sheet_xml given in chunks must not reference relationships")
+            tail = chunk[-len(rel) :]
+            parser.feed(chunk)
+            yield chunk
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"sheet_xml is not well-formed: {exc}") from exc
+    if root != _w("worksheet"):
+        raise ValueError("sheet_xml must be a SpreadsheetML <worksheet>")
+
+
+def _checking_parser(target: object) -> etree.XMLParser:
+    """A parser that only checks (its ``target`` builds nothing): no entities, no network."""
+    return etree.XMLParser(
+        target=target, resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False
+    )
 
 
 class _WellFormed:
@@ -158,7 +200,9 @@ class _SheetXmlCheck:
         """Nothing to return: the parse only checks."""
 
 
-def _replace_sheet(pkg: _Package, sheet: SheetRef, sheet_xml: bytes, edit: _Edit) -> None:
+def _replace_sheet(
+    pkg: _Package, sheet: SheetRef, sheet_xml: bytes | _Deflated, edit: _Edit
+) -> None:
     if sheet.kind != "worksheet" or not sheet.part:
         raise SourceError(
             f"Tab {sheet.name!r} exists but is a {sheet.kind}; rename it or choose another "
@@ -169,11 +213,17 @@ def _replace_sheet(pkg: _Package, sheet: SheetRef, sheet_xml: bytes, edit: _Edit
             f"Tab {sheet.name!r} has drawings, comments or links that replacing it would "
             "orphan. Remove them from that tab (it is managed by sheetsync), or rename it."
         )
-    if pkg.read(sheet.part) != sheet_xml:
+    current = pkg.read(sheet.part)
+    if isinstance(sheet_xml, _Deflated):
+        if not sheet_xml.holds(current):
+            edit.deflated[sheet.part] = sheet_xml
+    elif current != sheet_xml:
         edit.replace[sheet.part] = sheet_xml
 
 
-def _add_sheet(pkg: _Package, book: _Book, name: str, sheet_xml: bytes, edit: _Edit) -> None:
+def _add_sheet(
+    pkg: _Package, book: _Book, name: str, sheet_xml: bytes | _Deflated, edit: _Edit
+) -> None:
     root = _parse(pkg.read(book.part), book.part)
     protection = root.find(_w("workbookProtection"))
     if protection is not None and protection.get("lockStructure", "0") in ("1", "true"):
@@ -193,7 +243,10 @@ def _add_sheet(pkg: _Package, book: _Book, name: str, sheet_xml: bytes, edit: _E
     el.set("sheetId", str(max([0, *(s.sheet_id for s in book.sheets)]) + 1))
     el.set(_q(_REL_NS, "id"), r_id)
     edit.replace[book.part] = _serialize(root)
-    edit.add[part] = sheet_xml
+    if isinstance(sheet_xml, _Deflated):
+        edit.deflated[part] = sheet_xml
+    else:
+        edit.add[part] = sheet_xml
     _add_override(pkg, part, _CT_WORKSHEET, edit)
 
 

@@ -54,7 +54,7 @@ class _Package:
             self.names.remove(name)
             del self.index[name]
             self.changed.pop(name, None)
-        for name in edit.add:
+        for name in [*edit.add, *edit.deflated]:
             if name not in self.index:
                 info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
@@ -64,6 +64,7 @@ class _Package:
             self.changed[name] = self._stored(name, [content], len(content))
         for name, spliced in edit.spliced.items():
             self.changed[name] = self._stored(name, spliced.chunks(), _DEFLATE_NOW)
+        self.changed.update(edit.deflated)
         self.folded = {name.lower(): name for name in self.names}
         self.edited = self.edited or not edit.empty()
 
@@ -247,6 +248,12 @@ class _Deflated:
         """The content."""
         return zlib.decompress(self.raw, -zlib.MAX_WBITS, max(self.size, 64))
 
+    def holds(self, content: bytes) -> bool:
+        """Whether this is ``content`` deflated (size and CRC-32 first, then every byte)."""
+        if len(content) != self.size or zlib.crc32(content) != self.crc:
+            return False
+        return self.inflate() == content
+
 
 _CHUNK = 1 << 20
 _DEFLATE_NOW = 1 << 20  # parts this large are deflated when committed (see _Package._stored)
@@ -255,18 +262,21 @@ _DEFLATE_NOW = 1 << 20  # parts this large are deflated when committed (see _Pac
 @dataclass
 class _Edit:
     """Pending changes to a package: replaced, added and removed entries (a part rewritten
-    as splices of its old bytes in ``spliced``)."""
+    as splices of its old bytes in ``spliced``; one replaced or added as content deflated
+    while it was made, never held whole, in ``deflated``)."""
 
     replace: dict[str, bytes] = field(default_factory=dict)
     add: dict[str, bytes] = field(default_factory=dict)
     remove: set[str] = field(default_factory=set)
     spliced: dict[str, _Spliced] = field(default_factory=dict)
+    deflated: dict[str, _Deflated] = field(default_factory=dict)
 
     def empty(self) -> bool:
-        return not (self.replace or self.add or self.remove or self.spliced)
+        return not (self.replace or self.add or self.remove or self.spliced or self.deflated)
 
     def __str__(self) -> str:
-        return ", ".join(sorted({*self.replace, *self.add, *self.remove, *self.spliced}))
+        names = {*self.replace, *self.add, *self.remove, *self.spliced, *self.deflated}
+        return ", ".join(sorted(names))
 
 
 # Deflate level for the entries a sync rewrites. Level 1 is about three times as fast as
