@@ -202,7 +202,7 @@ def sync(target: Target, dry_run: bool, output: str | None, fmt: str) -> None:
     """Check a tracker and write status columns back into it."""
 
     def action() -> int:
-        settings, source, today = target.resolve()
+        settings, source, today = target.resolve(writing=not dry_run)
         result = api.sync(source, today=today, dry_run=dry_run, output=output, settings=settings)
         if fmt == "json":
             click.echo(json.dumps(sync_json(result), ensure_ascii=False, indent=2))

@@ -162,14 +162,14 @@ from sheetsync.backends import xlsx_read
 from sheetsync.backends.xlsx_package import ReadLimits
 
 where = []
-load = common._load_checks
-common._load_checks = lambda: (where.append(threading.current_thread().name), load())
+load = common._load
+common._load = lambda modules: (where.append(threading.current_thread().name), load(modules))
 before = "sheetsync.rules" in sys.modules
 with common.checks_loading_meanwhile():
     read = xlsx_read.read_early(sys.argv[1], ReadLimits())
     reader = threading.current_thread().name
 print(json.dumps({"before": before, "after": "pandas" in sys.modules, "loader": where,
-                  "reader": reader, "read": read}))
+                  "reader": reader, "read": read, "prep": "sheetsync.prep" in sys.modules}))
 """
 
 
@@ -185,4 +185,5 @@ def test_the_checks_load_on_a_second_thread_while_the_tracker_is_read(tmp_path: 
         "loader": ["sheetsync-load"],
         "reader": "MainThread",
         "read": True,
+        "prep": False,  # a check does not load the prep tab's modules
     }

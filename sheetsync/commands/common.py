@@ -13,11 +13,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import importlib
 import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -87,16 +88,17 @@ class Target:
 
         return mail_config.with_source(settings, self.mail)
 
-    def resolve(self) -> tuple[Settings, str, dt.date]:
+    def resolve(self, *, writing: bool = False) -> tuple[Settings, str, dt.date]:
         """Settings, the source to open and the day to judge by.
 
         An .xlsx tracker is read as soon as it and the read limits are known, while the checks
-        (pandas) load on a second thread; the backend takes that read."""
+        (pandas) load on a second thread, and with ``writing`` the prep tab's modules too; the
+        backend takes that read."""
         loaded = load_settings(self.config_path)
         source = source_for(self.source, loaded)
         from sheetsync.backends.xlsx_read import read_early, read_limits
 
-        with checks_loading_meanwhile():
+        with checks_loading_meanwhile(PREP if writing else ()):
             read_early(source, read_limits(loaded.max_unzipped_mb, loaded.max_cells))
         settings = self.settings(loaded)
         return settings, source, today_for(self.today, settings)
@@ -160,21 +162,27 @@ def settings_for(config_path: str | None, **overrides: Any) -> Settings:
     return with_options(load_settings(config_path), **overrides)
 
 
-def _load_checks() -> None:
-    from sheetsync import pipeline, rules  # noqa: F401
+CHECKS = ("sheetsync.rules", "sheetsync.pipeline")  # pandas and numpy come with them
+PREP = ("sheetsync.prep", "sheetsync.backends.xlsx_prep")  # what a sync loads besides (Jinja2)
+
+
+def _load(modules: Sequence[str]) -> None:
+    for name in modules:
+        importlib.import_module(name)
 
 
 @contextlib.contextmanager
-def checks_loading_meanwhile() -> Iterator[None]:
-    """Load the checks (``sheetsync.rules`` and the pipeline: pandas, numpy) on a second
-    thread while the ``with`` block runs, the cycle collector paused
+def checks_loading_meanwhile(also: Sequence[str] = ()) -> Iterator[None]:
+    """Load the checks (:data:`CHECKS`: pandas, numpy), and the modules ``also`` names, on a
+    second thread while the ``with`` block runs, the cycle collector paused
     (:func:`gcpause.loading`). If that import fails, :func:`with_options` imports again and
     raises the error in its place."""
     if "sheetsync.rules" in sys.modules:
         yield
         return
     with gcpause.loading():
-        loader = threading.Thread(target=_load_checks, name="sheetsync-load", daemon=True)
+        modules = (*CHECKS, *also)
+        loader = threading.Thread(target=_load, args=(modules,), name="sheetsync-load", daemon=True)
         loader.start()
         try:
             yield
