@@ -202,6 +202,9 @@ def sync(target: Target, dry_run: bool, output: str | None, fmt: str) -> None:
     """Check a tracker and write status columns back into it."""
 
     def action() -> int:
+        from sheetsync.allocator import large_blocks_mapped
+
+        large_blocks_mapped()  # before the read: what large steps free goes back to the system
         settings, source, today = target.resolve(writing=not dry_run)
         result = api.sync(source, today=today, dry_run=dry_run, output=output, settings=settings)
         if fmt == "json":

@@ -62,7 +62,7 @@ class Finding(NamedTuple):
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per managed cell written: tens of thousands
 class CellChange:
     """One managed cell that must change: where, from what, to what, and how it looks."""
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sheetsync.grid import CellValue, Tab, clean_text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per prep tab row
 class PrepRow:
     """One row sheetsync wants in the prep tab: its key, what it is, checkbox and text."""
 
@@ -35,7 +35,7 @@ class PrepRow:
         return (self.tick, text or None, self.notes[0] if self.notes else None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per prep tab row
 class TabRow:
     """One row of the prep tab as it is written: what it is, and its cells A, B, C, …"""
 

@@ -37,7 +37,7 @@ SEVERITY_WORD = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per contact row
 class RowStatus:
     """What the managed cells of one row should say, and how urgent it looks."""
 
