@@ -25,6 +25,8 @@ FILL = 1.0
 def lines(text: str, width: float) -> int:
     """Lines ``text`` wraps to in a column ``width`` characters wide (at least 1)."""
     per_line = max(1, int(width * FILL) - 1)
+    if len(text) <= per_line and "\n" not in text:
+        return 1  # fits as it is (most statuses): no word to wrap
     return sum(_wrapped(part, per_line) for part in text.split("\n")) or 1
 
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetsync import pipeline
+from sheetsync import pipeline, printing
 from sheetsync.backends import xlsx_formats
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.backends.xlsx_package import CellStyle, CellWrite, patch_cells
@@ -97,8 +97,6 @@ def test_init_tracker_prints_landscape_one_page_wide_with_title_rows(tmp_path: P
 
 
 def test_wrapped_lines_are_estimated_at_word_ends() -> None:
-    from sheetsync import printing
-
     assert printing.lines("short", 20) == 1
     assert printing.lines("word " * 10, 20) == 3  # 19 characters a line: 4 words, 4, 2
     assert printing.lines("a\nb\nc", 50) == 3
@@ -170,3 +168,11 @@ def test_date_format_skips_sheetsyncs_own_columns() -> None:
     data, part = _bytes(wb), "xl/worksheets/sheet1.xml"
     assert xlsx_formats.date_format(data, part) == "yyyy-mm-dd"
     assert xlsx_formats.date_format(data, part, skip_columns=[3]) == "d mmm yyyy"
+
+
+@given(st.text(alphabet=" ab\n", max_size=80), st.integers(1, 90))
+def test_text_that_fits_takes_one_line_as_the_word_count_says(text: str, width: int) -> None:
+    """The shortcut for text that fits gives what wrapping word by word gives."""
+    per_line = max(1, int(width * printing.FILL) - 1)
+    by_words = sum(printing._wrapped(p, per_line) for p in text.split("\n")) or 1
+    assert printing.lines(text, width) == by_words

@@ -41,7 +41,9 @@ def _put_sheet(
         _check_sheet_xml(sheet_xml)
         content = sheet_xml
     else:
-        content = _Deflated.of(_checked_chunks(sheet_xml))
+        check = _ChunkCheck()
+        content = _Deflated.of(check.passing(sheet_xml), also=check.feed)
+        check.close()
     book = _read_workbook(pkg)
     existing = _find_sheet(book.sheets, sheet_name)
     edit = _Edit()
@@ -122,31 +124,51 @@ def _check_sheet_xml(sheet_xml: bytes) -> None:
         raise ValueError("sheet_xml must be a SpreadsheetML <worksheet>")
 
 
-def _checked_chunks(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """``chunks`` passed on as they come, checked as :func:`_check_sheet_xml` checks a whole
-    part: well-formed (fed to a parser that builds no tree), a SpreadsheetML <worksheet> and,
-    stricter, no mention of the relationships namespace at all. A problem raises ValueError
-    once the chunks before it were passed on."""
-    parser = _checking_parser(_WellFormed())
-    rel, tail, head = _REL_NS.encode(), b"", b""
-    root = ""  # found from the first chunks
-    try:
+class _ChunkCheck:
+    """Checks a part given in chunks as :func:`_check_sheet_xml` checks a whole one:
+    well-formed (fed to a parser that builds no tree), a SpreadsheetML <worksheet> and,
+    stricter, no mention of the relationships namespace at all.
+
+    :meth:`passing` looks at each chunk as it goes by (the root tag, the namespace);
+    :meth:`feed` parses it, on the deflating thread (lxml parses without holding the
+    interpreter's lock); :meth:`close` ends the parse. Each raises ValueError for a problem."""
+
+    def __init__(self) -> None:
+        self.parser = _checking_parser(_WellFormed())
+        self.root = ""  # found from the first chunks
+
+    def passing(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """``chunks`` passed on as they come, once their root tag and namespaces are seen."""
+        rel, tail, head = _REL_NS.encode(), b"", b""
         for chunk in chunks:
-            if not root:
+            if not self.root:
                 head += chunk
-                root = _root_tag(head)
-                if root and root != _w("worksheet"):
+                try:
+                    self.root = _root_tag(head)
+                except etree.XMLSyntaxError as exc:
+                    raise ValueError(f"sheet_xml is not well-formed: {exc}") from exc
+                if self.root and self.root != _w("worksheet"):
                     raise ValueError("sheet_xml must be a SpreadsheetML <worksheet>")
             if rel in tail + chunk[: len(rel)] or rel in chunk:
                 raise ValueError("sheet_xml given in chunks must not reference relationships")
             tail = chunk[-len(rel) :]
-            parser.feed(chunk)
             yield chunk
-        parser.close()
-    except etree.XMLSyntaxError as exc:
-        raise ValueError(f"sheet_xml is not well-formed: {exc}") from exc
-    if root != _w("worksheet"):
-        raise ValueError("sheet_xml must be a SpreadsheetML <worksheet>")
+
+    def feed(self, chunk: bytes | bytearray | memoryview) -> None:
+        """Parse the next chunk."""
+        try:
+            self.parser.feed(bytes(chunk) if isinstance(chunk, memoryview) else chunk)
+        except etree.XMLSyntaxError as exc:
+            raise ValueError(f"sheet_xml is not well-formed: {exc}") from exc
+
+    def close(self) -> None:
+        """End the parse: the part is complete, and a <worksheet>."""
+        try:
+            self.parser.close()
+        except etree.XMLSyntaxError as exc:
+            raise ValueError(f"sheet_xml is not well-formed: {exc}") from exc
+        if self.root != _w("worksheet"):
+            raise ValueError("sheet_xml must be a SpreadsheetML <worksheet>")
 
 
 def _checking_parser(target: object) -> etree.XMLParser:

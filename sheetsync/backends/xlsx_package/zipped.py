@@ -12,7 +12,7 @@ import threading
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -236,14 +236,17 @@ class _Deflated:
     size: int
 
     @classmethod
-    def of(cls, chunks: Iterable[_Chunk]) -> _Deflated:
-        """Deflate the content given in ``chunks``.
+    def of(
+        cls, chunks: Iterable[_Chunk], also: Callable[[_Chunk], None] | None = None
+    ) -> _Deflated:
+        """Deflate the content given in ``chunks`` (and hand each chunk to ``also`` first,
+        such as a parser checking it; what it raises is raised here).
 
         The deflating is done on a second thread while this one makes the next chunks (zlib
         does not hold the interpreter's lock while it compresses): the bytes are the same as
         deflating the chunks one after the other here."""
         pending: queue.Queue[_Chunk | None] = queue.Queue(maxsize=4)  # a few chunks at most
-        deflater = _Deflater(pending)
+        deflater = _Deflater(pending, also)
         deflater.start()
         try:
             for chunk in chunks:
@@ -269,9 +272,11 @@ class _Deflated:
 class _Deflater(threading.Thread):
     """Deflates the chunks put in ``pending`` until a None, keeping their CRC-32 and size."""
 
-    def __init__(self, pending: queue.Queue[_Chunk | None]) -> None:
+    def __init__(
+        self, pending: queue.Queue[_Chunk | None], also: Callable[[_Chunk], None] | None
+    ) -> None:
         super().__init__(name="sheetsync-deflate", daemon=True)
-        self.pending = pending
+        self.pending, self.also = pending, also
         self.out: list[bytes] = []
         self.crc = self.size = 0
         self.error: BaseException | None = None
@@ -281,6 +286,8 @@ class _Deflater(threading.Thread):
         while (chunk := self.pending.get()) is not None:
             if self.error is None:  # after an error, only drain what is still put
                 try:
+                    if self.also is not None:
+                        self.also(chunk)
                     self.crc, self.size = zlib.crc32(chunk, self.crc), self.size + len(chunk)
                     self.out.append(deflate.compress(chunk))
                 except BaseException as exc:  # raised by _Deflated.of, in its thread
