@@ -168,8 +168,10 @@ before = "sheetsync.rules" in sys.modules
 with common.checks_loading_meanwhile():
     read = xlsx_read.read_early(sys.argv[1], ReadLimits())
     reader = threading.current_thread().name
+    switch = sys.getswitchinterval()
 print(json.dumps({"before": before, "after": "pandas" in sys.modules, "loader": where,
-                  "reader": reader, "read": read, "prep": "sheetsync.prep" in sys.modules}))
+                  "reader": reader, "read": read, "prep": "sheetsync.prep" in sys.modules,
+                  "switch": [switch, sys.getswitchinterval()]}))
 """
 
 
@@ -186,4 +188,5 @@ def test_the_checks_load_on_a_second_thread_while_the_tracker_is_read(tmp_path: 
         "reader": "MainThread",
         "read": True,
         "prep": False,  # a check does not load the prep tab's modules
+        "switch": [0.001, 0.005],  # a shorter switch interval only while both threads work
     }
