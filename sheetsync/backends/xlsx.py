@@ -105,7 +105,7 @@ class XlsxBackend:
 
     def read(self) -> Grid:
         """Read the workbook's bytes once and parse every worksheet from them (or take the
-        read :func:`~sheetsync.backends.xlsx_read.start_reading` began for this file)."""
+        read :func:`~sheetsync.backends.xlsx_read.read_early` kept for this file)."""
         read = read_workbook(self.path, self.limits)
         self._info = read.info
         grid = Grid(self.name, read.tabs, date1904=read.info.date1904)
@@ -132,7 +132,9 @@ class XlsxBackend:
             writer.grow_tables(plan.worksheet, plan.tables)
         ahead = None
         if plan.prep is not None:
-            ids = writer.register_styles(xlsx_prep_styles())
+            from sheetsync.backends import xlsx_prep  # only a sync writes the prep tab
+
+            ids = writer.register_styles(xlsx_prep.styles_needed())
             if plan.changes:  # the contacts tab is final: parse it while the prep tab is made
                 ahead = ParseAhead(writer.to_bytes(), self._sheet_name(plan.worksheet), self.limits)
             self._put_prep(writer, plan.prep, ids)
@@ -271,13 +273,6 @@ class XlsxBackend:
     def _backup(self, data: bytes) -> str | None:
         saved = files.backup(self.path, data, keep=self.backups, backup_dir=self.backup_dir)
         return str(saved) if saved else None
-
-
-def xlsx_prep_styles() -> list[CellStyle]:
-    """The styles the prep tab uses (:func:`sheetsync.backends.xlsx_prep.styles_needed`)."""
-    from sheetsync.backends import xlsx_prep  # only a sync writes the prep tab
-
-    return xlsx_prep.styles_needed()
 
 
 def _writable(value: CellValue) -> str | dt.date | float | int | None:
