@@ -90,6 +90,7 @@ def test_another_file_or_other_limits_read_now(tmp_path: Path) -> None:
 
 
 def test_a_failed_early_read_keeps_nothing_and_the_backend_raises_it(tmp_path: Path) -> None:
+    assert xlsx_read.read_early(str(tracker(tmp_path / "earlier.xlsx", ["Ana"])), ReadLimits())
     bad = tmp_path / "t.xlsx"
     bad.write_text("Name,Organization\nAna,Acme\n")
     assert not xlsx_read.read_early(str(bad), ReadLimits())

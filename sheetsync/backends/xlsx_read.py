@@ -153,6 +153,8 @@ def read_early(source: str, limits: ReadLimits) -> bool:
     :func:`read_workbook`; return whether it was read. A read that fails keeps nothing: the
     backend's own read then raises the error, where the command expects it."""
     global _early
+    with _early_lock:
+        _early = None  # an earlier read not taken is let go, whatever this one does
     path = Path(source)
     if path.suffix.lower() not in SUPPORTED or not path.is_file():
         return False
