@@ -67,6 +67,8 @@ def contact_context(row: Mapping[str, Any]) -> dict[str, str]:
 
     def text(key: str) -> str:
         value = row.get(key)
+        if type(value) is str:  # most cells: no NA check needed
+            return value
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             return ""
         return (

@@ -56,7 +56,7 @@ from sheetsync.prep_rows import (
     fingerprint,
 )
 from sheetsync.schema import Key, Where, parse_section, setting
-from sheetsync.templating import check_templates_dir, render_text
+from sheetsync.templating import check_templates_dir, render_text, templates_held
 
 DEFAULT_TAB = "sheetsync · prep"
 TITLE = (
@@ -323,7 +323,8 @@ def build(
         tuple(load_checklist(settings.templates_dir)),
         tuple(question_bank(grid, settings)),
     )
-    blocks = _blocks(ctx) + _follow_ups(ctx, findings)
+    with templates_held():  # each draft template looked up once, not once a contact
+        blocks = _blocks(ctx) + _follow_ups(ctx, findings)
     if not blocks and current is None:
         return None
     wanted = _unique_rows([TITLE_ROW, HEADER_ROW, *(r for block in blocks for r in block)])
@@ -333,12 +334,16 @@ def build(
 
 def _unique_rows(rows: Sequence[PrepRow]) -> list[PrepRow]:
     """Rows whose key is taken already (a question asked twice) get ``~2``, ``~3``…"""
-    seen: Counter[str] = Counter()
+    seen: set[str] = set()
+    repeats: dict[str, int] = {}  # how many times each key met again has been seen
     out = []
     for row in rows:
-        seen[row.key] += 1
-        n = seen[row.key]
-        out.append(row if n == 1 else replace(row, key=f"{row.key}~{n}"))
+        if row.key not in seen:
+            seen.add(row.key)
+            out.append(row)
+            continue
+        n = repeats[row.key] = repeats.get(row.key, 1) + 1
+        out.append(replace(row, key=f"{row.key}~{n}"))
     return out
 
 

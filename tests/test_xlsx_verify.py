@@ -142,11 +142,12 @@ def test_left_empty_columns_are_put_back(tmp_path: Path) -> None:
 def test_equal_texts_and_dates_read_are_one_object_and_types_stay_apart() -> None:
     day = dt.date(2026, 3, 2)
     rows = [["Acme", 1, day, True], ["".join(["Ac", "me"]), 1.0, dt.date(2026, 3, 2), 1]]
-    shared = xlsx_read.shared_values(iter(rows))
+    shared = list(xlsx_read.shared_values(iter(rows)))
     assert shared == rows
     assert shared[1][0] is shared[0][0] and shared[1][2] is shared[0][2]
     assert [type(v) for v in shared[1]] == [str, float, dt.date, int]
     assert type(shared[0][3]) is bool
     stamp = dt.datetime(2026, 3, 2)
-    assert xlsx_read.shared_values(iter([[day], [stamp]])) == [[day], [stamp]]
-    assert type(xlsx_read.shared_values(iter([[day], [stamp]]))[1][0]) is dt.datetime
+    assert list(xlsx_read.shared_values(iter([[day], [stamp]]))) == [[day], [stamp]]
+    assert type(list(xlsx_read.shared_values(iter([[day], [stamp]])))[1][0]) is dt.datetime
+    assert list(xlsx_read.shared_values(iter([["", "x", None]]))) == [[None, "x", None]]

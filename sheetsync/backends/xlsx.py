@@ -309,7 +309,8 @@ def _heights(plan: Plan) -> dict[int, float]:
         key = (c.new, width_of[c.col])
         height = known.get(key)
         if height is None:
-            height = known[key] = printing.row_height([key]) or 0.0
+            lines = printing.lines(*key)  # as printing.row_height([key]), without its loop
+            height = known[key] = printing.LINE_POINTS * lines if lines > 1 else 0.0
         if height > heights.get(c.row, 0.0):
             heights[c.row] = height
     return heights

@@ -244,7 +244,7 @@ def _read_tab(
         rows, ranges = read_bands(data, name, facts.bands)
     else:
         sheet = book.get_sheet_by_name(name)
-        rows = shared_values(sheet_rows(sheet))
+        rows = list(sheet_rows(sheet, shared=True))
         ranges = sheet.merged_cell_ranges or []
     overlay_errors(rows, facts.errors)
     merged = [MergedRange(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
@@ -253,30 +253,38 @@ def _read_tab(
     return tab
 
 
-def sheet_rows(sheet: Any) -> Iterator[list[CellValue]]:
+def sheet_rows(sheet: Any, *, shared: bool = False) -> Iterator[list[CellValue]]:
     """The sheet's rows from row 1 and column A, an empty cell as None, one row at a time
-    (as ``to_python(skip_empty_area=False)`` gives them, without holding them all twice).
+    (as ``to_python(skip_empty_area=False)`` gives them, without holding them all twice);
+    with ``shared``, each text and date held once (see :func:`shared_values`).
 
     calamine's row iterator starts at row 1 but at the first column holding anything: the
     columns to its left are put back as empty cells."""
     start = sheet.start
     left: list[CellValue] = [None] * (start[1] if start else 0)
-    for values in sheet.iter_rows():
-        row = [None if v == "" else v for v in values]
+    calamine_rows = sheet.iter_rows()
+    rows = (
+        shared_values(calamine_rows)
+        if shared
+        else ([None if v == "" else v for v in values] for values in calamine_rows)
+    )
+    for row in rows:
         yield [*left, *row] if left else row
 
 
 _SHAREABLE = (str, dt.date, dt.datetime)
 
 
-def shared_values(rows: Iterable[list[CellValue]]) -> list[list[CellValue]]:
-    """The rows, each text and date held once however many cells show it (calamine makes a
-    new object for every cell; a tracker repeats its organisations, channels and dates
-    thousands of times, and the grid is kept for the whole sync). Equal values of one type
-    only: 1, 1.0 and True stay apart."""
+def shared_values(rows: Iterable[Sequence[CellValue]]) -> Iterator[list[CellValue]]:
+    """The rows, an empty text as None and each text and date held once however many cells
+    show it (calamine makes a new object for every cell; a tracker repeats its organisations,
+    channels and dates thousands of times, and the grid is kept for the whole sync). Equal
+    values of one type only: 1, 1.0 and True stay apart. One pass over each row: this runs
+    while pandas loads on the other thread, and every pass waits its turn for the lock."""
     seen: dict[CellValue, CellValue] = {}
     share = seen.setdefault
-    return [[share(v, v) if type(v) in _SHAREABLE else v for v in row] for row in rows]
+    for row in rows:
+        yield [None if v == "" else share(v, v) if type(v) in _SHAREABLE else v for v in row]
 
 
 def overlay_errors(rows: list[list[CellValue]], errors: Mapping[tuple[int, int], str]) -> None:

@@ -54,14 +54,17 @@ def _resolve_writes(
 ) -> dict[int, dict[int, _Cell]]:
     by_row: dict[int, dict[int, _Cell]] = {}
     # A sync writes the same few statuses and styles thousands of times: resolve each once.
-    # The value's type is part of the key (True == 1, and a date is not its datetime).
-    seen: dict[tuple[type, object, CellStyle | None], _Cell] = {}
-    seen_tall: dict[tuple[tuple[type, object, CellStyle | None], float], _Cell] = {}
+    # The value's type is part of the key (True == 1, and a date is not its datetime); the
+    # style is known by its identity (hashing a style costs a call to its __hash__ each time;
+    # equal styles in two objects are only resolved twice).
+    seen: dict[tuple[type, object, int], _Cell] = {}
+    seen_tall: dict[tuple[tuple[type, object, int], float], _Cell] = {}
     by_id: dict[int, _Cell] = {}  # a sync passes one CellWrite per distinct write
     for (row, col), write in cells.items():
-        cell = by_id.get(id(write))  # ``cells`` keeps each write alive: its id is not reused
+        # ``cells`` keeps each write, and so its style, alive: their ids are not reused
+        cell = by_id.get(id(write))
         if cell is None:
-            key = (type(write.value), write.value, write.style)
+            key = (type(write.value), write.value, id(write.style))
             cell = seen.get(key)
             if cell is None:
                 cell = seen[key] = _resolve(write, date1904, styles)

@@ -295,14 +295,14 @@ def _appended(
     """The splices that append ``writes`` to row ``num`` (found by :func:`_appendable`):
     the new cells before ``</row>``, and the start tag when its height or spans change.
     ``tails``: each write's rendered cell, shared across rows."""
-    new = sorted((col, w) for col, w in writes.items() if w.kind != "delete")
+    new = [(col, w) for col, w in sorted(writes.items()) if w.kind != "delete"]
     if not new:
         return []
     added = "".join([f'<c r="{col_letters(col)}{num}"{tails(w)}' for col, w in new]).encode()
     start, tag_end = layout.row_starts[i], layout.row_tag_ends[i]
     old_tag = xml[start:tag_end]
     tag = _grown_row_tag(old_tag, _least_height(writes))
-    spans = _SPANS.search(tag)
+    spans = _SPANS.search(tag) if b"spans" in tag else None
     if spans is not None:  # as _update_spans: first to last cell
         wide = f"{first or new[0][0]}:{new[-1][0]}".encode()
         tag = tag[: spans.start()] + spans.group(1) + wide + spans.group(4) + tag[spans.end() :]
@@ -316,8 +316,10 @@ _HT_VALUE = re.compile(rb"\sht\s*=\s*[\"']([^\"']*)[\"']")
 
 def _grown_row_tag(tag: bytes, need: float) -> bytes:
     """A ``<row ...>`` start tag at least ``need`` points tall (as :func:`_rewrite_row`)."""
+    if not need:
+        return tag
     found = _HT_VALUE.search(tag)
-    if not need or need <= _int_or_float(found.group(1) if found else None):
+    if need <= _int_or_float(found.group(1) if found else None):
         return tag
     bare = _HT.sub(b"", tag)
     return bare[:-1] + f' ht="{need:g}" customHeight="1">'.encode()

@@ -72,7 +72,7 @@ def _scan_sheet(xml: bytes) -> _Layout | None:
     if encoding and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
         return None
     root = _ROOT_TAG.match(xml, prolog.end())
-    if root is None or xml.find(b"<!", root.end()) >= 0 or xml.find(b"<?", root.end()) >= 0:
+    if root is None or _has_markup(xml, root.end()):
         return None
     decls = list(_XMLNS_ATTR.finditer(root.group(2)))
     main = {_prefix_of(m.group(1)) for m in decls if m.group(2)[1:-1] == MAIN_NS.encode()}
@@ -98,6 +98,19 @@ def _scan_sheet(xml: bytes) -> _Layout | None:
             return None
         layout.sd_close = close.start()
     return layout if _scan_rows(xml, layout, main) else None
+
+
+def _has_markup(xml: bytes, start: int) -> bool:
+    """Whether ``<!`` (a comment, CDATA, a doctype) or ``<?`` (a processing instruction)
+    follows ``start``. Each is found as its rarer second byte, then checked for the ``<``
+    before it: a search for ``<!`` itself stops at each of a sheet's million ``<``."""
+    for mark in (b"!", b"?"):
+        pos = xml.find(mark, start + 1)
+        while pos >= 0:
+            if xml[pos - 1] == 0x3C:  # "<"
+                return True
+            pos = xml.find(mark, pos + 1)
+    return False
 
 
 def _prefix_of(xmlns_attr: bytes) -> bytes:
