@@ -4,6 +4,7 @@ outreach emails and passes good ones; a broken user template stops the sync befo
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -118,6 +119,32 @@ def test_a_user_template_overrides_the_builtin(tmp_path: Path) -> None:
         "Subject: Cheers Ann\n\nSam"
     )
     assert "Thank you for taking the time" in render_draft("thank_you", record, prep.me, TODAY)
+
+
+def test_a_template_edited_during_a_prep_build_is_read_again_by_the_next(tmp_path: Path) -> None:
+    """Inside one build each template file is looked up once; the next build sees an edit."""
+    from sheetsync.templating import templates_held
+
+    config = _config(tmp_path, "Old {{ contact.first_name }}")
+    template = tmp_path / "my-templates" / "drafts" / "thank_you.txt.j2"
+    prep = load_settings(config).section("prep")
+    record = {"name": "Ann Lee", "interview_date": None}
+
+    def draft() -> str:
+        return render_draft("thank_you", record, prep.me, TODAY, prep.templates_dir)
+
+    def edit(text: str, mtime: int) -> None:
+        template.write_text(text)
+        os.utime(template, (mtime, mtime))  # a new modification time, however fast the test
+
+    with templates_held():
+        assert draft() == "Old Ann"
+        edit("New {{ contact.first_name }}", 2_000_000_000)
+        assert draft() == "Old Ann"  # held for the rest of this build
+    assert draft() == "New Ann"
+    with templates_held():
+        edit("Newer {{ contact.first_name }}", 2_000_000_100)
+        assert draft() == "Newer Ann"
 
 
 def test_templates_dir_outside_the_config_folder_is_refused(tmp_path: Path) -> None:

@@ -957,6 +957,34 @@ def test_unusual_xml_falls_back_to_a_full_parse(body: str) -> None:
         assert b'tag="kept"' in sheet_xml(after)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[x]]></t></is></c></row>',
+        '<!-- a comment --><row r="1"><c r="A1"><v>1</v></c></row>',
+        '<?mso-application progid="Excel.Sheet"?><row r="1"><c r="A1"><v>1</v></c></row>',
+    ],
+)
+def test_markup_declarations_send_the_sheet_to_a_full_parse(body: str) -> None:
+    from sheetsync.backends.xlsx_package import scan
+    from sheetsync.backends.xlsx_package.zipped import _Package
+
+    xml = _Package(raw_sheet(body)).read(SHEET1)
+    assert scan._scan_sheet(xml) is None
+    assert scan._scan_sheet(xml.replace(b"<!", b"&lt;!").replace(b"<?m", b"&lt;?m")) is not None
+
+
+@given(st.text(alphabet='<!?>a "=', max_size=40), st.integers(0, 45))
+def test_property_markup_is_found_as_a_search_for_it_finds_it(text: str, start: int) -> None:
+    """The search for ``<!`` and ``<?`` by their second byte finds what searching for the
+    pair itself finds, from any starting point."""
+    from sheetsync.backends.xlsx_package import scan
+
+    xml = text.encode()
+    expected = xml.find(b"<!", start) >= 0 or xml.find(b"<?", start) >= 0
+    assert scan._has_markup(xml, start) == expected
+
+
 def test_styled_blank_and_booleans() -> None:
     after = patch_cells(
         raw_sheet(""),
