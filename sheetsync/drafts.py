@@ -69,7 +69,9 @@ def contact_context(row: Mapping[str, Any]) -> dict[str, str]:
         value = row.get(key)
         if type(value) is str:  # most cells: no NA check needed
             return value
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
+        if value is None or value is pd.NaT or (type(value) is float and value != value):
+            return ""  # the usual empty cells, found without pd.isna
+        if not isinstance(value, str) and pd.isna(value):
             return ""
         return (
             value.strftime("%a %d %b %Y")

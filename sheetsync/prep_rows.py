@@ -69,7 +69,23 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def storable(text: str) -> str:
     """Text as every backend stores and reads it back (no XML-illegal characters, \\n line
     ends), so what sheetsync remembers writing is exactly what it will read."""
+    if len(text) > _STORED_LONGEST:  # a draft: rarely the same twice
+        return _storable(text)
+    found = _STORED.get(text)
+    if found is None:
+        if len(_STORED) >= _STORED_KEPT:
+            _STORED.clear()
+        found = _STORED[text] = _storable(text)
+    return found
+
+
+def _storable(text: str) -> str:
     return _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+_STORED: dict[str, str] = {}  # short texts (checklist items repeat in every block), stored
+_STORED_KEPT = 10_000
+_STORED_LONGEST = 300
 
 
 _PRINTS: dict[tuple[type, CellValue], str] = {}  # the checklists repeat the same few texts

@@ -75,11 +75,15 @@ def sheet_chunks(plan: PrepPlan, style_ids: Mapping[str, int], date1904: bool) -
         '<sheetFormatPr defaultRowHeight="15"/>'
         f"<cols>{cols}</cols><sheetData>"
     ).encode()
-    lines = [_lines(cells, kind) for cells, kind in zip(plan.rows, plan.kinds, strict=True)]
+    counted: dict[str, int] = {}  # lines of each text in column C (items repeat per block)
+    lines = [
+        _lines(cells, kind, counted) for cells, kind in zip(plan.rows, plan.kinds, strict=True)
+    ]
+    repeated: dict[tuple[str, tuple[CellValue, ...]], list[str]] = {}
     rows: list[str] = []
     size = 0
     for i, cells in enumerate(plan.rows, start=1):
-        row = _row(i, cells, plan.kinds[i - 1], style_ids, date1904, lines[i - 1])
+        row = _row(i, cells, plan.kinds[i - 1], style_ids, date1904, lines[i - 1], repeated)
         rows.append(row)
         size += len(row)
         if size >= _CHUNK:
@@ -133,6 +137,12 @@ BANDS = ("header", "block", "section")  # rows shaded across columns B–D
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+# Rows whose cells after column A are the same in many blocks (a checklist item, a phase
+# title): those cells are rendered once, with a mark where the row number goes.
+_REPEATED = frozenset({"title", "header", "phase", "item", "section", "blank"})
+_MARK = "\x00"  # never in the rendered XML: text is cleaned of what XML cannot hold
+
+
 def _row(
     r: int,
     cells: Sequence[CellValue],
@@ -140,19 +150,65 @@ def _row(
     ids: Mapping[str, int],
     date1904: bool,
     lines: int = 0,
+    repeated: dict[tuple[str, tuple[CellValue, ...]], list[str]] | None = None,
 ) -> str:
+    """Row ``r``'s XML; ``repeated`` keeps the rendered cells B onwards of rows of the
+    :data:`_REPEATED` kinds holding only text, by their kind and cells, for the next row that
+    shows the same (the same bytes as rendering them again)."""
     style = ids.get(kind, ids["item"])
+    width = max(len(cells), 4 if kind in BANDS else 0)
+    key_cell = cells[0] if cells else None
+    if type(key_cell) is str:  # column A of every managed row: sheetsync's memory, as text
+        attr = f' s="{style}"' if kind == "title" else ""  # as _cells_xml styles column A
+        head = (
+            f'<c r="A{r}" t="inlineStr"{attr}><is><t xml:space="preserve">'
+            f"{_text_xml(key_cell)}</t></is></c>"
+        )
+    else:
+        head = _cells_xml(r, cells, kind, style, ids, date1904, 1, min(width, 1))
+    rest = cells[1:]
+    if repeated is not None and kind in _REPEATED and width <= len(_LETTERS) and _all_text(rest):
+        key = (kind, tuple(rest))
+        parts = repeated.get(key)
+        if parts is None:
+            parts = repeated[key] = _cells_xml(
+                _MARK, cells, kind, style, ids, date1904, 2, width
+            ).split(_MARK)
+        tail = str(r).join(parts)
+    else:
+        tail = _cells_xml(r, cells, kind, style, ids, date1904, 2, width)
+    if not head and not tail:
+        return ""
+    return f'<row r="{r}"{_height(cells, kind, lines)}>{head}{tail}</row>'
+
+
+def _all_text(values: Sequence[CellValue]) -> bool:
+    """Whether every value is text or empty."""
+    return all(v is None or type(v) is str for v in values)
+
+
+def _cells_xml(
+    r: int | str,
+    cells: Sequence[CellValue],
+    kind: str,
+    style: int,
+    ids: Mapping[str, int],
+    date1904: bool,
+    first: int,
+    last: int,
+) -> str:
+    """Columns ``first``..``last`` of a row (``r``: its number, or a mark standing for it in
+    columns A to Z)."""
     banding = kind in BANDS
-    width = max(len(cells), 4 if banding else 0)
     dates = (ids["date"], ids["datetime"])
     parts = []
-    for c in range(1, width + 1):
+    for c in range(first, last + 1):
         value = cells[c - 1] if c <= len(cells) else None
         banded = banding and c > 1
         if value is None and not banded:
             continue
         s = style if c == 3 or banded or kind == "title" else None
-        ref = f"{_LETTERS[c - 1]}{r}" if c <= 26 else cell_ref(r, c)
+        ref = f"{_LETTERS[c - 1]}{r}" if c <= 26 else cell_ref(int(r), c)
         if type(value) is str:  # most cells: written here, without a call per cell
             attr = f' s="{s}"' if s is not None else ""
             parts.append(
@@ -161,9 +217,7 @@ def _row(
             )
         else:
             parts.append(_cell(ref, value, s, dates, date1904))
-    if not parts:
-        return ""
-    return f'<row r="{r}"{_height(cells, kind, lines)}>{"".join(parts)}</row>'
+    return "".join(parts)
 
 
 def _height(cells: Sequence[CellValue], kind: str, lines: int = 0) -> str:
@@ -172,12 +226,18 @@ def _height(cells: Sequence[CellValue], kind: str, lines: int = 0) -> str:
     return f' ht="{LINE_HEIGHT * lines:g}" customHeight="1"' if lines > 1 else ""
 
 
-def _lines(cells: Sequence[CellValue], kind: str) -> int:
-    """How many lines the row's text in column C takes at the column's width."""
+def _lines(cells: Sequence[CellValue], kind: str, counted: dict[str, int] | None = None) -> int:
+    """How many lines the row's text in column C takes at the column's width (``counted``:
+    the texts counted already)."""
     text = cells[2] if len(cells) > 2 and isinstance(cells[2], str) else ""
     if kind not in ("item", "draft", "kept") or not text:
         return 1
-    return sum(max(1, math.ceil(len(line) / CHARS_PER_LINE)) for line in text.split("\n"))
+    known = counted.get(text) if counted is not None else None
+    if known is None:
+        known = sum(max(1, math.ceil(len(line) / CHARS_PER_LINE)) for line in text.split("\n"))
+        if counted is not None:
+            counted[text] = known
+    return known
 
 
 def _cell(

@@ -338,7 +338,18 @@ def _cell_col(xml: bytes, start: int, stop: int) -> int:
     """The column of the ``<c>`` starting at ``start`` from its ``r``; 0 when it has none."""
     head_end = xml.find(b">", start, stop)
     ref = _REF_ATTR.search(xml, start, head_end) if head_end >= 0 else None
-    return _col_number(ref.group(1).decode()) if ref else 0
+    if ref is None:
+        return 0
+    letters = ref.group(1)
+    col = _COLUMN_OF.get(letters)
+    if col is None:
+        col = _col_number(letters.decode())
+        if len(_COLUMN_OF) < 20_000:
+            _COLUMN_OF[letters] = col
+    return col
+
+
+_COLUMN_OF: dict[bytes, int] = {}  # column letters as the sheet spells them -> number
 
 
 class _Tails:
