@@ -49,8 +49,12 @@ class RowStatus:
 
     def value(self, column: ManagedColumn) -> str | dt.date | None:
         """The value for one managed column."""
-        values = {"status": self.status, "next_step": self.next_step, "due": self.due}
-        return values.get(column.id, self.mail)
+        kind = column.id
+        if kind == "status":
+            return self.status
+        if kind == "next_step":
+            return self.next_step
+        return self.due if kind == "due" else self.mail
 
 
 def row_status(findings: list[Finding], ok_status: str = "OK") -> RowStatus:
@@ -75,4 +79,5 @@ def statuses(
     by_row: dict[int, list[Finding]] = {}
     for f in sorted(findings, key=Finding.sort_key):
         by_row.setdefault(f.row, []).append(f)
-    return {r: row_status(by_row.get(r, []), ok_status) for r in rows}
+    ok = row_status([], ok_status)  # one object for every row with nothing due
+    return {r: row_status(found, ok_status) if (found := by_row.get(r)) else ok for r in rows}
