@@ -23,7 +23,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from sheetsync import files, printing
+from sheetsync import files, handoff, printing
 from sheetsync.backends import Applied, xlsx_formats, xlsx_tables
 from sheetsync.backends.xlsx_package import (
     CellStyle,
@@ -124,6 +124,28 @@ class XlsxBackend:
         target = self.output or self.path
         self._check_locks(target)
         self._check_unchanged()
+        with handoff.helpers_running():  # deflating, checking and parsing back on threads
+            patched = self._patched(data, plan)
+        if patched is data:  # e.g. a table found changed at write time: nothing to write
+            return self._copy_unchanged()
+        self._check_locks(target)
+        self._check_unchanged()
+        if self.output is None:
+            backup = self._backup(data)
+            files.replace_tracker(self.path, patched, expected=data)
+        else:
+            backup = None
+            files.write_output(self.output, patched, files.Kind.COPY, protected=self.protected)
+        return Applied(
+            written=True,
+            backup=backup,
+            output=str(self.output) if self.output else None,
+            cells=len(plan.changes),
+        )
+
+    def _patched(self, data: bytes, plan: Plan) -> bytes:
+        """The workbook with the plan written into it, verified (``data`` itself when the
+        plan changes nothing in it)."""
         writer = PackageWriter(data)
         if plan.changes:
             with shared_reads(data):  # the date format and the patch read the sheet once
@@ -140,23 +162,9 @@ class XlsxBackend:
             self._put_prep(writer, plan.prep, ids)
         patched = writer.to_bytes()
         del writer  # its edited parts (the sheet, the prep tab) are in `patched` now
-        if patched is data:  # e.g. a table found changed at write time: nothing to write
-            return self._copy_unchanged()
-        self._verify(data, patched, plan, ahead)
-        self._check_locks(target)
-        self._check_unchanged()
-        if self.output is None:
-            backup = self._backup(data)
-            files.replace_tracker(self.path, patched, expected=data)
-        else:
-            backup = None
-            files.write_output(self.output, patched, files.Kind.COPY, protected=self.protected)
-        return Applied(
-            written=True,
-            backup=backup,
-            output=str(self.output) if self.output else None,
-            cells=len(plan.changes),
-        )
+        if patched is not data:
+            self._verify(data, patched, plan, ahead)
+        return patched
 
     def _copy_unchanged(self) -> Applied:
         """Nothing to change: the tracker stays untouched, but an asked-for copy is still

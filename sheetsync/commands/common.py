@@ -27,7 +27,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from sheetsync import api, gcpause
+from sheetsync import api, gcpause, handoff
 from sheetsync.commands import parse_date
 from sheetsync.config import Settings, load_settings
 from sheetsync.errors import SheetsyncError
@@ -162,7 +162,6 @@ def settings_for(config_path: str | None, **overrides: Any) -> Settings:
     return with_options(load_settings(config_path), **overrides)
 
 
-_SWITCH_WHILE_LOADING = 0.001  # seconds (sys.setswitchinterval), while two threads work
 CHECKS = ("sheetsync.rules", "sheetsync.pipeline")  # pandas and numpy come with them
 PREP = ("sheetsync.prep", "sheetsync.backends.xlsx_prep")  # what a sync loads besides (Jinja2)
 
@@ -181,20 +180,17 @@ def checks_loading_meanwhile(also: Sequence[str] = ()) -> Iterator[None]:
     if "sheetsync.rules" in sys.modules:
         yield
         return
-    switch = sys.getswitchinterval()
-    with gcpause.loading():
-        modules = (*CHECKS, *also)
-        loader = threading.Thread(target=_load, args=(modules,), name="sheetsync-load", daemon=True)
+    with gcpause.loading(), handoff.helpers_running():
         # Each time the reading thread gets the lock back (after a parse or an inflate) it
         # waits for the loading thread to let go: at the default 5 ms a small tracker's read
         # loses more that way than it gains (30 ms for 200 rows); at 1 ms it does not.
-        sys.setswitchinterval(_SWITCH_WHILE_LOADING)
+        modules = (*CHECKS, *also)
+        loader = threading.Thread(target=_load, args=(modules,), name="sheetsync-load", daemon=True)
         loader.start()
         try:
             yield
         finally:
             loader.join()
-            sys.setswitchinterval(switch)
 
 
 def with_options(settings: Settings, **overrides: Any) -> Settings:
