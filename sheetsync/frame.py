@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -205,8 +205,7 @@ def _dates(
     mapped = apply_unique(raw, lambda v: _date_cell(v, day_first=day_first, date1904=date1904))
     days = _datetimes(Mapped(mapped.index, mapped.codes, [r.date for r in mapped.results]))
     bad = mapped.rows_where(lambda r: r.outcome not in (Outcome.DATE, Outcome.EMPTY))
-    problems = [_date_problem(row, field_id, layout, raw[row], day_first) for row in bad]
-    return days, problems
+    return days, _date_problems(raw, bad, field_id, layout, day_first)
 
 
 # Plain dates in this range fit pandas' nanosecond timestamps (1677-09-21 to 2262-04-11).
@@ -232,6 +231,22 @@ def _date_cell(value: object, *, day_first: bool, date1904: bool) -> Reading:
     if isinstance(value, CellError):
         return Reading(Outcome.EMPTY)  # reported as an error by _errors
     return read_value(value, day_first=day_first, date1904=date1904)
+
+
+def _date_problems(
+    raw: pd.Series, rows: list[int], field_id: str, layout: Layout, day_first: bool
+) -> list[CellProblem]:
+    """A problem for each of ``rows``; each distinct value is read and described once (a
+    column of placeholders repeats "TBD" in hundreds of rows)."""
+    described: dict[tuple[type, object], CellProblem] = {}
+    problems = []
+    for row, value in zip(rows, raw.loc[rows].tolist(), strict=True):
+        key = (type(value), value)
+        seen = described.get(key)
+        if seen is None:
+            seen = described[key] = _date_problem(row, field_id, layout, value, day_first)
+        problems.append(seen if seen.row == row else replace(seen, row=row))
+    return problems
 
 
 def _date_problem(
