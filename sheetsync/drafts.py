@@ -187,12 +187,19 @@ def specific_detail(notes: str) -> str:
 
 
 def render_draft(
-    kind: str, row: Mapping[str, Any], me: Me, today: dt.date, user_dir: Path | None = None
+    kind: str,
+    row: Mapping[str, Any],
+    me: Me,
+    today: dt.date,
+    user_dir: Path | None = None,
+    *,
+    contact: Mapping[str, str] | None = None,
 ) -> str:
-    """Render one draft for one contact row of the frame."""
+    """Render one draft for one contact row of the frame (``contact``: its
+    :func:`contact_context`, when the caller has it already)."""
     from sheetsync.templating import render  # Jinja2 loads only when a draft is rendered
 
-    contact = contact_context(row)
+    contact = contact if contact is not None else contact_context(row)
     interview = row.get("interview_date")
     sent = row.get("outreach_date")
     context = {

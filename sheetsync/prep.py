@@ -405,9 +405,8 @@ def _block(ctx: _Context, row_no: int, row: dict[str, Any], stage: str) -> list[
         if phase == "before":
             rows += _question_rows(ctx, key, contact)
     if stage == "after" and not _thanked(row):
-        draft = render_draft(
-            "thank_you", row, ctx.settings.me, ctx.today, ctx.settings.templates_dir
-        )
+        me, folder = ctx.settings.me, ctx.settings.templates_dir
+        draft = render_draft("thank_you", row, me, ctx.today, folder, contact=contact)
         rows.append(PrepRow(f"{key}|draft-thank-you", "draft", draft))
     rows.append(PrepRow(f"{key}|end", "blank"))
     return rows

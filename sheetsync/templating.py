@@ -161,7 +161,10 @@ def _line_of(name: str, env: SandboxedEnvironment, exc: BaseException) -> int | 
     return line
 
 
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def _tidy(text: str) -> str:
     """Trim trailing spaces and collapse runs of blank lines."""
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("\n", text)).strip()
