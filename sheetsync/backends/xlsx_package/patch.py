@@ -6,7 +6,6 @@ headers are protected and overwritten formulas leave the calc chain.
 from __future__ import annotations
 
 import bisect
-import functools
 import heapq
 import itertools
 import logging
@@ -230,26 +229,6 @@ _REF_ATTR = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]{1,3})[0-9]+[\"']")  # its let
 _SPANS = re.compile(rb"(\sspans\s*=\s*[\"'])([0-9]+):([0-9]+)([\"'])")
 
 
-def _appended_row(
-    xml: bytes,
-    layout: _Layout,
-    num: int,
-    writes: Mapping[int, _Cell],
-    tails: _Tails | None = None,
-    no_ext: bool = False,
-) -> list[tuple[int, int, bytes]] | None:
-    """Row ``num`` with ``writes`` appended after its last cell, as ``(start, end, bytes)``
-    splices (the row's start tag when it changes, the new cells before ``</row>``); None
-    unless that is all it takes (then the row is parsed instead). The row's cells are not
-    copied: they stay where they are in the sheet's bytes. (:func:`_appendable`, then
-    :func:`_appended`.)
-    """
-    found = _appendable(xml, layout, num, writes, no_ext)
-    if found is None:
-        return None
-    return _appended(xml, layout, num, writes, tails or _Tails(), *found)
-
-
 def _appendable(
     xml: bytes, layout: _Layout, num: int, writes: Mapping[int, _Cell], no_ext: bool = False
 ) -> tuple[int, int, int] | None:
@@ -356,7 +335,9 @@ class _Tails:
     """Each write's :func:`_cell_tail`, by the write object's identity: a sync passes one
     ``_Cell`` per distinct write, shared by thousands of cells, and hashing its (maybe long)
     text for every cell would cost more than the lookup saves. The caller keeps the writes
-    alive while this is in use, so an id is not reused."""
+    alive while this is in use, so an id is not reused. (Kept for one patch only: a cache
+    living on would keep thousands of the patch's small objects, and with them the memory
+    around them, after the patch.)"""
 
     def __init__(self) -> None:
         self._by_id: dict[int, str] = {}
@@ -368,7 +349,6 @@ class _Tails:
         return tail
 
 
-@functools.lru_cache(maxsize=4096)  # a sync writes the same statuses in many rows
 def _cell_tail(write: _Cell) -> str:
     """The ``<c>`` element after its ``r`` attribute."""
     style = "" if write.s is None else f' s="{write.s}"'
