@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sheetsync.grid import CellValue, Tab, clean_text
 
@@ -69,38 +70,42 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def storable(text: str) -> str:
     """Text as every backend stores and reads it back (no XML-illegal characters, \\n line
     ends), so what sheetsync remembers writing is exactly what it will read."""
-    if len(text) > _STORED_LONGEST:  # a draft: rarely the same twice
-        return _storable(text)
-    found = _STORED.get(text)
-    if found is None:
-        if len(_STORED) >= _STORED_KEPT:
-            _STORED.clear()
-        found = _STORED[text] = _storable(text)
-    return found
+    return _storable(text) if len(text) > _STORED_LONGEST else _STORED[text]
 
 
 def _storable(text: str) -> str:
     return _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-_STORED: dict[str, str] = {}  # short texts (checklist items repeat in every block), stored
-_STORED_KEPT = 10_000
-_STORED_LONGEST = 300
-
-
-_PRINTS: dict[tuple[type, CellValue], str] = {}  # the checklists repeat the same few texts
-_PRINTS_KEPT = 100_000
-
-
 def fingerprint(value: CellValue) -> str:
     """A short hash of a cell value and its type ("-" for an empty cell)."""
-    key = (type(value), value)  # the type too: True == 1 == 1.0, a date is not its datetime
-    found = _PRINTS.get(key)
-    if found is None:
-        if len(_PRINTS) >= _PRINTS_KEPT:
-            _PRINTS.clear()
-        found = _PRINTS[key] = _fingerprint(value)
-    return found
+    return _PRINTS[(type(value), value)]  # the type too: True == 1 == 1.0, a date ≠ datetime
+
+
+_K = TypeVar("_K", bound=Hashable)
+
+
+class _Remembered(dict[_K, str]):
+    """``memo[key]`` is ``make(key)``, made once; emptied when it holds ``kept`` entries."""
+
+    def __init__(self, make: Callable[[_K], str], kept: int) -> None:
+        super().__init__()
+        self.make, self.kept = make, kept
+
+    def __missing__(self, key: _K) -> str:
+        if len(self) >= self.kept:
+            self.clear()
+        made = self[key] = self.make(key)
+        return made
+
+
+# Short texts made storable (checklist items repeat in every block; a draft, longer, rarely
+# does) and the fingerprints of cell values (the checklists repeat the same few texts).
+_STORED_LONGEST = 300
+_STORED: _Remembered[str] = _Remembered(_storable, 10_000)
+_PRINTS: _Remembered[tuple[type, CellValue]] = _Remembered(
+    lambda key: _fingerprint(key[1]), 100_000
+)
 
 
 def _fingerprint(value: CellValue) -> str:
