@@ -13,8 +13,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+from sheetsync.errors import SourceError
 from sheetsync.grid import CellValue, Grid
 from sheetsync.models import Plan
 
@@ -49,3 +51,16 @@ class Backend(Protocol):
     def apply(self, plan: Plan) -> Applied:
         """Write the plan's cells; write nothing when it is empty."""
         ...
+
+
+def source_bytes(path: Path, what: str) -> bytes:
+    """The bytes of a tracker file, or a :class:`SourceError` saying what is wrong with the
+    path (``what``: the kind of file expected, as the message names it)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"{path} does not exist. Check the path.") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path} is a folder, not a {what}.") from None
+    except PermissionError:
+        raise SourceError(f"No permission to read {path}.") from None

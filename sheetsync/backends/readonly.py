@@ -15,7 +15,7 @@ import csv
 import io
 from pathlib import Path
 
-from sheetsync.backends import Applied
+from sheetsync.backends import Applied, source_bytes
 from sheetsync.errors import ReadOnlySource, SourceError
 from sheetsync.grid import CellValue, Grid, MergedRange, Tab
 from sheetsync.models import Plan
@@ -58,7 +58,7 @@ class ReadOnlyFileBackend:
 
     def read(self) -> Grid:
         """Every tab of the file as plain values."""
-        data = self._read_bytes()
+        data = source_bytes(self.path, "tracker file")
         if self.path.suffix.lower() == ".csv":
             try:
                 return Grid(self.name, [Tab(self.path.stem, parse_csv(data))])
@@ -72,16 +72,6 @@ class ReadOnlyFileBackend:
     def apply(self, plan: Plan) -> Applied:
         """Never writes: raises :class:`~sheetsync.errors.ReadOnlySource`."""
         raise refusal(self.path)
-
-    def _read_bytes(self) -> bytes:
-        try:
-            return self.path.read_bytes()
-        except FileNotFoundError:
-            raise SourceError(f"{self.path} does not exist. Check the path.") from None
-        except IsADirectoryError:
-            raise SourceError(f"{self.path} is a folder, not a tracker file.") from None
-        except PermissionError:
-            raise SourceError(f"No permission to read {self.path}.") from None
 
 
 def decode_text(data: bytes) -> str:

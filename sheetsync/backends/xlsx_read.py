@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sheetsync.backends import xlsx_tables
+from sheetsync.backends import source_bytes, xlsx_tables
 from sheetsync.backends.xlsx_package import (
     PackageInfo,
     ReadLimits,
@@ -110,14 +110,7 @@ def read_bytes(path: Path) -> bytes:
             f"{path} is a '{path.suffix or 'no extension'}' file; sheetsync works "
             f"with .xlsx/.xlsm workbooks and Google Sheets{hint}. Save it as .xlsx first."
         )
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(f"{path} does not exist. Check the path.") from None
-    except IsADirectoryError:
-        raise SourceError(f"{path} is a folder, not a workbook.") from None
-    except PermissionError:
-        raise SourceError(f"No permission to read {path}.") from None
+    return source_bytes(path, "workbook")
 
 
 @dataclass(frozen=True)
