@@ -13,19 +13,32 @@ With one thread running, the interval changes nothing.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 SWITCH_WHILE_HELPED = 0.001  # seconds (sys.setswitchinterval)
 
+_lock = threading.Lock()
+_inside = 0  # blocks open now, in any thread
+_before = 0.005  # the interval when the first of them opened
+
 
 @contextmanager
 def helpers_running() -> Iterator[None]:
-    """Inside the block, the switch interval is at most :data:`SWITCH_WHILE_HELPED`; the
-    interval before is restored after it (blocks nest)."""
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch, SWITCH_WHILE_HELPED))
+    """Inside the block, the switch interval is at most :data:`SWITCH_WHILE_HELPED`. The
+    interval is process-wide: the first block to open (in any thread) shortens it, and the
+    last to close puts back what it was, so blocks may nest and overlap."""
+    global _inside, _before
+    with _lock:
+        if not _inside:
+            _before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_before, SWITCH_WHILE_HELPED))
+        _inside += 1
     try:
         yield
     finally:
-        sys.setswitchinterval(switch)
+        with _lock:
+            _inside -= 1
+            if not _inside:
+                sys.setswitchinterval(_before)

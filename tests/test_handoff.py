@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,36 @@ def test_a_shorter_interval_set_by_the_caller_is_kept(default_switch: float) -> 
     with handoff.helpers_running():
         assert sys.getswitchinterval() == pytest.approx(0.0005)
     assert sys.getswitchinterval() == pytest.approx(0.0005)
+
+
+def test_blocks_overlapping_in_two_threads_restore_the_interval_once_both_end(
+    default_switch: float,
+) -> None:
+    """Two syncs in two threads: the one that ends first must not put the long interval back
+    under the other, nor the other put back the short one for good."""
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, float] = {}
+
+    def first() -> None:
+        with handoff.helpers_running():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with handoff.helpers_running():
+            second_in.set()
+            first_out.wait(5)
+            seen["after the first ended"] = sys.getswitchinterval()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"after the first ended": pytest.approx(handoff.SWITCH_WHILE_HELPED)}
+    assert sys.getswitchinterval() == pytest.approx(default_switch)
 
 
 def test_a_sync_writes_with_the_short_interval_and_restores_it(
