@@ -49,11 +49,6 @@ def styles_needed() -> list[CellStyle]:
     return list(KIND_STYLES.values())
 
 
-def sheet_xml(plan: PrepPlan, style_ids: Mapping[str, int], date1904: bool) -> bytes:
-    """The whole worksheet part for the prep tab (:func:`sheet_chunks`, joined)."""
-    return b"".join(sheet_chunks(plan, style_ids, date1904))
-
-
 _CHUNK = 1 << 18  # characters of rows passed on at a time
 
 
