@@ -19,6 +19,7 @@ the local Sheets API emulator).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -180,7 +181,7 @@ class Xlsx:
                     continue
                 if action[0] == "insert":
                     ws.insert_rows(action[1])
-                _put(ws.cell(action[1], action[2]), action[3])
+                _put(ws.cell(action[1], action[2]), _as_excel_saves(action[3]))
 
         self._edit(apply)
 
@@ -195,6 +196,12 @@ class Xlsx:
 
     def sync(self, today: dt.date, config: Settings) -> None:
         pipeline.sync(XlsxBackend(self.path, backups=0), config, today)
+
+
+def _as_excel_saves(value: CellValue) -> CellValue:
+    """Typed text as Excel saves it: a literal ``_xHHHH_`` protected as ``_x005F_xHHHH_``
+    (openpyxl writes text as it is given, and Excel, LibreOffice and calamine decode it)."""
+    return re.sub("_(x[0-9A-Fa-f]{4}_)", r"_x005F_\1", value) if isinstance(value, str) else value
 
 
 def _put(cell: Any, value: CellValue) -> None:
@@ -280,6 +287,11 @@ def _key(cells: Sequence[CellValue]) -> str | None:
     return key_of(cells[0]) if cells else None
 
 
+# Text a student pastes: a Windows line break, a file name Excel would decode (_x0041_), and
+# the characters XML escapes.
+PASTED = ["note", " ", "\r\n", "\n", "file_x0041_.pdf", "_x000D_", "&", "<b>"]
+
+
 class Student:
     """Draws edits against the tab as it stands and remembers what was typed."""
 
@@ -293,7 +305,8 @@ class Student:
         if col in (3, 4) and self.data.draw(st.booleans(), label="number?"):
             return self.data.draw(st.sampled_from([100_000, 0.5]), label="n") + self.serial
         text = self.data.draw(
-            st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12),
+            st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
+            | st.lists(st.sampled_from(PASTED), max_size=4).map("".join),
             label="text",
         )
         self.figures.chars_typed += len(f"s{self.serial} {text}")

@@ -57,7 +57,7 @@ from sheetsync.backends.xlsx_package.zipped import (
 
 if TYPE_CHECKING:
     from sheetsync.models import TableGrowth
-from sheetsync.backends.xlsx_package.cells import clean_text, col_letters, excel_serial
+from sheetsync.backends.xlsx_package.cells import clean_text, col_letters, excel_serial, inline_text
 from sheetsync.backends.xlsx_package.model import SheetRef
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "col_letters",
     "copied_entries_differ",
     "excel_serial",
+    "inline_text",
     "inspect_package",
     "patch_cells",
     "put_sheet",

@@ -115,6 +115,21 @@ def clean_text(value: str) -> str:
     return text
 
 
+def inline_text(text: str) -> str:
+    """Stored text (see :func:`clean_text`) as the character data of an inline string, read
+    back as the same text by Excel, LibreOffice and calamine: a literal ``_xHHHH_`` protected
+    (they would decode it as a character), and ``&``, ``<``, ``>`` and a carriage return as
+    entities (a parser reads a bare carriage return as a line feed)."""
+    return _xml_escape(_ooxml_escape(text))
+
+
+def _xml_escape(text: str) -> str:
+    """Character data escaped as lxml escapes it (a carriage return must survive parsing)."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
+
+
 def _ooxml_escape(text: str) -> str:
     """Protect literal ``_xHHHH_`` sequences, which Excel would decode as characters."""
     if "_x" not in text:

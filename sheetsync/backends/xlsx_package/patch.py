@@ -19,11 +19,11 @@ from sheetsync.backends.xlsx_package.cells import (
     _Cell,
     _check_coordinates,
     _col_number,
-    _ooxml_escape,
     _parse_ref,
     _ref,
     _resolve_writes,
     col_letters,
+    inline_text,
 )
 from sheetsync.backends.xlsx_package.model import CellWrite, SheetRef
 from sheetsync.backends.xlsx_package.ooxml import (
@@ -353,20 +353,13 @@ def _cell_tail(write: _Cell) -> str:
     """The ``<c>`` element after its ``r`` attribute."""
     style = "" if write.s is None else f' s="{write.s}"'
     if write.kind == "str":
-        text = _xml_text(_ooxml_escape(write.text))
+        text = inline_text(write.text)
         return f'{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
     if write.kind == "num":
         return f"{style}><v>{write.text}</v></c>"
     if write.kind == "bool":
         return f'{style} t="b"><v>{write.text}</v></c>'
     return f"{style}/>"  # blank: a styled, empty cell
-
-
-def _xml_text(text: str) -> str:
-    """Escape character data as lxml does (a carriage return must survive parsing)."""
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    )
 
 
 def _runs(layout: _Layout, targets: list[int]) -> list[list[tuple[int, int, bool]]]:
